@@ -1,0 +1,71 @@
+package dev.gatekit.api.plugin;
+
+import dev.gatekit.api.JsonRpcMessage;
+import dev.gatekit.api.RequestId;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One thing that happened to one message, as an auditing plugin sees it.
+ *
+ * @param time when the outcome was decided
+ * @param direction which way the message travelled
+ * @param upstream the upstream concerned, or {@code null} when the gateway answered on its own
+ * @param method the method of the request or notification the event belongs to
+ * @param requestId the client's request id, or {@code null} for a notification
+ * @param outcome what happened
+ * @param message the message as it left the pipeline; {@code null} when it was blocked, so that
+ *     nothing a filter stopped reaches an audit log
+ * @param reason why, as given by the deciding plugin or the failure, or {@code null}
+ * @param duration for a response, the time since the request entered the gateway; otherwise
+ *     {@code null}
+ * @param metadata what plugins added with {@link PluginResult#withMetadata}; immutable
+ */
+public record AuditEvent(
+    Instant time,
+    Direction direction,
+    @Nullable String upstream,
+    String method,
+    @Nullable RequestId requestId,
+    Outcome outcome,
+    @Nullable JsonRpcMessage message,
+    @Nullable String reason,
+    @Nullable Duration duration,
+    Map<String, Object> metadata) {
+
+  /** Which way a message travelled. */
+  public enum Direction {
+    /** A request or notification from the client on its way to an upstream. */
+    CLIENT_TO_UPSTREAM,
+    /** A response or notification from an upstream on its way to the client. */
+    UPSTREAM_TO_CLIENT
+  }
+
+  /** What happened to a message. */
+  public enum Outcome {
+    /** Passed unchanged. */
+    ALLOWED,
+    /** Passed, rewritten by a plugin. */
+    MODIFIED,
+    /** Stopped by a security plugin (or a failing critical auditing plugin). */
+    BLOCKED,
+    /** Answered by a middleware plugin without going upstream. */
+    COMPLETED,
+    /** Failed: the upstream was unavailable, overloaded, or a plugin failed. */
+    FAILED,
+    /** Not answered in time. */
+    TIMED_OUT
+  }
+
+  /** Copies the metadata and checks the required fields. */
+  public AuditEvent {
+    Objects.requireNonNull(time, "time");
+    Objects.requireNonNull(direction, "direction");
+    Objects.requireNonNull(method, "method");
+    Objects.requireNonNull(outcome, "outcome");
+    metadata = Map.copyOf(metadata);
+  }
+}

@@ -1,0 +1,41 @@
+package dev.gatekit.api.plugin;
+
+import dev.gatekit.api.RequestId;
+import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What a plugin knows about the message it is looking at besides the message itself.
+ *
+ * @param upstream the name of the upstream server the message goes to or comes from, or {@code null}
+ *     when it concerns the gateway itself (such as {@code ping})
+ * @param requestId the client's id of the request this message belongs to, or {@code null} for a
+ *     notification
+ * @param method the method of the request or notification this message belongs to
+ * @param attributes facts about the request and the session, such as the client's name or the
+ *     negotiated protocol version; immutable
+ */
+public record PluginContext(
+    @Nullable String upstream,
+    @Nullable RequestId requestId,
+    String method,
+    Map<String, Object> attributes) {
+
+  /** The attribute key of the MCP protocol version agreed with the client. */
+  public static final String PROTOCOL_VERSION = "protocolVersion";
+
+  /** The attribute key of the client's name from its {@code initialize} request. */
+  public static final String CLIENT_NAME = "clientName";
+
+  /** Copies the attributes. */
+  public PluginContext {
+    Objects.requireNonNull(method, "method");
+    attributes = Map.copyOf(attributes);
+  }
+
+  /** Returns a context without attributes. */
+  public static PluginContext of(@Nullable String upstream, @Nullable RequestId requestId, String method) {
+    return new PluginContext(upstream, requestId, method, Map.of());
+  }
+}
