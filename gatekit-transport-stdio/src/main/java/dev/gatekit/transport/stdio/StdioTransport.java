@@ -1,0 +1,560 @@
+package dev.gatekit.transport.stdio;
+
+import dev.gatekit.api.ErrorCodes;
+import dev.gatekit.api.GatekitException;
+import dev.gatekit.api.InboundHandler;
+import dev.gatekit.api.JsonRpcCodec;
+import dev.gatekit.api.JsonRpcMessage;
+import dev.gatekit.api.JsonRpcNotification;
+import dev.gatekit.api.JsonRpcRequest;
+import dev.gatekit.api.JsonRpcResponse;
+import dev.gatekit.api.McpMethods;
+import dev.gatekit.api.ProtocolException;
+import dev.gatekit.api.Transport;
+import dev.gatekit.api.TransportClosedException;
+import dev.gatekit.api.TransportOptions;
+import dev.gatekit.api.TransportState;
+import dev.gatekit.api.TransportStats;
+import dev.gatekit.transport.stdio.internal.PendingRequests;
+import dev.gatekit.transport.stdio.internal.SerialExecutor;
+import dev.gatekit.transport.stdio.internal.SharedExecutors;
+import dev.gatekit.transport.stdio.internal.UpstreamProcess;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link Transport} to an MCP server started as a subprocess, speaking newline-delimited JSON-RPC
+ * over its stdin and stdout as the MCP stdio transport specifies.
+ *
+ * <p>Any number of requests may be in flight at once, up to {@link TransportOptions#maxInFlight()}.
+ * Each request goes out under a wire id of the transport's own, and its response comes back with the
+ * caller's id, so callers may reuse ids freely. One thread reads stdout, one writes stdin (batching
+ * bursts into few system calls), one drains stderr; callers' futures are completed on a callback
+ * executor, never on the reader.
+ *
+ * <p>What the server writes that is not a valid message for us — non-JSON, invalid JSON-RPC, blank
+ * lines, invalid UTF-8, lines over {@link Builder#maxLineLength(int)}, responses to unknown ids — is
+ * logged and dropped; the connection goes on. When the server exits or closes stdout, every pending
+ * request fails at once with a {@link TransportClosedException} naming the exit code and the server's
+ * last stderr lines. A {@link RestartPolicy} can start it again; the transport then replays the
+ * {@code initialize} handshake its caller last made, before accepting requests again.
+ *
+ * <p>{@link #close()} closes the server's stdin, waits, terminates it and its descendants, waits, and
+ * kills what is left. Build with {@link #builder(List)}; instances are thread-safe.
+ */
+public final class StdioTransport implements Transport {
+
+  private static final Logger log = LoggerFactory.getLogger(StdioTransport.class);
+
+  /** The default maximum length of a line from the server: 16 MiB. */
+  public static final int DEFAULT_MAX_LINE_LENGTH = 16 * 1024 * 1024;
+
+  private final String name;
+  private final List<String> command;
+  private final Map<String, String> environment;
+  private final boolean inheritEnvironment;
+  private final @Nullable Path directory;
+  private final TransportOptions options;
+  private final int maxLineLength;
+  private final Duration stdinGrace;
+  private final Duration terminateGrace;
+  private final RestartPolicy restartPolicy;
+  private final int stderrLines;
+  private final JsonRpcCodec codec = JsonRpcCodec.get();
+  private final SerialExecutor inbound;
+  private final PendingRequests pending;
+
+  private final Object lifecycle = new Object();
+  private volatile TransportState state = TransportState.NEW;
+  private volatile @Nullable UpstreamProcess process;
+  private volatile @Nullable TransportClosedException lastFailure;
+  private volatile InboundHandler handler = InboundHandler.REFUSE_ALL;
+  private volatile @Nullable JsonRpcRequest lastInitialize;
+  private volatile boolean initializedSent;
+  private volatile int failedAttempts;
+  private @Nullable ScheduledFuture<?> restartTask;
+
+  private StdioTransport(Builder builder) {
+    this.name = builder.name;
+    this.command = List.copyOf(builder.command);
+    this.environment = Map.copyOf(builder.environment);
+    this.inheritEnvironment = builder.inheritEnvironment;
+    this.directory = builder.directory;
+    this.options = builder.options;
+    this.maxLineLength = builder.maxLineLength;
+    this.stdinGrace = builder.stdinGrace;
+    this.terminateGrace = builder.terminateGrace;
+    this.restartPolicy = builder.restartPolicy;
+    this.stderrLines = builder.stderrLines;
+    Executor callbacks = builder.callbackExecutor;
+    this.inbound = new SerialExecutor(callbacks);
+    this.pending =
+        new PendingRequests(name, options, this::write, SharedExecutors.timeouts(), callbacks);
+  }
+
+  /** Returns a builder for a transport that runs {@code command} (program and arguments, no shell). */
+  public static Builder builder(List<String> command) {
+    return new Builder(command);
+  }
+
+  /** Returns a builder for a transport that runs {@code command} (program and arguments, no shell). */
+  public static Builder builder(String... command) {
+    return new Builder(List.of(command));
+  }
+
+  /** Returns the upstream's name, as used in logs and error messages. */
+  public String name() {
+    return name;
+  }
+
+  /** Returns the process id of the running upstream, or -1 when none runs. */
+  public long pid() {
+    UpstreamProcess current = process;
+    return current == null ? -1 : current.pid();
+  }
+
+  @Override
+  public void start() {
+    synchronized (lifecycle) {
+      switch (state) {
+        case RUNNING, STARTING, RESTARTING -> {
+          return;
+        }
+        case CLOSED -> throw new TransportClosedException("Transport to upstream '" + name + "' is closed");
+        case NEW, FAILED -> {
+          state = TransportState.STARTING;
+          try {
+            process = spawn();
+          } catch (TransportClosedException e) {
+            state = TransportState.FAILED;
+            lastFailure = e;
+            throw e;
+          }
+          state = TransportState.RUNNING;
+        }
+      }
+    }
+  }
+
+  @Override
+  public CompletableFuture<JsonRpcResponse> sendAndReceive(JsonRpcRequest request) {
+    return sendAndReceive(request, options.requestTimeout());
+  }
+
+  @Override
+  public CompletableFuture<JsonRpcResponse> sendAndReceive(JsonRpcRequest request, Duration timeout) {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(timeout, "timeout");
+    CompletableFuture<JsonRpcResponse> future = pending.send(request, timeout, this::unavailable);
+    if (McpMethods.INITIALIZE.equals(request.method())) {
+      future.thenAccept(
+          response -> {
+            if (!response.isError()) {
+              lastInitialize = request;
+            }
+          });
+    }
+    return future;
+  }
+
+  @Override
+  public void sendNotification(JsonRpcNotification notification) {
+    GatekitException unavailable = unavailable();
+    if (unavailable != null) {
+      throw unavailable;
+    }
+    if (!write(codec.encode(notification))) {
+      throw new TransportClosedException("Upstream '" + name + "' is not connected");
+    }
+    if (McpMethods.NOTIFICATIONS_INITIALIZED.equals(notification.method())) {
+      initializedSent = true;
+    }
+  }
+
+  @Override
+  public void setInboundHandler(InboundHandler handler) {
+    this.handler = Objects.requireNonNull(handler, "handler");
+  }
+
+  @Override
+  public TransportState state() {
+    return state;
+  }
+
+  @Override
+  public TransportStats stats() {
+    return pending.stats();
+  }
+
+  @Override
+  public TransportOptions options() {
+    return options;
+  }
+
+  /** Returns the number of requests pending (sent or queued); zero when the transport is idle. */
+  public int pendingCount() {
+    return pending.size();
+  }
+
+  @Override
+  public void close() {
+    UpstreamProcess toStop;
+    synchronized (lifecycle) {
+      if (state == TransportState.CLOSED) {
+        return;
+      }
+      state = TransportState.CLOSED;
+      if (restartTask != null) {
+        restartTask.cancel(false);
+      }
+      toStop = process;
+      process = null;
+    }
+    pending.failAll(new TransportClosedException("Transport to upstream '" + name + "' was closed"));
+    if (toStop != null) {
+      toStop.shutDown(stdinGrace, terminateGrace);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "StdioTransport{" + name + ", " + state + ", pid " + pid() + '}';
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** Returns why requests cannot be sent now, or null when they can. */
+  private @Nullable GatekitException unavailable() {
+    TransportState current = state;
+    if (current == TransportState.RUNNING) {
+      return null;
+    }
+    return switch (current) {
+      case NEW, STARTING -> new TransportClosedException(
+          "Transport to upstream '" + name + "' is not started");
+      case CLOSED -> new TransportClosedException("Transport to upstream '" + name + "' is closed");
+      default -> {
+        TransportClosedException failure = lastFailure;
+        String suffix = current == TransportState.RESTARTING ? " (restarting)" : "";
+        yield new TransportClosedException(
+            (failure == null ? "Upstream '" + name + "' is unavailable" : failure.getMessage()) + suffix);
+      }
+    };
+  }
+
+  private boolean write(byte[] message) {
+    UpstreamProcess current = process;
+    return current != null && current.write(message);
+  }
+
+  private UpstreamProcess spawn() {
+    ProcessBuilder builder = new ProcessBuilder(command);
+    if (!inheritEnvironment) {
+      builder.environment().clear();
+    }
+    builder.environment().putAll(environment);
+    if (directory != null) {
+      builder.directory(directory.toFile());
+    }
+    try {
+      UpstreamProcess started =
+          UpstreamProcess.start(name, builder, maxLineLength, stderrLines, new Listener());
+      log.debug("Started upstream '{}' (pid {}): {}", name, started.pid(), command);
+      return started;
+    } catch (IOException e) {
+      throw new TransportClosedException(
+          "Cannot start upstream '" + name + "' with command " + command + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void onEnd(UpstreamProcess source, String description) {
+    TransportClosedException failure;
+    synchronized (lifecycle) {
+      if (source != process || state == TransportState.CLOSED) {
+        return; // an older run, or closed on purpose
+      }
+      failure = new TransportClosedException("Upstream '" + name + "' " + description);
+      lastFailure = failure;
+      process = null;
+      boolean restart = restartPolicy.enabled() && failedAttempts < restartPolicy.maxAttempts();
+      state = restart ? TransportState.RESTARTING : TransportState.FAILED;
+      if (restart) {
+        scheduleRestart();
+      }
+    }
+    log.warn("{}", failure.getMessage());
+    pending.failAll(failure);
+  }
+
+  private void scheduleRestart() {
+    int attempt = ++failedAttempts;
+    Duration wait = restartPolicy.backoff(attempt);
+    log.info(
+        "Restarting upstream '{}' in {} ms (attempt {} of {})",
+        name,
+        wait.toMillis(),
+        attempt,
+        restartPolicy.maxAttempts());
+    restartTask =
+        SharedExecutors.timeouts()
+            .schedule(
+                () -> SharedExecutors.callbacks().execute(this::restart),
+                wait.toNanos(),
+                TimeUnit.NANOSECONDS);
+  }
+
+  private void restart() {
+    UpstreamProcess started;
+    synchronized (lifecycle) {
+      if (state != TransportState.RESTARTING) {
+        return;
+      }
+      try {
+        started = spawn();
+      } catch (TransportClosedException e) {
+        lastFailure = e;
+        log.warn("{}", e.getMessage());
+        if (failedAttempts < restartPolicy.maxAttempts()) {
+          scheduleRestart();
+        } else {
+          state = TransportState.FAILED;
+        }
+        return;
+      }
+      process = started;
+      pending.counters().restarts.increment();
+    }
+    replayHandshake(started);
+  }
+
+  /** Repeats the caller's last initialize handshake on a restarted server, then opens for requests. */
+  private void replayHandshake(UpstreamProcess started) {
+    JsonRpcRequest initialize = lastInitialize;
+    if (initialize == null) {
+      markRunning(started);
+      return;
+    }
+    pending
+        .send(initialize, options.requestTimeout(), () -> null)
+        .whenComplete(
+            (response, error) -> {
+              if (error == null && !response.isError()) {
+                if (initializedSent) {
+                  started.write(
+                      codec.encode(new JsonRpcNotification(McpMethods.NOTIFICATIONS_INITIALIZED, null)));
+                }
+                markRunning(started);
+              } else {
+                log.warn(
+                    "Restarted upstream '{}' refused the initialize handshake: {}",
+                    name,
+                    error != null ? error.getMessage() : response.error());
+                started.shutDown(Duration.ZERO, terminateGrace);
+                onEnd(started, "refused the initialize handshake after a restart");
+              }
+            });
+  }
+
+  private void markRunning(UpstreamProcess started) {
+    synchronized (lifecycle) {
+      if (process == started && state == TransportState.RESTARTING) {
+        state = TransportState.RUNNING;
+        log.info("Upstream '{}' restarted (pid {})", name, started.pid());
+      }
+    }
+  }
+
+  private void onMessage(UpstreamProcess source, JsonRpcMessage message) {
+    if (message instanceof JsonRpcResponse response) {
+      if (failedAttempts != 0 && !response.isError()) {
+        failedAttempts = 0;
+      }
+      pending.complete(response);
+    } else if (message instanceof JsonRpcNotification notification) {
+      inbound.execute(() -> handler.onNotification(notification));
+    } else if (message instanceof JsonRpcRequest request) {
+      inbound.execute(() -> answer(source, request));
+    }
+  }
+
+  private void answer(UpstreamProcess source, JsonRpcRequest request) {
+    CompletionStage<JsonRpcResponse> answer;
+    try {
+      answer = handler.onRequest(request);
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.failedFuture(e);
+    }
+    answer.whenComplete(
+        (response, error) -> {
+          JsonRpcResponse reply =
+              error == null && response != null
+                  ? response.withId(request.id())
+                  : JsonRpcResponse.failure(
+                      request.id(),
+                      ErrorCodes.INTERNAL_ERROR,
+                      "The client could not answer '" + request.method() + "': " + error);
+          if (!source.write(codec.encode(reply))) {
+            log.debug("Upstream '{}' ended before its request {} was answered", name, request.id());
+          }
+        });
+  }
+
+  /** Receives lines and the end of a run from the current upstream process. */
+  private final class Listener implements UpstreamProcess.Listener {
+    @Override
+    public void onLine(UpstreamProcess source, byte[] buffer, int offset, int length) {
+      JsonRpcMessage message;
+      try {
+        message = codec.decode(buffer, offset, length);
+      } catch (ProtocolException e) {
+        log.warn(
+            "Upstream '{}' wrote a line that is not a valid JSON-RPC message; dropped: {}",
+            name,
+            e.getMessage());
+        return;
+      }
+      onMessage(source, message);
+    }
+
+    @Override
+    public void onOversizeLine(UpstreamProcess source, long length) {
+      log.warn(
+          "Upstream '{}' wrote a line of {} bytes, over the limit of {}; dropped",
+          name,
+          length,
+          maxLineLength);
+    }
+
+    @Override
+    public void onEnd(UpstreamProcess source, String description) {
+      StdioTransport.this.onEnd(source, description);
+    }
+  }
+
+  /** Builds a {@link StdioTransport}. Not thread-safe. */
+  public static final class Builder {
+    private final List<String> command;
+    private String name;
+    private final Map<String, String> environment = new LinkedHashMap<>();
+    private boolean inheritEnvironment = true;
+    private @Nullable Path directory;
+    private TransportOptions options = TransportOptions.defaults();
+    private int maxLineLength = DEFAULT_MAX_LINE_LENGTH;
+    private Duration stdinGrace = Duration.ofSeconds(2);
+    private Duration terminateGrace = Duration.ofSeconds(2);
+    private RestartPolicy restartPolicy = RestartPolicy.never();
+    private int stderrLines = 20;
+    private Executor callbackExecutor = SharedExecutors.callbacks();
+
+    private Builder(List<String> command) {
+      if (command.isEmpty()) {
+        throw new IllegalArgumentException("command must name a program");
+      }
+      this.command = List.copyOf(command);
+      String program = Path.of(command.get(0)).getFileName().toString();
+      this.name = program;
+    }
+
+    /** Sets the name used in logs and error messages (default: the program's file name). */
+    public Builder name(String value) {
+      this.name = Objects.requireNonNull(value, "name");
+      return this;
+    }
+
+    /** Adds variables to the server's environment (on top of the inherited one, if inherited). */
+    public Builder environment(Map<String, String> variables) {
+      this.environment.putAll(variables);
+      return this;
+    }
+
+    /**
+     * Sets whether the server starts with this process's environment (default true). With false it
+     * gets only what {@link #environment(Map)} adds, so host secrets need not reach it.
+     */
+    public Builder inheritEnvironment(boolean value) {
+      this.inheritEnvironment = value;
+      return this;
+    }
+
+    /** Sets the server's working directory (default: this process's). */
+    public Builder directory(Path value) {
+      this.directory = Objects.requireNonNull(value, "directory");
+      return this;
+    }
+
+    /** Sets the in-flight limit, overflow policy and request timeout. */
+    public Builder options(TransportOptions value) {
+      this.options = Objects.requireNonNull(value, "options");
+      return this;
+    }
+
+    /** Sets the longest line accepted from the server, in bytes (default 16 MiB); longer ones are dropped. */
+    public Builder maxLineLength(int bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxLineLength must be at least 1024 bytes, was " + bytes);
+      }
+      this.maxLineLength = bytes;
+      return this;
+    }
+
+    /**
+     * Sets how long {@link StdioTransport#close()} waits for the server to exit after its stdin
+     * closed (default 2 s), and then after it was asked to terminate (default 2 s) before killing it.
+     */
+    public Builder shutdownGracePeriods(Duration afterStdinClosed, Duration afterTerminate) {
+      this.stdinGrace = requireNotNegative(afterStdinClosed, "afterStdinClosed");
+      this.terminateGrace = requireNotNegative(afterTerminate, "afterTerminate");
+      return this;
+    }
+
+    /** Sets the restart policy (default: {@link RestartPolicy#never()}). */
+    public Builder restartPolicy(RestartPolicy value) {
+      this.restartPolicy = Objects.requireNonNull(value, "restartPolicy");
+      return this;
+    }
+
+    /** Sets how many of the server's last stderr lines error messages quote (default 20). */
+    public Builder stderrLines(int count) {
+      if (count < 1) {
+        throw new IllegalArgumentException("stderrLines must be positive, was " + count);
+      }
+      this.stderrLines = count;
+      return this;
+    }
+
+    /**
+     * Sets the executor that completes callers' futures and runs the inbound handler (default: a
+     * shared pool of daemon threads). It must not run tasks on the submitting thread.
+     */
+    public Builder callbackExecutor(Executor value) {
+      this.callbackExecutor = Objects.requireNonNull(value, "callbackExecutor");
+      return this;
+    }
+
+    /** Returns a new, unstarted transport. */
+    public StdioTransport build() {
+      return new StdioTransport(this);
+    }
+
+    private static Duration requireNotNegative(Duration value, String what) {
+      Objects.requireNonNull(value, what);
+      if (value.isNegative()) {
+        throw new IllegalArgumentException(what + " must not be negative, was " + value);
+      }
+      return value;
+    }
+  }
+}

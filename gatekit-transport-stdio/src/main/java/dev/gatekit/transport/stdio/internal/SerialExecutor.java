@@ -1,0 +1,50 @@
+package dev.gatekit.transport.stdio.internal;
+
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs tasks one at a time, in submission order, on a delegate executor; the submitting thread never
+ * runs them. A task that throws is logged and the next one runs.
+ */
+public final class SerialExecutor implements Executor {
+
+  private static final Logger log = LoggerFactory.getLogger(SerialExecutor.class);
+
+  private final Executor delegate;
+  private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean scheduled = new AtomicBoolean();
+
+  public SerialExecutor(Executor delegate) {
+    this.delegate = delegate;
+  }
+
+  @Override
+  public void execute(Runnable task) {
+    tasks.add(task);
+    if (scheduled.compareAndSet(false, true)) {
+      delegate.execute(this::drain);
+    }
+  }
+
+  private void drain() {
+    while (true) {
+      Runnable task;
+      while ((task = tasks.poll()) != null) {
+        try {
+          task.run();
+        } catch (RuntimeException e) {
+          log.error("Task failed", e);
+        }
+      }
+      scheduled.set(false);
+      // A task added after the last poll but before the flag was cleared would be stranded; re-check.
+      if (tasks.isEmpty() || !scheduled.compareAndSet(false, true)) {
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package dev.gatekit.transport.stdio.internal;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The executors all stdio transports of a JVM share: one thread for every request timeout, and a
+ * pool that completes callers' futures. Their threads are daemons, so they never keep a JVM alive.
+ */
+public final class SharedExecutors {
+
+  private static final ScheduledThreadPoolExecutor TIMEOUTS = newTimeoutScheduler();
+  private static final ForkJoinPool CALLBACKS = newCallbackPool();
+
+  private SharedExecutors() {}
+
+  /**
+   * Returns the timeout scheduler. Cancelled tasks leave its queue at once, so a request that was
+   * answered leaves no timer behind.
+   */
+  public static ScheduledExecutorService timeouts() {
+    return TIMEOUTS;
+  }
+
+  /**
+   * Returns the pool that completes callers' futures: at least two threads, FIFO. Stages that block
+   * in {@code join()} or {@code get()} of another future are compensated with extra threads; stages
+   * that block on I/O for long should run on an executor of their own.
+   */
+  public static ExecutorService callbacks() {
+    return CALLBACKS;
+  }
+
+  private static ScheduledThreadPoolExecutor newTimeoutScheduler() {
+    ScheduledThreadPoolExecutor scheduler =
+        new ScheduledThreadPoolExecutor(
+            1,
+            task -> {
+              Thread thread = new Thread(task, "gatekit-timeouts");
+              thread.setDaemon(true);
+              return thread;
+            });
+    scheduler.setRemoveOnCancelPolicy(true);
+    return scheduler;
+  }
+
+  private static ForkJoinPool newCallbackPool() {
+    AtomicInteger count = new AtomicInteger();
+    return new ForkJoinPool(
+        Math.max(2, Runtime.getRuntime().availableProcessors()),
+        pool -> {
+          ForkJoinWorkerThread thread = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+          thread.setName("gatekit-callbacks-" + count.incrementAndGet());
+          thread.setDaemon(true);
+          return thread;
+        },
+        null,
+        true);
+  }
+}

@@ -1,0 +1,75 @@
+package dev.gatekit.transport.stdio.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+
+/**
+ * Drains a subprocess's stderr on a thread of its own, logs each line and keeps the last few for
+ * error messages. Draining never stops while the process lives, so a server that floods stderr never
+ * blocks on a full pipe. Lines longer than 4 KiB are dropped with a note.
+ */
+public final class StderrTail {
+
+  private static final int MAX_LINE = 4 * 1024;
+
+  private final int keep;
+  private final ArrayDeque<String> lines;
+  private final Thread thread;
+
+  /** Starts draining {@code stderr}, logging each line to {@code log} and keeping the last {@code keep}. */
+  public StderrTail(InputStream stderr, Logger log, int keep, String threadName) {
+    this.keep = keep;
+    this.lines = new ArrayDeque<>(keep);
+    this.thread = new Thread(() -> drain(stderr, log), threadName);
+    this.thread.setDaemon(true);
+    this.thread.start();
+  }
+
+  /** Returns the last lines read, oldest first. */
+  public List<String> lastLines() {
+    synchronized (lines) {
+      return new ArrayList<>(lines);
+    }
+  }
+
+  /** Waits up to {@code millis} for the stream to end, so that the last lines are in. */
+  public void awaitEnd(long millis) throws InterruptedException {
+    thread.join(Math.max(1, millis));
+  }
+
+  private void drain(InputStream stderr, Logger log) {
+    LineReader reader = new LineReader(stderr, MAX_LINE);
+    try (stderr) {
+      reader.run(
+          new LineReader.Handler() {
+            @Override
+            public void onLine(byte[] buffer, int offset, int length) {
+              String line = new String(buffer, offset, length, StandardCharsets.UTF_8);
+              log.info("{}", line);
+              remember(line);
+            }
+
+            @Override
+            public void onOversizeLine(long length) {
+              remember("(a stderr line of " + length + " bytes, not shown)");
+            }
+          });
+    } catch (IOException e) {
+      log.debug("stderr closed: {}", e.toString());
+    }
+  }
+
+  private void remember(String line) {
+    synchronized (lines) {
+      if (lines.size() == keep) {
+        lines.removeFirst();
+      }
+      lines.addLast(line);
+    }
+  }
+}

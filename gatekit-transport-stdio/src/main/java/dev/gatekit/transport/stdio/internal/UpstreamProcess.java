@@ -1,0 +1,236 @@
+package dev.gatekit.transport.stdio.internal;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One run of an upstream server as a subprocess: the process, the thread reading its stdout, the
+ * {@link MessageWriter} for its stdin and the {@link StderrTail} draining its stderr.
+ *
+ * <p>Its end is reported exactly once to the {@link Listener}: when stdout closes (the usual sign of
+ * an exit), when the process exits while something else still holds stdout open (after a short
+ * grace for the reader to catch up), or when writing fails. {@link #shutDown} follows the MCP stdio
+ * shutdown sequence and also ends the process's descendants, so launchers such as {@code npx} leave
+ * no orphans.
+ */
+public final class UpstreamProcess {
+
+  /** Receives what the process sends and when it ends. */
+  public interface Listener {
+    /** A line from stdout; runs on the reader thread and must not block. */
+    void onLine(UpstreamProcess source, byte[] buffer, int offset, int length);
+
+    /** A line on stdout longer than the maximum was discarded. */
+    void onOversizeLine(UpstreamProcess source, long length);
+
+    /** The process ended or can no longer be written to; {@code description} says how. */
+    void onEnd(UpstreamProcess source, String description);
+  }
+
+  private static final Logger log = LoggerFactory.getLogger(UpstreamProcess.class);
+  private static final long EXIT_GRACE_MILLIS = 1_000;
+
+  private final String name;
+  private final Process process;
+  private final Listener listener;
+  private final MessageWriter writer;
+  private final StderrTail stderr;
+  private final AtomicBoolean ended = new AtomicBoolean();
+  private volatile boolean shuttingDown;
+
+  private UpstreamProcess(
+      String name,
+      Process process,
+      int maxLineLength,
+      int stderrLines,
+      Listener listener) {
+    this.name = name;
+    this.process = process;
+    this.listener = listener;
+    String prefix = "gatekit-" + name + "-" + process.pid();
+    Logger stderrLog = LoggerFactory.getLogger("dev.gatekit.upstream." + name);
+    this.stderr = new StderrTail(process.getErrorStream(), stderrLog, stderrLines, prefix + "-stderr");
+    this.writer =
+        new MessageWriter(
+            process.getOutputStream(),
+            prefix + "-writer",
+            e -> {
+              log.debug("Writing to upstream '{}' failed: {}", name, e.toString());
+              endSoon();
+            });
+    Thread reader = new Thread(() -> read(maxLineLength), prefix + "-reader");
+    reader.setDaemon(true);
+    reader.start();
+    // If the process exits but a child keeps stdout open, the reader never sees the end of it.
+    process.onExit().thenRun(this::endSoon);
+  }
+
+  /**
+   * Starts the process and its threads.
+   *
+   * @throws IOException if the process cannot be started (for example, the command does not exist)
+   */
+  public static UpstreamProcess start(
+      String name,
+      ProcessBuilder builder,
+      int maxLineLength,
+      int stderrLines,
+      Listener listener)
+      throws IOException {
+    Process process = builder.start();
+    return new UpstreamProcess(name, process, maxLineLength, stderrLines, listener);
+  }
+
+  /** Queues one encoded message for stdin; returns false if the process can no longer be written to. */
+  public boolean write(byte[] message) {
+    return writer.send(message);
+  }
+
+  /** Returns the process id. */
+  public long pid() {
+    return process.pid();
+  }
+
+  /** Returns whether the process is alive. */
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Returns the last lines the process wrote to stderr, oldest first. */
+  public List<String> lastStderrLines() {
+    return stderr.lastLines();
+  }
+
+  /**
+   * Ends the process the way MCP prescribes for stdio: close its stdin and wait up to
+   * {@code stdinGrace} for it to exit, then terminate it and its descendants and wait up to
+   * {@code terminateGrace}, then kill whatever is left. Blocks until done; the listener is not told.
+   */
+  public void shutDown(Duration stdinGrace, Duration terminateGrace) {
+    shuttingDown = true;
+    ended.set(true);
+    List<ProcessHandle> descendants = process.descendants().collect(Collectors.toList());
+    writer.close();
+    if (!awaitExit(process.toHandle(), stdinGrace)) {
+      log.debug("Upstream '{}' did not exit after stdin closed; terminating", name);
+      process.destroy();
+      descendants.forEach(ProcessHandle::destroy);
+      if (!awaitExit(process.toHandle(), terminateGrace)) {
+        log.warn("Upstream '{}' did not exit after SIGTERM; killing it", name);
+        process.destroyForcibly();
+      }
+    }
+    // Children left behind by a launcher (npx, sh) outlive their parent unless ended too.
+    for (ProcessHandle child : descendants) {
+      if (child.isAlive()) {
+        child.destroy();
+        if (!awaitExit(child, terminateGrace)) {
+          child.destroyForcibly();
+        }
+      }
+    }
+    awaitExit(process.toHandle(), terminateGrace);
+  }
+
+  private void read(int maxLineLength) {
+    LineReader reader = new LineReader(process.getInputStream(), maxLineLength);
+    try {
+      reader.run(
+          new LineReader.Handler() {
+            @Override
+            public void onLine(byte[] buffer, int offset, int length) {
+              listener.onLine(UpstreamProcess.this, buffer, offset, length);
+            }
+
+            @Override
+            public void onOversizeLine(long length) {
+              listener.onOversizeLine(UpstreamProcess.this, length);
+            }
+          });
+    } catch (IOException e) {
+      if (!shuttingDown) {
+        log.debug("Reading from upstream '{}' failed: {}", name, e.toString());
+      }
+    } catch (RuntimeException e) {
+      log.error("Reader of upstream '{}' failed; treating the connection as dead", name, e);
+    }
+    if (ended.get()) {
+      return;
+    }
+    // stdout closed: normally the process is exiting; give it a moment to report its exit code.
+    try {
+      process.onExit().get(EXIT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      log.warn("Upstream '{}' closed its stdout but is still running; stopping it", name);
+      process.destroy();
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    end(describeExit());
+  }
+
+  private String describeExit() {
+    String how;
+    if (process.isAlive()) {
+      how = "closed its stdout";
+    } else {
+      how = "exited with code " + process.exitValue();
+    }
+    try {
+      stderr.awaitEnd(200);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    List<String> lines = stderr.lastLines();
+    if (lines.isEmpty()) {
+      return how + " (it wrote nothing to stderr)";
+    }
+    return how + "; last stderr lines:\n  " + String.join("\n  ", lines);
+  }
+
+  /**
+   * Ends this run after a grace period unless the reader ends it first: the reader, which sees the
+   * end of stdout after every response still in the pipe, gives the better account.
+   */
+  private void endSoon() {
+    if (!ended.get()) {
+      CompletableFuture.delayedExecutor(EXIT_GRACE_MILLIS, TimeUnit.MILLISECONDS)
+          .execute(() -> {
+            if (!ended.get()) {
+              end(describeExit());
+            }
+          });
+    }
+  }
+
+  private void end(String description) {
+    if (ended.compareAndSet(false, true)) {
+      writer.close();
+      listener.onEnd(this, description);
+    }
+  }
+
+  private static boolean awaitExit(ProcessHandle handle, Duration grace) {
+    try {
+      handle.onExit().get(Math.max(1, grace.toMillis()), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return !handle.isAlive();
+    } catch (Exception e) {
+      return !handle.isAlive();
+    }
+  }
+}
