@@ -1,0 +1,114 @@
+package dev.gatekit.testkit.server;
+
+import dev.gatekit.api.JsonRpcCodec;
+import dev.gatekit.api.JsonRpcMessage;
+import dev.gatekit.api.JsonRpcResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The one writer of stdout. Any thread may {@link #send} a message; a single thread writes them in
+ * the order they were sent, one per line, so messages never interleave. Under load it writes every
+ * message waiting and then flushes once, so that a burst costs few system calls.
+ *
+ * <p>{@link #exitAfterPending} ends the process once everything sent before it has been written and
+ * flushed; messages sent after it are never written.
+ */
+final class MessageWriter {
+
+  /** Ends the process; given the reason to report on stderr, or {@code null} for a normal exit. */
+  @FunctionalInterface
+  interface ProcessExit {
+    void exit(int code, @Nullable String reason);
+  }
+
+  private record Exit(int code, @Nullable String reason) {}
+
+  private static final int BATCH_SIZE = 4096;
+
+  private final OutputStream out;
+  private final JsonRpcCodec codec;
+  private final ResponseFaults faults;
+  private final ProcessExit processExit;
+  private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+  private final Thread thread;
+
+  /** Writes to {@code out}, which the caller buffers; starts nothing yet. */
+  MessageWriter(
+      OutputStream out,
+      JsonRpcCodec codec,
+      ResponseFaults faults,
+      ProcessExit processExit) {
+    this.out = out;
+    this.codec = codec;
+    this.faults = faults;
+    this.processExit = processExit;
+    this.thread = new Thread(this::run, "gatekit-test-server-writer");
+    this.thread.setDaemon(true);
+  }
+
+  /** Starts the writer thread. */
+  void start() {
+    thread.start();
+  }
+
+  /** Queues a message for writing; never blocks. */
+  void send(JsonRpcMessage message) {
+    queue.add(message);
+  }
+
+  /** Queues the end of the process, after every message sent so far. */
+  void exitAfterPending(int code, @Nullable String reason) {
+    queue.add(new Exit(code, reason));
+  }
+
+  /** Waits until the writer thread ends, which it does only by ending the process. */
+  void awaitExit() throws InterruptedException {
+    thread.join();
+  }
+
+  private void run() {
+    List<Object> batch = new ArrayList<>(BATCH_SIZE);
+    try {
+      while (true) {
+        batch.add(queue.take());
+        queue.drainTo(batch, BATCH_SIZE - 1);
+        for (Object item : batch) {
+          if (item instanceof Exit exit) {
+            out.flush();
+            processExit.exit(exit.code(), exit.reason());
+            return;
+          }
+          write((JsonRpcMessage) item);
+        }
+        batch.clear();
+        if (queue.isEmpty()) {
+          out.flush();
+        }
+      }
+    } catch (IOException | UncheckedIOException e) {
+      processExit.exit(1, "cannot write to stdout, exiting: " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void write(JsonRpcMessage message) throws IOException {
+    boolean response = faults.active() && message instanceof JsonRpcResponse;
+    if (response) {
+      faults.writeBeforeResponse(out);
+    }
+    codec.writeTo(message, out);
+    out.write('\n');
+    if (response && faults.duplicate()) {
+      codec.writeTo(message, out);
+      out.write('\n');
+    }
+  }
+}
