@@ -1,0 +1,215 @@
+package dev.gatekit.transport.stdio;
+
+import static dev.gatekit.transport.stdio.TestUpstream.call;
+import static dev.gatekit.transport.stdio.TestUpstream.text;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gatekit.api.JsonRpcResponse;
+import dev.gatekit.api.OverflowPolicy;
+import dev.gatekit.api.RequestId;
+import dev.gatekit.api.RequestTimeoutException;
+import dev.gatekit.api.TransportClosedException;
+import dev.gatekit.api.TransportOptions;
+import dev.gatekit.api.TransportState;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A server that misbehaves: bad output is dropped and the connection goes on; a server that dies
+ * fails everything pending at once; timeouts and cancellations are told upstream.
+ */
+class StdioTransportFaultsTest {
+
+  private static final TransportOptions QUEUEING =
+      TransportOptions.builder().overflowPolicy(OverflowPolicy.QUEUE).build();
+
+  private StdioTransport transport;
+
+  @AfterEach
+  void close() {
+    if (transport != null) {
+      transport.close();
+    }
+  }
+
+  @ParameterizedTest(name = "server flag {0}: every request still gets its own answer")
+  @ValueSource(strings = {"--garbage", "--invalid-utf8", "--unknown-id", "--duplicate-id"})
+  void badOutputIsDroppedAndTheConnectionGoesOn(String flag) throws Exception {
+    transport = TestUpstream.start(QUEUEING, flag);
+    assertEveryCallAnsweredCorrectly(200);
+    assertThat(transport.state()).isEqualTo(TransportState.RUNNING);
+  }
+
+  @Test
+  void anOversizeLineIsReadPastAndTheConnectionGoesOn() throws Exception {
+    // 3 MiB lines against a 1 MiB limit, before every response.
+    transport =
+        TestUpstream.builder("--oversize-line", String.valueOf(3 * 1024 * 1024))
+            .maxLineLength(1024 * 1024)
+            .options(QUEUEING)
+            .build();
+    transport.start();
+    assertEveryCallAnsweredCorrectly(20);
+  }
+
+  @Test
+  void aServerFloodingStderrDoesNotBlock() throws Exception {
+    transport = TestUpstream.start(QUEUEING, "--stderr-flood", String.valueOf(8 * 1024 * 1024));
+    assertEveryCallAnsweredCorrectly(500);
+  }
+
+  @Test
+  void aSlowStartingServerGetsItsRequestsOnceItReads() throws Exception {
+    transport = TestUpstream.start(QUEUEING, "--start-delay", "500");
+    assertEveryCallAnsweredCorrectly(50);
+  }
+
+  @Test
+  void aTimeoutFailsTheRequestAndSendsOneCancellationWithTheWireId() throws Exception {
+    transport = TestUpstream.start("--never-answer", "echo");
+    TestUpstream.resetServerStats(transport);
+    CompletableFuture<JsonRpcResponse> future =
+        transport.sendAndReceive(call(42, "echo", "text", "lost"), Duration.ofMillis(200));
+    assertThatThrownBy(() -> future.get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(RequestTimeoutException.class)
+        .hasMessageContaining("tools/call")
+        .hasMessageContaining("200 ms");
+    TestUpstream.await("the cancellation reached the server", () -> cancelled().size() == 1);
+    // The wire id is the transport's own (a number), not the caller's 42.
+    assertThat(cancelled().get(0)).isNotEqualTo(42L);
+    assertThat(transport.stats().timedOut()).isEqualTo(1);
+    assertThat(transport.pendingCount()).isZero();
+    assertThat(transport.stats().inFlight()).isZero();
+  }
+
+  @Test
+  void cancellingTheFutureTellsTheServerOnceAndItsAnswerNeverArrives() throws Exception {
+    transport = TestUpstream.start();
+    TestUpstream.resetServerStats(transport);
+    CompletableFuture<JsonRpcResponse> future = transport.sendAndReceive(call(1, "sleep", "ms", 60_000));
+    TestUpstream.await("the call is in flight on the server", () -> serverInFlight() == 1);
+    assertThat(future.cancel(true)).isTrue();
+    future.cancel(true);
+    TestUpstream.await("the cancellation reached the server", () -> cancelled().size() == 1);
+    assertThat(serverInFlight()).isZero();
+    assertThat(transport.stats().cancelled()).isEqualTo(1);
+    assertThat(transport.pendingCount()).isZero();
+    // The connection is fine afterwards.
+    assertThat(text(transport.sendAndReceive(call(2, "echo", "text", "still here")).get(30, TimeUnit.SECONDS)))
+        .isEqualTo("still here");
+  }
+
+  @Test
+  void aServerThatExitsFailsPendingRequestsAtOnceNamingTheExitCodeAndStderr() throws Exception {
+    // 20 long sleeps, then an echo: the server answers the echo (request 21) and exits with code 7.
+    transport = TestUpstream.start("--exit-after", "21", "--exit-code", "7");
+    List<CompletableFuture<JsonRpcResponse>> sleeps = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      sleeps.add(transport.sendAndReceive(call(i, "sleep", "ms", 60_000)));
+    }
+    assertThat(text(transport.sendAndReceive(call(100, "echo", "text", "last")).get(30, TimeUnit.SECONDS)))
+        .isEqualTo("last");
+    for (CompletableFuture<JsonRpcResponse> sleep : sleeps) {
+      assertThatThrownBy(() -> sleep.get(30, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .cause()
+          .isInstanceOf(TransportClosedException.class)
+          .hasMessageContaining("exited with code 7")
+          .hasMessageContaining("--exit-after");
+    }
+    TestUpstream.await("the transport noticed", () -> transport.state() == TransportState.FAILED);
+    assertThatThrownBy(() -> transport.sendAndReceive(call(9, "echo", "text", "x")).get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(TransportClosedException.class)
+        .hasMessageContaining("exited with code 7");
+    assertThat(transport.pendingCount()).isZero();
+  }
+
+  @Test
+  void aServerThatExitsAtOnceIsReportedWithItsStderr() {
+    transport = TestUpstream.start("--exit-now", "5");
+    TestUpstream.await("the transport noticed", () -> transport.state() == TransportState.FAILED);
+    assertThatThrownBy(() -> transport.sendAndReceive(call(1, "echo", "text", "x")).get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(TransportClosedException.class)
+        .hasMessageContaining("exited with code 5")
+        .hasMessageContaining("--exit-now");
+  }
+
+  @Test
+  void killingTheServerWithAThousandRequestsPendingFailsThemAllWithinASecond() throws Exception {
+    // One slot more than the sleeps, for asking the server how many it holds.
+    transport = TestUpstream.start(TransportOptions.builder().maxInFlight(1001).build());
+    TestUpstream.resetServerStats(transport);
+    List<CompletableFuture<JsonRpcResponse>> pending = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      pending.add(transport.sendAndReceive(call(i, "sleep", "ms", 60_000)));
+    }
+    TestUpstream.await("all 1000 are in flight on the server", () -> serverInFlight() == 1000);
+
+    long killedAt = System.nanoTime();
+    ProcessHandle.of(transport.pid()).orElseThrow().destroyForcibly();
+    CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
+        .handle((r, e) -> null)
+        .get(30, TimeUnit.SECONDS);
+    long failedAfterMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+
+    assertThat(pending)
+        .allSatisfy(
+            f ->
+                assertThatThrownBy(f::join)
+                    .cause()
+                    .isInstanceOf(TransportClosedException.class)
+                    .hasMessageContaining("exited with code 137"));
+    assertThat(failedAfterMillis).as("ms from kill -9 to the last failure").isLessThan(1_000);
+    assertThat(transport.pendingCount()).isZero();
+    assertThat(transport.stats().inFlight()).isZero();
+    assertThat(transport.stats().failed()).isEqualTo(1000);
+  }
+
+  @Test
+  void aCommandThatCannotStartFailsStartWithTheReason() {
+    transport = StdioTransport.builder("/nonexistent/mcp-server", "--flag").name("ghost").build();
+    assertThatThrownBy(transport::start)
+        .isInstanceOf(TransportClosedException.class)
+        .hasMessageContaining("Cannot start upstream 'ghost'")
+        .hasMessageContaining("/nonexistent/mcp-server");
+    assertThat(transport.state()).isEqualTo(TransportState.FAILED);
+  }
+
+  private void assertEveryCallAnsweredCorrectly(int n) throws Exception {
+    List<CompletableFuture<JsonRpcResponse>> futures = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      futures.add(transport.sendAndReceive(call(RequestId.of(i), "echo", "text", "message " + i)));
+    }
+    for (int i = 0; i < n; i++) {
+      JsonRpcResponse response = futures.get(i).get(30, TimeUnit.SECONDS);
+      assertThat(response.id()).isEqualTo(RequestId.of(i));
+      assertThat(text(response)).isEqualTo("message " + i);
+    }
+    assertThat(transport.pendingCount()).isZero();
+  }
+
+  private List<Long> cancelled() {
+    try {
+      return TestUpstream.cancelledIds(transport);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private int serverInFlight() {
+    try {
+      return TestUpstream.serverStats(transport).get("inFlight").asInt();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+}
