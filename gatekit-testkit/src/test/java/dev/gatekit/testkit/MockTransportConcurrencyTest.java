@@ -159,6 +159,52 @@ class MockTransportConcurrencyTest {
     }
   }
 
+  /**
+   * The first caller's dependent stage blocks until the second caller's stage has run: that works
+   * only because each outcome is completed on a worker of its own.
+   */
+  @Test
+  void aBlockingDependentStageHoldsUpNoOtherCaller() {
+    CompletableFuture<Void> release = new CompletableFuture<>();
+    CompletableFuture<Void> secondRan = new CompletableFuture<>();
+    try (MockTransport mock = heldMock(TransportOptions.defaults(), release)) {
+      mock.start();
+      CompletableFuture<String> first =
+          mock.sendAndReceive(marked(1, "tools/call", 1))
+              .thenApply(
+                  response -> {
+                    awaitRelease(secondRan);
+                    return Thread.currentThread().getName();
+                  });
+      CompletableFuture<String> second =
+          mock.sendAndReceive(marked(2, "tools/call", 2))
+              .thenApply(
+                  response -> {
+                    secondRan.complete(null);
+                    return Thread.currentThread().getName();
+                  });
+
+      release.complete(null);
+
+      assertThat(first).succeedsWithin(PATIENCE).asString().contains("-worker-");
+      assertThat(second).succeedsWithin(PATIENCE).asString().contains("-worker-");
+    }
+  }
+
+  @Test
+  void aTimeoutIsNeverCompletedOnTheSchedulerThread() {
+    try (MockTransport mock =
+        MockTransport.builder().fault("tools/call", Fault.timeout()).build()) {
+      mock.start();
+
+      CompletableFuture<String> completedOn =
+          mock.sendAndReceive(marked(1, "tools/call", 1), Duration.ofMillis(100))
+              .handle((response, failure) -> Thread.currentThread().getName());
+
+      assertThat(completedOn).succeedsWithin(PATIENCE).asString().doesNotContain("scheduler");
+    }
+  }
+
   /** A mock whose "tools/call" handler holds every answer until {@code release} completes. */
   private static MockTransport heldMock(TransportOptions options, CompletableFuture<Void> release) {
     return MockTransport.builder()

@@ -146,6 +146,32 @@ class MockTransportTest {
   }
 
   @Test
+  void closeStopsTheMocksThreads() {
+    CompletableFuture<String> workerName = new CompletableFuture<>();
+    MockTransport mock =
+        MockTransport.builder()
+            .latency(Duration.ofMillis(1))
+            .handle(
+                "whoami",
+                request -> {
+                  workerName.complete(Thread.currentThread().getName());
+                  return JsonRpcResponse.success(request.id(), NODES.objectNode());
+                })
+            .build();
+    mock.start();
+    mock.sendAndReceive(request(1, "whoami")).join();
+    String mockPrefix = workerName.join().substring(0, workerName.join().indexOf("-worker-"));
+
+    mock.close();
+
+    TestSupport.awaitCondition(
+        "the threads of " + mockPrefix + " have stopped",
+        () ->
+            Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(thread -> thread.getName().startsWith(mockPrefix + "-")));
+  }
+
+  @Test
   void recordsRequestsAndNotificationsInOrder() {
     try (MockTransport mock = MockTransport.builder().build()) {
       mock.start();
