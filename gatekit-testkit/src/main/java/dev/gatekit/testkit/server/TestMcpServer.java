@@ -54,6 +54,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Fault modes</b> are chosen by command-line flags (run with {@code --help}); an invalid
  * command line prints the usage to stderr and exits with code 2.
+ *
+ * <p><b>Exit codes.</b> 0 at the end of input (or for {@code --help}); 1 when stdin or stdout fails;
+ * 2 for an invalid command line; the chosen code for {@code --exit-after} (3 unless {@code
+ * --exit-code} says otherwise) and {@code --exit-now}. Every exit with a code other than 0 says
+ * why on stderr.
  */
 public final class TestMcpServer {
 
