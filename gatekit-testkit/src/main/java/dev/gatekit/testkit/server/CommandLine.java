@@ -66,16 +66,22 @@ final class CommandLine {
         throw new UsageException(flag + " is given twice");
       }
       switch (flag) {
-        case "--exit-after" -> exitAfter = OptionalLong.of(number(flag, args, ++i, 1, Long.MAX_VALUE));
-        case "--exit-code" -> exitCode = OptionalInt.of((int) number(flag, args, ++i, 0, MAX_EXIT_CODE));
-        case "--exit-now" -> exitNow = OptionalInt.of((int) number(flag, args, ++i, 0, MAX_EXIT_CODE));
+        case "--exit-after" ->
+            exitAfter = OptionalLong.of(number(flag, args, ++i, 1, Long.MAX_VALUE));
+        case "--exit-code" ->
+            exitCode = OptionalInt.of((int) number(flag, args, ++i, 0, MAX_EXIT_CODE));
+        case "--exit-now" ->
+            exitNow = OptionalInt.of((int) number(flag, args, ++i, 0, MAX_EXIT_CODE));
         case "--garbage" -> garbage = true;
         case "--invalid-utf8" -> invalidUtf8 = true;
-        case "--oversize-line" -> oversize = OptionalLong.of(number(flag, args, ++i, 1, Long.MAX_VALUE));
+        case "--oversize-line" ->
+            oversize = OptionalLong.of(number(flag, args, ++i, 1, Long.MAX_VALUE));
         case "--unknown-id" -> unknownId = true;
         case "--duplicate-id" -> duplicateId = true;
-        case "--stderr-flood" -> stderrFlood = OptionalLong.of(number(flag, args, ++i, 0, Long.MAX_VALUE));
-        case "--start-delay" -> startDelay = OptionalLong.of(number(flag, args, ++i, 0, Long.MAX_VALUE));
+        case "--stderr-flood" ->
+            stderrFlood = OptionalLong.of(number(flag, args, ++i, 0, Long.MAX_VALUE));
+        case "--start-delay" ->
+            startDelay = OptionalLong.of(number(flag, args, ++i, 0, Long.MAX_VALUE));
         case "--never-answer" -> neverAnswer.add(value(flag, args, ++i));
         default -> throw new UsageException("unknown argument '" + flag + "'");
       }
@@ -115,8 +121,11 @@ final class CommandLine {
     }
     if (number < min || number > max) {
       throw new UsageException(
-          flag + " must be " + (max == Long.MAX_VALUE ? "at least " + min : "from " + min + " to " + max)
-              + ", was " + number);
+          flag
+              + " must be "
+              + (max == Long.MAX_VALUE ? "at least " + min : "from " + min + " to " + max)
+              + ", was "
+              + number);
     }
     return number;
   }

@@ -8,7 +8,8 @@ final class EchoTool implements Tool {
   private final ObjectNode schema =
       JsonSchemas.parse(
           """
-          {"type":"object","properties":{"text":{"type":"string","description":"The text to return"}},
+          {"type":"object",
+           "properties":{"text":{"type":"string","description":"The text to return"}},
            "required":["text"]}
           """);
 

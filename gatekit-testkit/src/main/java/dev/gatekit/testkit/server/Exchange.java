@@ -9,15 +9,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One request from the client and its single answer. Whoever serves the request calls
- * {@link #respond} once, from any thread; a cancelled exchange is never answered. The first of
- * answer and cancellation wins, the other is ignored.
+ * One request from the client and its single answer. Whoever serves the request calls {@link
+ * #respond} once, from any thread; a cancelled exchange is never answered. The first of answer and
+ * cancellation wins, the other is ignored.
  */
 final class Exchange {
 
   /** Keeps the server's books when an exchange ends. */
   interface Listener {
-    /** The exchange is ending: called once, before its answer is queued or its cancellation acts. */
+    /**
+     * The exchange is ending: called once, before its answer is queued or its cancellation acts.
+     */
     void ending(Exchange exchange);
 
     /** The exchange has ended: called once, after its answer was queued or it was cancelled. */
@@ -87,8 +89,8 @@ final class Exchange {
   }
 
   /**
-   * Cancels the exchange: no answer will be sent and the cancel actions run. Returns false if it had
-   * already ended.
+   * Cancels the exchange: no answer will be sent and the cancel actions run. Returns false if it
+   * had already ended.
    */
   boolean cancel() {
     if (!state.compareAndSet(OPEN, CANCELLED)) {

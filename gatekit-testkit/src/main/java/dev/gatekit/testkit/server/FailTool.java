@@ -37,8 +37,9 @@ final class FailTool implements Tool {
 
   @Override
   public void call(ToolCall call) {
-    int code = (int) call.arguments().optionalLong("code", DEFAULT_CODE, Integer.MIN_VALUE, Integer.MAX_VALUE);
-    String message = call.arguments().optionalString("message", DEFAULT_MESSAGE);
-    call.exchange().respondError(code, message);
+    ToolArguments arguments = call.arguments();
+    long code = arguments.optionalLong("code", DEFAULT_CODE, Integer.MIN_VALUE, Integer.MAX_VALUE);
+    String message = arguments.optionalString("message", DEFAULT_MESSAGE);
+    call.exchange().respondError((int) code, message);
   }
 }

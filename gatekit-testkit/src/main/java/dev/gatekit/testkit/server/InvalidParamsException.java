@@ -2,7 +2,9 @@ package dev.gatekit.testkit.server;
 
 import dev.gatekit.api.ErrorCodes;
 
-/** A request's params are wrong; answered with {@link ErrorCodes#INVALID_PARAMS} and the message. */
+/**
+ * A request's params are wrong; answered with {@link ErrorCodes#INVALID_PARAMS} and the message.
+ */
 final class InvalidParamsException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;

@@ -5,10 +5,10 @@ import java.io.InputStream;
 import java.util.Arrays;
 
 /**
- * Splits a byte stream into lines at {@code '\n'}, reading in large chunks. A {@code '\r'} before the
- * line break is dropped, lines of nothing but spaces and tabs are skipped, and a last line without a
- * line break is delivered at end of stream. Lines may be of any size: the buffer grows to hold the
- * longest line and shrinks back afterwards.
+ * Splits a byte stream into lines at {@code '\n'}, reading in large chunks. A {@code '\r'} before
+ * the line break is dropped, lines of nothing but spaces and tabs are skipped, and a last line
+ * without a line break is delivered at end of stream. Lines may be of any size: the buffer grows to
+ * hold the longest line and shrinks back afterwards.
  *
  * <p>Not thread-safe: one thread calls {@link #readAll}.
  */
@@ -54,7 +54,9 @@ final class LineReader {
       }
       int scan = end;
       end += read;
-      for (int newline = indexOf(buffer, scan, end); newline >= 0; newline = indexOf(buffer, scan, end)) {
+      for (int newline = indexOf(buffer, scan, end);
+          newline >= 0;
+          newline = indexOf(buffer, scan, end)) {
         deliver(handler, buffer, start, newline);
         start = newline + 1;
         scan = start;

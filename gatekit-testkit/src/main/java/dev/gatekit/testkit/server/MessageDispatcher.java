@@ -23,8 +23,8 @@ import org.jspecify.annotations.Nullable;
  * tools that wait schedule their answers and return. A line that is not a valid message gets the
  * JSON-RPC error for it (or is dropped, if it was meant as a response) and serving goes on.
  *
- * <p>It also keeps the books of every exchange: the stats' in-flight gauge, the calls that can still
- * be cancelled, and the exit after the N-th request under {@code --exit-after}.
+ * <p>It also keeps the books of every exchange: the stats' in-flight gauge, the calls that can
+ * still be cancelled, and the exit after the N-th request under {@code --exit-after}.
  */
 final class MessageDispatcher implements LineReader.LineHandler, Exchange.Listener {
 
@@ -64,6 +64,14 @@ final class MessageDispatcher implements LineReader.LineHandler, Exchange.Listen
 
   @Override
   public void onLine(byte[] buffer, int offset, int length) {
+    try {
+      dispatch(buffer, offset, length);
+    } catch (RuntimeException e) {
+      stderr.line("dropped a line that could not be served: " + e); // a bug; keep serving
+    }
+  }
+
+  private void dispatch(byte[] buffer, int offset, int length) {
     JsonRpcMessage message;
     try {
       message = codec.decode(buffer, offset, length);
@@ -109,7 +117,8 @@ final class MessageDispatcher implements LineReader.LineHandler, Exchange.Listen
       case McpMethods.TOOLS_LIST -> exchange.respond(tools.listResult());
       case McpMethods.TOOLS_CALL -> callTool(exchange);
       default ->
-          exchange.respondError(ErrorCodes.METHOD_NOT_FOUND, "Method not found: " + request.method());
+          exchange.respondError(
+              ErrorCodes.METHOD_NOT_FOUND, "Method not found: " + request.method());
     }
   }
 
@@ -117,7 +126,8 @@ final class MessageDispatcher implements LineReader.LineHandler, Exchange.Listen
     JsonNode params = exchange.request().params();
     JsonNode name = params == null ? null : params.get("name");
     if (name == null || !name.isTextual()) {
-      throw new InvalidParamsException("tools/call needs params with the tool's 'name' as a string");
+      throw new InvalidParamsException(
+          "tools/call needs params with the tool's 'name' as a string");
     }
     Tool tool = tools.find(name.textValue());
     if (tool == null) {
@@ -171,7 +181,10 @@ final class MessageDispatcher implements LineReader.LineHandler, Exchange.Listen
     if (exchange.sequence() == exitAfterRequests) {
       writer.exitAfterPending(
           exitAfterCode,
-          "exiting with code " + exitAfterCode + " after request " + exitAfterRequests
+          "exiting with code "
+              + exitAfterCode
+              + " after request "
+              + exitAfterRequests
               + " as asked (--exit-after)");
     }
   }

@@ -3,9 +3,10 @@ package dev.gatekit.testkit.server;
 import dev.gatekit.api.JsonRpcCodec;
 import dev.gatekit.api.JsonRpcMessage;
 import dev.gatekit.api.JsonRpcResponse;
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -18,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * message waiting and then flushes once, so that a burst costs few system calls.
  *
  * <p>{@link #exitAfterPending} ends the process once everything sent before it has been written and
- * flushed; messages sent after it are never written.
+ * flushed; messages sent after it are never written. The queue is unbounded, so senders never wait:
+ * a client that stops reading makes it grow.
  */
 final class MessageWriter {
 
@@ -31,21 +33,21 @@ final class MessageWriter {
   private record Exit(int code, @Nullable String reason) {}
 
   private static final int BATCH_SIZE = 4096;
+  private static final int BUFFER_SIZE = 64 * 1024;
 
-  private final OutputStream out;
+  private final BufferedOutputStream out;
+  private final OutputStream unflushable;
   private final JsonRpcCodec codec;
   private final ResponseFaults faults;
   private final ProcessExit processExit;
   private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
 
-  /** Writes to {@code out}, which the caller buffers; starts nothing yet. */
+  /** Writes to {@code stdout} through a buffer of its own; starts nothing yet. */
   MessageWriter(
-      OutputStream out,
-      JsonRpcCodec codec,
-      ResponseFaults faults,
-      ProcessExit processExit) {
-    this.out = out;
+      OutputStream stdout, JsonRpcCodec codec, ResponseFaults faults, ProcessExit processExit) {
+    this.out = new BufferedOutputStream(stdout, BUFFER_SIZE);
+    this.unflushable = new Unflushable(out);
     this.codec = codec;
     this.faults = faults;
     this.processExit = processExit;
@@ -92,7 +94,8 @@ final class MessageWriter {
           out.flush();
         }
       }
-    } catch (IOException | UncheckedIOException e) {
+    } catch (IOException | RuntimeException e) {
+      // stdout is gone (or a message cannot be written): end loudly rather than hang silently.
       processExit.exit(1, "cannot write to stdout, exiting: " + e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -104,11 +107,33 @@ final class MessageWriter {
     if (response) {
       faults.writeBeforeResponse(out);
     }
-    codec.writeTo(message, out);
+    codec.writeTo(message, unflushable);
     out.write('\n');
     if (response && faults.duplicate()) {
-      codec.writeTo(message, out);
+      codec.writeTo(message, unflushable);
       out.write('\n');
     }
+  }
+
+  /**
+   * The buffer without its flush: Jackson flushes the stream it wrote to when it is done with a
+   * message ({@code JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM}), which would cost a system call
+   * per message. The writer flushes once per batch instead.
+   */
+  private static final class Unflushable extends FilterOutputStream {
+    Unflushable(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(byte[] bytes, int offset, int length) throws IOException {
+      out.write(bytes, offset, length);
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
   }
 }

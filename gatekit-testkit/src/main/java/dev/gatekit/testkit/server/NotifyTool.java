@@ -19,8 +19,10 @@ final class NotifyTool implements Tool {
       JsonSchemas.parse(
           """
           {"type":"object","properties":{
-            "method":{"type":"string","description":"The notification method (default notifications/message)"},
-            "count":{"type":"integer","minimum":0,"maximum":1000000,"description":"How many (default 1)"}}}
+            "method":{"type":"string",
+              "description":"The notification method (default notifications/message)"},
+            "count":{"type":"integer","minimum":0,"maximum":1000000,
+              "description":"How many (default 1)"}}}
           """);
 
   private final MessageWriter writer;

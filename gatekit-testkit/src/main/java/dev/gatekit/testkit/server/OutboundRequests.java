@@ -15,8 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The server's own requests to the client (such as {@code sampling/createMessage}), with ids
- * {@code "srv-1"}, {@code "srv-2"}, ... that the server chooses. The client's response completes the
+ * The server's own requests to the client (such as {@code sampling/createMessage}), with ids {@code
+ * "srv-1"}, {@code "srv-2"}, ... that the server chooses. The client's response completes the
  * future of the request it answers; cancelling that future forgets the request and tells the client
  * with {@code notifications/cancelled}. Thread-safe.
  */
@@ -26,7 +26,8 @@ final class OutboundRequests {
 
   private final MessageWriter writer;
   private final AtomicLong lastId = new AtomicLong();
-  private final Map<RequestId, CompletableFuture<JsonRpcResponse>> pending = new ConcurrentHashMap<>();
+  private final Map<RequestId, CompletableFuture<JsonRpcResponse>> pending =
+      new ConcurrentHashMap<>();
 
   OutboundRequests(MessageWriter writer) {
     this.writer = writer;

@@ -12,9 +12,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * {@code progress {steps, interval_ms?}}: takes {@code steps} steps {@code interval_ms} apart
- * (default 0), sending {@code notifications/progress} for each when the call carries
- * {@code _meta.progressToken}, then answers "done &lt;steps&gt; steps". Steps are scheduled, never
- * slept; cancelling the call stops them.
+ * (default 0), sending {@code notifications/progress} for each when the call carries {@code
+ * _meta.progressToken}, then answers "done &lt;steps&gt; steps". Steps are scheduled, never slept;
+ * cancelling the call stops them.
  */
 final class ProgressTool implements Tool {
 

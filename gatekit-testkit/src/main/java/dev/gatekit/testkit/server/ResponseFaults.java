@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * The wire faults written around each response: junk lines before it ({@code --garbage},
- * {@code --invalid-utf8}, {@code --oversize-line}, {@code --unknown-id}) and a second copy after it
+ * The wire faults written around each response: junk lines before it ({@code --garbage}, {@code
+ * --invalid-utf8}, {@code --oversize-line}, {@code --unknown-id}) and a second copy after it
  * ({@code --duplicate-id}). Runs on the writer thread only.
  */
 final class ResponseFaults {
@@ -43,13 +43,18 @@ final class ResponseFaults {
     this.oversizeLineBytes = options.oversizeLineBytes().orElse(0);
     this.unknownIdLines = options.unknownId() ? unknownIdLines(codec) : new byte[0];
     this.duplicate = options.duplicateId();
-    this.fill = new byte[oversizeLineBytes > 0 ? (int) Math.min(FILL_BLOCK_SIZE, oversizeLineBytes) : 0];
+    this.fill =
+        new byte[oversizeLineBytes > 0 ? (int) Math.min(FILL_BLOCK_SIZE, oversizeLineBytes) : 0];
     Arrays.fill(fill, (byte) 'x');
   }
 
   /** Returns whether any fault applies; when none does, responses are written as they are. */
   boolean active() {
-    return garbage || invalidUtf8 || oversizeLineBytes > 0 || unknownIdLines.length > 0 || duplicate;
+    return garbage
+        || invalidUtf8
+        || oversizeLineBytes > 0
+        || unknownIdLines.length > 0
+        || duplicate;
   }
 
   /** Returns whether every response is written twice. */
@@ -72,8 +77,8 @@ final class ResponseFaults {
   }
 
   /**
-   * Streams a line of exactly {@code oversizeLineBytes} bytes before its line break: a JSON string of
-   * {@code x}s, so that only its size is wrong. Never held in memory whole.
+   * Streams a line of exactly {@code oversizeLineBytes} bytes before its line break: a JSON string
+   * of {@code x}s, so that only its size is wrong. Never held in memory whole.
    */
   private void writeOversizeLine(OutputStream out) throws IOException {
     long remaining = oversizeLineBytes;
@@ -95,7 +100,8 @@ final class ResponseFaults {
 
   private static byte[] unknownIdLines(JsonRpcCodec codec) {
     String lines =
-        codec.encodeToString(JsonRpcResponse.success(UNKNOWN_NUMBER_ID, codec.mapper().createObjectNode()))
+        codec.encodeToString(
+                JsonRpcResponse.success(UNKNOWN_NUMBER_ID, codec.mapper().createObjectNode()))
             + "\n"
             + codec.encodeToString(
                 JsonRpcResponse.success(UNKNOWN_STRING_ID, codec.mapper().createObjectNode()))

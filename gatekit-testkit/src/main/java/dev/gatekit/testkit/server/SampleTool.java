@@ -72,7 +72,8 @@ final class SampleTool implements Tool {
   private static ObjectNode toResult(JsonRpcResponse response) {
     JsonRpcError error = response.error();
     if (error != null) {
-      return ToolResults.error("Sampling failed: " + error.message() + " (code " + error.code() + ")");
+      return ToolResults.error(
+          "Sampling failed: " + error.message() + " (code " + error.code() + ")");
     }
     StringBuilder text = new StringBuilder();
     boolean found = false;

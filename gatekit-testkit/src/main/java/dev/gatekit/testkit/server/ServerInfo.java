@@ -28,7 +28,9 @@ final class ServerInfo {
   static ObjectNode initializeResult(@Nullable JsonNode params) {
     JsonNode requested = params == null ? null : params.get("protocolVersion");
     String version =
-        requested != null && requested.isTextual() && PROTOCOL_VERSIONS.contains(requested.textValue())
+        requested != null
+                && requested.isTextual()
+                && PROTOCOL_VERSIONS.contains(requested.textValue())
             ? requested.textValue()
             : PROTOCOL_VERSIONS.get(0);
     ObjectNode result = JsonNodeFactory.instance.objectNode();

@@ -5,8 +5,8 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * The fault modes and start behaviour of one server run, as given on the command line; see
- * {@link CommandLine} for the flags. Every fault is independent of the others.
+ * The fault modes and start behaviour of one server run, as given on the command line; see {@link
+ * CommandLine} for the flags. Every fault is independent of the others.
  *
  * @param exitAfterRequests exit right after answering this many requests
  * @param exitAfterCode the exit code used with {@code exitAfterRequests}

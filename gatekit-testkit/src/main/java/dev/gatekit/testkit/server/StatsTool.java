@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * {@code stats {}}: answers with {@code {"inFlight","maxInFlight","requests","cancelled"}} as
- * {@code structuredContent} and as JSON text. Calls of the stats tools are not counted in flight, so
- * asking does not change the answer; {@code requests} does include this call's request.
+ * {@code structuredContent} and as JSON text. Calls of the stats tools are not counted in flight,
+ * so asking does not change the answer; {@code requests} does include this call's request.
  */
 final class StatsTool implements Tool {
 

@@ -6,9 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * The server's own diagnostics, on stderr (stdout carries the protocol). Lines are prefixed with the
- * server's name so that a client's "last stderr lines" tell where they came from. Write failures are
- * ignored: a closed stderr must not stop the server.
+ * The server's own diagnostics, on stderr (stdout carries the protocol). Lines are prefixed with
+ * the server's name so that a client's "last stderr lines" tell where they came from. Write
+ * failures are ignored: a closed stderr must not stop the server.
  */
 final class Stderr {
 
@@ -33,8 +33,8 @@ final class Stderr {
   }
 
   /**
-   * Writes exactly {@code bytes} bytes of flood lines, the last one ending with a line break. Blocks while the reader of stderr does not
-   * drain it, which is the point of the flood.
+   * Writes exactly {@code bytes} bytes of flood lines, the last one ending with a line break.
+   * Blocks while the reader of stderr does not drain it, which is the point of the flood.
    */
   synchronized void flood(long bytes) {
     byte[] block = floodBlock();

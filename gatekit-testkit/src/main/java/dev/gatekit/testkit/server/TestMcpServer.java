@@ -1,7 +1,6 @@
 package dev.gatekit.testkit.server;
 
 import dev.gatekit.api.JsonRpcCodec;
-import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
@@ -17,12 +16,13 @@ import org.jspecify.annotations.Nullable;
  * UTF-8, one message per line, on stdin and stdout. Start it with {@link TestServer}.
  *
  * <p><b>Protocol.</b> {@code initialize} (the client's protocol version if it is 2025-11-25,
- * 2025-06-18 or 2025-03-26, else 2025-11-25; capabilities tools and logging), {@code ping},
- * {@code tools/list}, {@code tools/call}, {@code logging/setLevel}; other requests get -32601.
- * {@code notifications/cancelled} cancels a pending tool call (it is never answered) and is recorded
- * with its id as it came; other notifications are ignored. Responses from the client complete the
- * server's own requests (sampling). A line that is not a valid message gets a -32700 or -32600 error
- * response (a malformed response is dropped), and the server keeps serving; blank lines are skipped.
+ * 2025-06-18 or 2025-03-26, else 2025-11-25; capabilities tools and logging), {@code ping}, {@code
+ * tools/list}, {@code tools/call}, {@code logging/setLevel}; other requests get -32601. {@code
+ * notifications/cancelled} cancels a pending tool call (it is never answered) and is recorded with
+ * its id as it came; other notifications are ignored. Responses from the client complete the
+ * server's own requests (sampling). A line that is not a valid message gets a -32700 or -32600
+ * error response (a malformed response is dropped), and the server keeps serving; blank lines are
+ * skipped.
  *
  * <p><b>Tools.</b>
  *
@@ -32,16 +32,16 @@ import org.jspecify.annotations.Nullable;
  *       number of sleeps wait together.
  *   <li>{@code fail {code?, message?}}: a JSON-RPC error response, by default -32603 "Failure
  *       requested by the fail tool".
- *   <li>{@code progress {steps, interval_ms?}}: with {@code _meta.progressToken}, a
- *       {@code notifications/progress} per step, then "done &lt;steps&gt; steps".
- *   <li>{@code sample {prompt}}: asks the client with {@code sampling/createMessage} (ids
- *       {@code "srv-1"}, {@code "srv-2"}, ...) and answers with the text the client returned.
- *   <li>{@code notify {method?, count?}}: sends {@code count} notifications (default 1 of
- *       {@code notifications/message}) before answering.
+ *   <li>{@code progress {steps, interval_ms?}}: with {@code _meta.progressToken}, a {@code
+ *       notifications/progress} per step, then "done &lt;steps&gt; steps".
+ *   <li>{@code sample {prompt}}: asks the client with {@code sampling/createMessage} (ids {@code
+ *       "srv-1"}, {@code "srv-2"}, ...) and answers with the text the client returned.
+ *   <li>{@code notify {method?, count?}}: sends {@code count} notifications (default 1 of {@code
+ *       notifications/message}) before answering.
  *   <li>{@code stats {}}: {@code {"inFlight","maxInFlight","requests","cancelled"}} as structured
  *       content and JSON text; tool calls are in flight from arrival to answer (the stats tools
- *       themselves do not count). {@code reset_stats {}} resets {@code maxInFlight} and
- *       {@code cancelled}.
+ *       themselves do not count). {@code reset_stats {}} resets {@code maxInFlight} and {@code
+ *       cancelled}.
  * </ul>
  *
  * <p><b>Threads.</b> One thread reads and answers cheap requests directly; one thread writes, in
@@ -54,6 +54,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Fault modes</b> are chosen by command-line flags (run with {@code --help}); an invalid
  * command line prints the usage to stderr and exits with code 2.
+ *
+ * <p><b>Exit codes.</b> 0 at the end of input (or for {@code --help}); 1 when stdin or stdout fails;
+ * 2 for an invalid command line; the chosen code for {@code --exit-after} (3 unless {@code
+ * --exit-code} says otherwise) and {@code --exit-now}. Every exit with a code other than 0 says
+ * why on stderr.
  */
 public final class TestMcpServer {
 
@@ -109,7 +114,7 @@ public final class TestMcpServer {
     JsonRpcCodec codec = JsonRpcCodec.get();
     MessageWriter writer =
         new MessageWriter(
-            new BufferedOutputStream(stdout, 64 * 1024),
+            stdout,
             codec,
             new ResponseFaults(options, codec),
             (code, reason) -> exit(stderr, code, reason));

@@ -11,16 +11,16 @@ import java.util.Objects;
 /**
  * Starts {@link TestMcpServer} as a subprocess of the current JVM: the same {@code java} executable
  * ({@code java.home}) and the same class path ({@code java.class.path}), so a test needs no build
- * step or script. Under Maven Surefire the class path may be a manifest-only jar; {@code -cp} honours
- * its {@code Class-Path} entries, so that works too.
+ * step or script. Under Maven Surefire the class path may be a manifest-only jar; {@code -cp}
+ * honours its {@code Class-Path} entries, so that works too.
  *
  * <p>The command is {@code <java.home>/bin/java <JVM options> -cp <class path>
- * dev.gatekit.testkit.server.TestMcpServer <server arguments>}. The JVM options are
- * {@link #DEFAULT_JVM_OPTIONS} (which keep the JIT at its defaults, so they suit benchmarks) followed
- * by any extra ones. {@link #start} leaves stdin and stdout as pipes for the caller and lets the
+ * dev.gatekit.testkit.server.TestMcpServer <server arguments>}. The JVM options are {@link
+ * #DEFAULT_JVM_OPTIONS} (which keep the JIT at its defaults, so they suit benchmarks) followed by
+ * any extra ones. {@link #start} leaves stdin and stdout as pipes for the caller and lets the
  * server's stderr go to this JVM's stderr ({@link Redirect#INHERIT}) unless the builder says
- * otherwise; a caller that asks for {@link Redirect#PIPE} must drain it. The caller owns the process
- * and must destroy it.
+ * otherwise; a caller that asks for {@link Redirect#PIPE} must drain it. The caller owns the
+ * process and must destroy it.
  */
 public final class TestServer {
 
@@ -28,7 +28,8 @@ public final class TestServer {
    * The JVM options used unless told otherwise: the serial collector and no perf-data file, which
    * start faster and suit a small single-client server. The JIT is left at its defaults.
    */
-  public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData");
+  public static final List<String> DEFAULT_JVM_OPTIONS =
+      List.of("-XX:+UseSerialGC", "-XX:-UsePerfData");
 
   private TestServer() {}
 

@@ -14,7 +14,9 @@ interface Tool {
   /** What the tool does, for {@code tools/list}. */
   String description();
 
-  /** The JSON schema of the tool's arguments, for {@code tools/list}; never changed after creation. */
+  /**
+   * The JSON schema of the tool's arguments, for {@code tools/list}; never changed after creation.
+   */
   ObjectNode inputSchema();
 
   /**

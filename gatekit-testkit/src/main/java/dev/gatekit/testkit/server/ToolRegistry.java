@@ -36,8 +36,8 @@ final class ToolRegistry {
   }
 
   /**
-   * Returns the {@code tools/list} result. The same tree is returned every time: it is shared by the
-   * responses that carry it and must not be changed.
+   * Returns the {@code tools/list} result. The same tree is returned every time: it is shared by
+   * the responses that carry it and must not be changed.
    */
   ObjectNode listResult() {
     return listResult;
