@@ -235,6 +235,7 @@ public final class JsonRpcCodec {
   public void writeTo(JsonRpcMessage message, OutputStream out) {
     try (JsonGenerator generator = factory.createGenerator(out)) {
       generator.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+      generator.disable(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM);
       write(message, generator);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -14,7 +14,7 @@ public class ProtocolException extends GatekitException {
 
   private static final long serialVersionUID = 1L;
 
-  private final transient @Nullable RequestId id;
+  private final @Nullable RequestId id;
   private final boolean batch;
 
   public ProtocolException(

@@ -11,7 +11,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
  * {@link StringId} are never equal to each other, and each serialises back to the JSON type it came
  * from. Numeric ids are integers that fit in a {@code long}; the codec rejects fractional numbers.
  */
-public sealed interface RequestId permits RequestId.NumberId, RequestId.StringId {
+public sealed interface RequestId extends java.io.Serializable
+    permits RequestId.NumberId, RequestId.StringId {
 
   /** Returns the numeric id {@code value}. */
   static RequestId of(long value) {

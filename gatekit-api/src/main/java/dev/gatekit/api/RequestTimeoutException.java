@@ -11,7 +11,7 @@ public class RequestTimeoutException extends GatekitException {
 
   private static final long serialVersionUID = 1L;
 
-  private final transient Duration timeout;
+  private final Duration timeout;
 
   public RequestTimeoutException(String method, Duration timeout) {
     super(

@@ -12,7 +12,8 @@ import java.util.concurrent.CompletableFuture;
  * exceptionally only with a {@link GatekitException} — {@link TransportClosedException},
  * {@link RequestTimeoutException} or {@link OverloadedException} — and never waits longer than the
  * request timeout: when the upstream dies, every pending request fails at once. Cancelling the future
- * removes the request and tells the upstream with {@code notifications/cancelled}. An error response
+ * removes the request and, if it had been sent, tells the upstream with {@code
+ * notifications/cancelled} (a request still waiting in the queue was never sent). An error response
  * from the upstream is a normal completion ({@link JsonRpcResponse#isError()}).
  *
  * <p>Futures are never completed on the thread that reads from the upstream, so dependent stages may
@@ -36,7 +37,11 @@ public interface Transport extends AutoCloseable {
    */
   CompletableFuture<JsonRpcResponse> sendAndReceive(JsonRpcRequest request);
 
-  /** Sends a request as {@link #sendAndReceive(JsonRpcRequest)} does, with its own timeout. */
+  /**
+   * Sends a request as {@link #sendAndReceive(JsonRpcRequest)} does, with its own timeout.
+   *
+   * @throws IllegalArgumentException if the timeout is not positive
+   */
   CompletableFuture<JsonRpcResponse> sendAndReceive(JsonRpcRequest request, Duration timeout);
 
   /**
@@ -49,7 +54,8 @@ public interface Transport extends AutoCloseable {
 
   /**
    * Sets the handler for notifications and requests the upstream sends unasked. Set it before
-   * {@link #start()}; until a handler is set, {@link InboundHandler#REFUSE_ALL} applies.
+   * {@link #start()} so that nothing is missed; a later change applies to messages that arrive
+   * afterwards. Until a handler is set, {@link InboundHandler#REFUSE_ALL} applies.
    */
   void setInboundHandler(InboundHandler handler);
 

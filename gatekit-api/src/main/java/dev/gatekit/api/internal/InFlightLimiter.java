@@ -64,7 +64,10 @@ public final class InFlightLimiter {
     return Admission.RAN;
   }
 
-  /** Frees the slot of a finished request, handing it to the oldest queued action if there is one. */
+  /**
+   * Frees the slot of a finished request, handing it to the oldest queued action if there is one.
+   * That action runs on the calling thread, so actions must never block.
+   */
   public void release() {
     Runnable next;
     synchronized (lock) {
@@ -80,7 +83,12 @@ public final class InFlightLimiter {
     next.run();
   }
 
-  /** Takes a queued action back; returns false if it already ran (it then holds a slot). */
+  /**
+   * Takes a queued action back. Returns false when it is no longer queued: it was drained, or a
+   * release has taken it off the queue to run it. In the second case the withdrawer must not release
+   * anything; the action itself, when it runs for a request already given up, must give its slot
+   * back with {@link #release()}. (The stdio transport's correlator does so with a per-request state.)
+   */
   public boolean withdraw(Runnable send) {
     synchronized (lock) {
       return queue.removeFirstOccurrence(send);

@@ -158,6 +158,9 @@ public final class StdioTransport implements Transport {
   public CompletableFuture<JsonRpcResponse> sendAndReceive(JsonRpcRequest request, Duration timeout) {
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+    }
     CompletableFuture<JsonRpcResponse> future = pending.send(request, timeout, this::unavailable);
     if (McpMethods.INITIALIZE.equals(request.method())) {
       future.thenAccept(
