@@ -1,0 +1,100 @@
+package dev.gatekit.proxy;
+
+import dev.gatekit.api.ErrorCodes;
+import dev.gatekit.api.JsonRpcCodec;
+import dev.gatekit.api.JsonRpcMessage;
+import dev.gatekit.api.ProtocolException;
+import dev.gatekit.transport.stdio.StdioTransport;
+import dev.gatekit.transport.stdio.internal.LineReader;
+import dev.gatekit.transport.stdio.internal.MessageWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves a {@link GatekitProxy} to a client over byte streams — normally the process's stdin and
+ * stdout, as the MCP stdio transport specifies: UTF-8, one JSON-RPC message per line.
+ *
+ * <p>The reader thread only frames and decodes; every request is handed to the proxy at once, so the
+ * next line is read while earlier requests are in flight. Answers are written as they complete by one
+ * writer thread, never interleaved, batched under load. Bad input gets its JSON-RPC error and the
+ * server keeps serving: a line that is not JSON gets -32700 (id null), a line that is not a valid
+ * message or is a batch gets -32600 (with the id when it could be read), a line over the maximum
+ * length gets -32600 (id null) and is read past without being held in memory; blank lines are
+ * skipped. When the client closes the input, requests in flight get up to the drain timeout to
+ * finish, then the proxy closes its upstreams and the output is flushed and closed.
+ */
+public final class StdioServer {
+
+  private static final Logger log = LoggerFactory.getLogger(StdioServer.class);
+
+  private final GatekitProxy proxy;
+  private final int maxLineLength;
+  private final Duration drainTimeout;
+  private final JsonRpcCodec codec = JsonRpcCodec.get();
+
+  /**
+   * @param maxLineLength the longest line accepted from the client, in bytes
+   * @param drainTimeout how long requests in flight may take to finish after the input ends
+   */
+  public StdioServer(GatekitProxy proxy, int maxLineLength, Duration drainTimeout) {
+    this.proxy = proxy;
+    this.maxLineLength = maxLineLength;
+    this.drainTimeout = drainTimeout;
+  }
+
+  /** A server with the default line limit (16 MiB) and a 30 second drain. */
+  public StdioServer(GatekitProxy proxy) {
+    this(proxy, StdioTransport.DEFAULT_MAX_LINE_LENGTH, Duration.ofSeconds(30));
+  }
+
+  /**
+   * Serves until {@code in} ends, then shuts down as described above. Blocks the calling thread,
+   * which becomes the reader.
+   *
+   * @throws IOException if reading fails for another reason than the end of input
+   */
+  public void serve(InputStream in, OutputStream out) throws IOException {
+    MessageWriter writer =
+        new MessageWriter(out, "gatekit-client-writer", e -> log.warn("Writing to the client failed: {}", e.toString()));
+    proxy.connect(message -> writer.send(codec.encode(message)));
+    try {
+      new LineReader(in, maxLineLength).run(new LineReader.Handler() {
+        @Override
+        public void onLine(byte[] buffer, int offset, int length) {
+          JsonRpcMessage message;
+          try {
+            message = codec.decode(buffer, offset, length);
+          } catch (ProtocolException e) {
+            log.debug("Client sent a malformed line: {}", e.getMessage());
+            proxy.receiveMalformed(e);
+            return;
+          }
+          proxy.receive(message);
+        }
+
+        @Override
+        public void onOversizeLine(long length) {
+          log.warn("Client sent a line of {} bytes, over the limit of {}; answered with an error", length, maxLineLength);
+          proxy.receiveMalformed(new ProtocolException(ErrorCodes.INVALID_REQUEST,
+              "Invalid request: a message of " + length + " bytes is over the limit of " + maxLineLength
+                  + " bytes", null, false, null));
+        }
+      });
+    } finally {
+      if (!proxy.awaitIdle(drainTimeout)) {
+        log.warn("Requests still in flight {} s after the client closed its input; failing them", drainTimeout.toSeconds());
+      }
+      proxy.close();
+      writer.close();
+      try {
+        writer.awaitTermination(drainTimeout.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
