@@ -66,6 +66,7 @@ public final class Session implements AutoCloseable {
   private final Map<RequestId, ClientCall> calls = new ConcurrentHashMap<>();
   private final AtomicBoolean initializeSeen = new AtomicBoolean();
   private volatile boolean initialized;
+  private volatile @Nullable CompletableFuture<Boolean> initializing;
   private volatile Map<String, Object> attributes = Map.of();
 
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -217,9 +218,24 @@ public final class Session implements AutoCloseable {
       return CompletableFuture.completedFuture(JsonRpcResponse.success(request.id(), JSON.objectNode()));
     }
     if (!initialized) {
-      return CompletableFuture.completedFuture(error(request.id(), ErrorCodes.INVALID_REQUEST,
-          "Invalid request: the session is not initialized; send 'initialize' first"));
+      CompletableFuture<Boolean> pending = initializing;
+      if (pending == null) {
+        return CompletableFuture.completedFuture(notInitialized(request));
+      }
+      // initialize is on its way: serve this request once it is answered, as the client meant.
+      return pending.thenComposeAsync(
+          ok -> ok ? route(call) : CompletableFuture.completedFuture(notInitialized(request)), executor);
     }
+    return route(call);
+  }
+
+  private static JsonRpcResponse notInitialized(JsonRpcRequest request) {
+    return error(request.id(), ErrorCodes.INVALID_REQUEST,
+        "Invalid request: the session is not initialized; send 'initialize' first");
+  }
+
+  private CompletableFuture<JsonRpcResponse> route(ClientCall call) {
+    JsonRpcRequest request = call.request;
     Router.Route route = router.route(request);
     if (route instanceof Router.To to) {
       return exchange(call, to.upstream(), to.request());
@@ -406,6 +422,8 @@ public final class Session implements AutoCloseable {
       attrs.put(PluginContext.CLIENT_NAME, params.get("clientInfo").get("name").textValue());
     }
     attributes = Map.copyOf(attrs);
+    CompletableFuture<Boolean> done = new CompletableFuture<>();
+    initializing = done;
     Map<String, CompletableFuture<JsonRpcResponse>> answers = new LinkedHashMap<>();
     for (String upstream : router.upstreams()) {
       answers.put(upstream, exchange(call, upstream, request));
@@ -420,8 +438,10 @@ public final class Session implements AutoCloseable {
               if (!answer.isError()) {
                 initialized = true;
               } else {
+                initializing = null;
                 initializeSeen.set(false); // let the client try again
               }
+              done.complete(!answer.isError());
               return answer;
             });
   }
@@ -431,6 +451,11 @@ public final class Session implements AutoCloseable {
 
   private void fromClient(JsonRpcNotification notification) {
     notifications.increment();
+    CompletableFuture<Boolean> pending = initializing;
+    if (pending != null && !initialized) {
+      // Keep the lifecycle's order upstream: initialize first, then what the client sent after it.
+      pending.join();
+    }
     for (Map.Entry<String, Transport> upstream : upstreams.entrySet()) {
       PluginContext context = PluginContext.of(upstream.getKey(), null, notification.method());
       Pipeline.Outcome out = pipeline.notification(notification, context);
