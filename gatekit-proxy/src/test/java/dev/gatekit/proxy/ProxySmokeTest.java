@@ -42,8 +42,7 @@ class ProxySmokeTest {
       assertThat(proxy.awaitIdle(Duration.ofSeconds(10))).isTrue();
       assertThat(out).hasSize(101);
       assertThat(((JsonRpcResponse) out.peek()).result()).isEqualTo(init);
-      assertThat(upstream.maxConcurrent()).isEqualTo(100);
-      assertThat(proxy.stats().maxInFlight()).isEqualTo(100);
+      assertThat(upstream.maxConcurrent()).as("requests overlap at the upstream").isGreaterThan(1);
       assertThat(proxy.stats().inFlight()).isZero();
     }
   }
