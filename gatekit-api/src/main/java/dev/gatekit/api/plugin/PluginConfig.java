@@ -165,7 +165,9 @@ public final class PluginConfig {
     if (value == null) {
       return defaultValue;
     }
-    if (value instanceof Number n && isIntegral(n) && n.longValue() >= min && n.longValue() <= max) {
+    // Compare as double: longValue() keeps only the low 64 bits of a BigInteger or BigDecimal, so
+    // 2^64 would pass as 0. Rounding to double is monotonic and int bounds are exact doubles.
+    if (value instanceof Number n && isIntegral(n) && n.doubleValue() >= min && n.doubleValue() <= max) {
       return n.intValue();
     }
     problem(key, "an integer from " + min + " to " + max, describe(value));
