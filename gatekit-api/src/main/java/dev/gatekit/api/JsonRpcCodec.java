@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -27,6 +28,10 @@ import org.jspecify.annotations.Nullable;
  * A JSON array (a batch) is reported with {@link ProtocolException#isBatch()}. Duplicate member names
  * are refused, so that a message cannot carry two different ids.
  *
+ * <p>Payload numbers are kept exactly: decimals are read as {@link java.math.BigDecimal} (so
+ * {@code 1.10} and {@code 1e400} are written back as they came) and large integers as
+ * {@link java.math.BigInteger}.
+ *
  * <p>Encoding writes compact JSON on one line: a message never contains a raw line break, which is
  * what newline-delimited framing needs. Instances are immutable and thread-safe; share one.
  */
@@ -42,6 +47,10 @@ public final class JsonRpcCodec {
         JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            // A gateway passes numbers on as they came: 1.10 stays 1.10 and 1e400 does not become
+            // Infinity, which doubles would do.
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
             .build();
     this.factory = mapper.getFactory();
   }
