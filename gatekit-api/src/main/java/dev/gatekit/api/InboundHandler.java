@@ -9,7 +9,8 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>A transport calls these methods in the order the messages arrived, one at a time, and never on
  * the thread that reads from the upstream, so a slow handler delays other unasked messages but never
- * a response. A request is answered by completing the returned stage; the transport writes that
+ * a response. The order holds among unasked messages only: a notification the server wrote before a
+ * response may reach the handler after that response's future completed. A request is answered by completing the returned stage; the transport writes that
  * answer back to the upstream under the upstream's own request id (the id of the returned response
  * is ignored). A stage that completes exceptionally is answered with an internal error.
  */

@@ -1,12 +1,12 @@
 package dev.gatekit.testkit;
 
 import dev.gatekit.api.JsonRpcRequest;
+import dev.gatekit.api.internal.InFlightLimiter;
 import dev.gatekit.api.JsonRpcResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
@@ -32,7 +32,7 @@ final class Exchange extends CompletableFuture<JsonRpcResponse> {
   private final JsonRpcRequest request;
   private final Duration latency;
   private final Duration timeout;
-  private final Runnable send;
+  private final InFlightLimiter.Action send;
   private final Predicate<Exchange> cancellation;
   private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.WAITING);
   private volatile @Nullable Future<?> timer;
@@ -45,12 +45,12 @@ final class Exchange extends CompletableFuture<JsonRpcResponse> {
       JsonRpcRequest request,
       Duration latency,
       Duration timeout,
-      Consumer<Exchange> sender,
+      Predicate<Exchange> sender,
       Predicate<Exchange> cancellation) {
     this.request = request;
     this.latency = latency;
     this.timeout = timeout;
-    this.send = () -> sender.accept(this);
+    this.send = () -> sender.test(this);
     this.cancellation = cancellation;
   }
 
@@ -67,7 +67,7 @@ final class Exchange extends CompletableFuture<JsonRpcResponse> {
   }
 
   /** The action given to the in-flight limiter; the same instance every time, so it can be withdrawn. */
-  Runnable send() {
+  InFlightLimiter.Action send() {
     return send;
   }
 

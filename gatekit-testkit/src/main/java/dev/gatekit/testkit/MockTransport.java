@@ -397,17 +397,20 @@ public final class MockTransport implements Transport {
     }
   }
 
-  /** Sends {@code exchange} upstream; the limiter calls this once the exchange holds a slot. */
-  private void send(Exchange exchange) {
+  /**
+   * Sends {@code exchange} upstream; the limiter calls this once the exchange holds a slot. Returns
+   * false, declining the slot, if the exchange ended while it waited.
+   */
+  private boolean send(Exchange exchange) {
     if (!exchange.markSent()) {
-      limiter.release(); // it ended while waiting: the slot passed to it is not needed
-      return;
+      return false;
     }
     counters.sent.increment();
     requests.add(exchange.request());
     if (!(script.faultFor(exchange.request()) instanceof Fault.NoAnswer)) {
       threads.executeAfter(exchange.latency(), () -> answer(exchange));
     }
+    return true;
   }
 
   /** The upstream's answer to a sent request, once its latency has passed; runs on a worker. */

@@ -9,21 +9,34 @@ import java.util.List;
 /**
  * Enforces a transport's in-flight limit and overflow policy without blocking any thread.
  *
- * <p>A caller {@linkplain #admit offers} an action that sends its request. With a slot free the
- * action runs at once on the caller's thread. Otherwise, under {@link OverflowPolicy#QUEUE}, it waits
- * in a bounded FIFO queue and runs later on the thread that {@linkplain #release releases} a slot
- * (the slot passes straight to it, so the count never exceeds the limit); under
+ * <p>A caller {@linkplain #admit offers} an {@link Action} that sends its request. With a slot free
+ * the action runs at once on the caller's thread. Otherwise, under {@link OverflowPolicy#QUEUE}, it
+ * waits in a bounded FIFO queue and runs later on the thread that {@linkplain #release releases} a
+ * slot (the slot passes straight to it, so the count never exceeds the limit); under
  * {@link OverflowPolicy#REJECT}, or with the queue full, it is refused.
  *
- * <p>Every admitted action owes exactly one {@link #release()}; a queued action that is given up
- * (its request timed out or was cancelled while waiting) is taken back with {@link #withdraw} and
- * owes none. One small lock guards the counts; no user code runs under it.
+ * <p>An action that runs either keeps its slot (returns true) and then owes exactly one
+ * {@link #release()}, or declines it (returns false: its request ended while it waited, or could not
+ * be sent) and owes nothing; a declined slot passes on to the next queued action. Hand-overs happen
+ * in a loop, never by recursion, so thousands of declining actions cannot overflow the stack. A queued
+ * action that is given up is taken back with {@link #withdraw} and owes nothing. One small lock guards
+ * the counts; no action runs under it.
  */
 public final class InFlightLimiter {
 
+  /** Sends a request once it holds a slot. */
+  @FunctionalInterface
+  public interface Action {
+    /**
+     * Runs with a slot held. Returns true to keep the slot (one {@link #release()} is then owed), or
+     * false to decline it. Must not block and must not throw.
+     */
+    boolean start();
+  }
+
   /** What {@link #admit} did with an action. */
   public enum Admission {
-    /** The action ran; it holds a slot. */
+    /** The action ran (and kept or declined its slot). */
     RAN,
     /** The action waits in the queue; it will run when a slot frees up. */
     QUEUED,
@@ -35,7 +48,7 @@ public final class InFlightLimiter {
   private final int maxQueued;
   private final boolean queueing;
   private final Object lock = new Object();
-  private final ArrayDeque<Runnable> queue = new ArrayDeque<>();
+  private final ArrayDeque<Action> queue = new ArrayDeque<>();
   private int inFlight;
   private int maxInFlight;
 
@@ -46,7 +59,7 @@ public final class InFlightLimiter {
   }
 
   /** Runs {@code send} now if a slot is free, else queues or refuses it as the policy says. */
-  public Admission admit(Runnable send) {
+  public Admission admit(Action send) {
     synchronized (lock) {
       if (inFlight >= limit) {
         if (!queueing || queue.size() >= maxQueued) {
@@ -60,45 +73,51 @@ public final class InFlightLimiter {
         maxInFlight = inFlight;
       }
     }
-    send.run();
+    if (!send.start()) {
+      release();
+    }
     return Admission.RAN;
   }
 
   /**
-   * Frees the slot of a finished request, handing it to the oldest queued action if there is one.
-   * That action runs on the calling thread, so actions must never block.
+   * Frees the slot of a finished request, handing it to the oldest queued action if there is one
+   * (and on to the next while actions decline it). Actions run on the calling thread.
    */
   public void release() {
-    Runnable next;
-    synchronized (lock) {
-      next = queue.pollFirst();
-      if (next == null) {
-        if (inFlight <= 0) {
-          throw new IllegalStateException("release() without a matching admission");
+    while (true) {
+      Action next;
+      synchronized (lock) {
+        next = queue.pollFirst();
+        if (next == null) {
+          if (inFlight <= 0) {
+            throw new IllegalStateException("release() without a matching admission");
+          }
+          inFlight--;
+          return;
         }
-        inFlight--;
+      }
+      if (next.start()) {
         return;
       }
     }
-    next.run();
   }
 
   /**
    * Takes a queued action back. Returns false when it is no longer queued: it was drained, or a
    * release has taken it off the queue to run it. In the second case the withdrawer must not release
    * anything; the action itself, when it runs for a request already given up, must give its slot
-   * back with {@link #release()}. (The stdio transport's correlator does so with a per-request state.)
+   * back by declining it (returning false).
    */
-  public boolean withdraw(Runnable send) {
+  public boolean withdraw(Action send) {
     synchronized (lock) {
       return queue.removeFirstOccurrence(send);
     }
   }
 
   /** Removes and returns every queued action, for a transport that is closing. */
-  public List<Runnable> drainQueue() {
+  public List<Action> drainQueue() {
     synchronized (lock) {
-      List<Runnable> drained = new ArrayList<>(queue);
+      List<Action> drained = new ArrayList<>(queue);
       queue.clear();
       return drained;
     }

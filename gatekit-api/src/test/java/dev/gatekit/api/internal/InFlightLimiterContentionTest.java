@@ -29,7 +29,7 @@ class InFlightLimiterContentionTest {
   private static final int MAX_QUEUED = 6;
 
   /** An action standing for one request; it "completes" when some thread takes it from running. */
-  private static final class Action implements Runnable {
+  private static final class Action implements InFlightLimiter.Action {
     final AtomicInteger runs = new AtomicInteger();
     final Shared shared;
     volatile Admission admission;
@@ -40,11 +40,12 @@ class InFlightLimiterContentionTest {
     }
 
     @Override
-    public void run() {
+    public boolean start() {
       int now = shared.concurrent.incrementAndGet();
       shared.maxObserved.accumulateAndGet(now, Math::max);
       runs.incrementAndGet();
       shared.running.add(this);
+      return true;
     }
   }
 

@@ -35,10 +35,11 @@ class InFlightLimiterTest {
       this.limit = limit;
     }
 
-    Runnable action(String name) {
+    InFlightLimiter.Action action(String name) {
       return () -> {
         assertThat(limiter.inFlight()).as("in flight while %s runs", name).isBetween(1, limit);
         ran.add(name);
+        return true;
       };
     }
   }
@@ -51,7 +52,7 @@ class InFlightLimiterTest {
     Thread caller = Thread.currentThread();
     AtomicInteger onCaller = new AtomicInteger();
 
-    assertThat(limiter.admit(() -> onCaller.addAndGet(Thread.currentThread() == caller ? 1 : 0)))
+    assertThat(limiter.admit(() -> onCaller.addAndGet(Thread.currentThread() == caller ? 1 : 0) >= 0))
         .isEqualTo(Admission.RAN);
     assertThat(limiter.admit(recorder.action("b"))).isEqualTo(Admission.RAN);
     assertThat(limiter.admit(recorder.action("c"))).isEqualTo(Admission.REJECTED);
@@ -102,7 +103,7 @@ class InFlightLimiterTest {
   void queuedActionRunsOnReleasingThread() throws InterruptedException {
     InFlightLimiter limiter = limiter(1, OverflowPolicy.QUEUE, 1);
     List<Thread> ranOn = Collections.synchronizedList(new ArrayList<>());
-    limiter.admit(() -> {});
+    limiter.admit(() -> true);
     limiter.admit(() -> ranOn.add(Thread.currentThread()));
 
     Thread releaser = new Thread(limiter::release, "releaser");
@@ -141,8 +142,8 @@ class InFlightLimiterTest {
   void zeroQueue() {
     InFlightLimiter limiter = limiter(1, OverflowPolicy.QUEUE, 0);
 
-    assertThat(limiter.admit(() -> {})).isEqualTo(Admission.RAN);
-    assertThat(limiter.admit(() -> {})).isEqualTo(Admission.REJECTED);
+    assertThat(limiter.admit(() -> true)).isEqualTo(Admission.RAN);
+    assertThat(limiter.admit(() -> true)).isEqualTo(Admission.REJECTED);
     assertThat(limiter.queued()).isZero();
   }
 
@@ -151,9 +152,9 @@ class InFlightLimiterTest {
   void withdrawQueued() {
     InFlightLimiter limiter = limiter(1, OverflowPolicy.QUEUE, 5);
     Recorder recorder = new Recorder(limiter, 1);
-    Runnable first = recorder.action("first");
-    Runnable waiting = recorder.action("waiting");
-    Runnable other = recorder.action("other");
+    InFlightLimiter.Action first = recorder.action("first");
+    InFlightLimiter.Action waiting = recorder.action("waiting");
+    InFlightLimiter.Action other = recorder.action("other");
     limiter.admit(first);
     limiter.admit(waiting);
     limiter.admit(other);
@@ -162,7 +163,7 @@ class InFlightLimiterTest {
     assertThat(limiter.queued()).isEqualTo(1);
     assertThat(limiter.withdraw(waiting)).as("already withdrawn").isFalse();
     assertThat(limiter.withdraw(first)).as("already ran").isFalse();
-    assertThat(limiter.withdraw(() -> {})).as("never offered").isFalse();
+    assertThat(limiter.withdraw(() -> true)).as("never offered").isFalse();
 
     limiter.release();
     limiter.release();
@@ -176,8 +177,8 @@ class InFlightLimiterTest {
   @DisplayName("withdraw after the action was handed a slot returns false; the action then owes a release")
   void withdrawAfterRun() {
     InFlightLimiter limiter = limiter(1, OverflowPolicy.QUEUE, 5);
-    Runnable queued = () -> {};
-    limiter.admit(() -> {});
+    InFlightLimiter.Action queued = () -> true;
+    limiter.admit(() -> true);
     limiter.admit(queued);
     limiter.release();
 
@@ -193,14 +194,14 @@ class InFlightLimiterTest {
     InFlightLimiter limiter = limiter(1, OverflowPolicy.QUEUE, 5);
     Recorder recorder = new Recorder(limiter, 1);
     limiter.admit(recorder.action("running"));
-    Runnable a = recorder.action("a");
-    Runnable b = recorder.action("b");
-    Runnable c = recorder.action("c");
+    InFlightLimiter.Action a = recorder.action("a");
+    InFlightLimiter.Action b = recorder.action("b");
+    InFlightLimiter.Action c = recorder.action("c");
     limiter.admit(a);
     limiter.admit(b);
     limiter.admit(c);
 
-    List<Runnable> drained = limiter.drainQueue();
+    List<InFlightLimiter.Action> drained = limiter.drainQueue();
 
     assertThat(drained).containsExactly(a, b, c);
     assertThat(limiter.queued()).isZero();
@@ -220,7 +221,7 @@ class InFlightLimiterTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("without a matching admission");
 
-    limiter.admit(() -> {});
+    limiter.admit(() -> true);
     limiter.release();
     assertThatThrownBy(limiter::release).isInstanceOf(IllegalStateException.class);
     assertThat(limiter.inFlight()).isZero();
@@ -230,8 +231,8 @@ class InFlightLimiterTest {
   @DisplayName("a refused action owes no release")
   void rejectedOwesNothing() {
     InFlightLimiter limiter = limiter(1, OverflowPolicy.REJECT, 0);
-    limiter.admit(() -> {});
-    limiter.admit(() -> {});
+    limiter.admit(() -> true);
+    limiter.admit(() -> true);
 
     limiter.release();
 
@@ -239,7 +240,7 @@ class InFlightLimiterTest {
   }
 
   @Test
-  @DisplayName("an action that completes at once may release its slot from inside its own run")
+  @DisplayName("actions that finish at once decline their slot, which passes down the queue")
   void synchronousCompletion() {
     InFlightLimiter limiter = limiter(1, OverflowPolicy.QUEUE, 10);
     List<String> ran = new ArrayList<>();
@@ -249,7 +250,7 @@ class InFlightLimiterTest {
       limiter.admit(
           () -> {
             ran.add(name);
-            limiter.release();
+            return false; // declines: the slot goes on to the next, in the limiter's loop
           });
     }
 
@@ -258,7 +259,7 @@ class InFlightLimiterTest {
     assertThat(ran).containsExactly("blocker", "sync0", "sync1", "sync2", "sync3", "sync4");
     assertThat(limiter.inFlight()).isZero();
     assertThat(limiter.queued()).isZero();
-    assertThat(limiter.admit(limiter::release)).isEqualTo(Admission.RAN);
+    assertThat(limiter.admit(() -> false)).isEqualTo(Admission.RAN);
     assertThat(limiter.inFlight()).isZero();
   }
 
@@ -268,14 +269,43 @@ class InFlightLimiterTest {
     InFlightLimiter limiter = limiter(5, OverflowPolicy.REJECT, 0);
     assertThat(limiter.maxInFlight()).isZero();
 
-    limiter.admit(() -> {});
-    limiter.admit(() -> {});
-    limiter.admit(() -> {});
+    limiter.admit(() -> true);
+    limiter.admit(() -> true);
+    limiter.admit(() -> true);
     limiter.release();
     limiter.release();
-    limiter.admit(() -> {});
+    limiter.admit(() -> true);
 
     assertThat(limiter.inFlight()).isEqualTo(2);
     assertThat(limiter.maxInFlight()).isEqualTo(3);
+  }
+
+  @Test
+  @DisplayName("actions that decline their slot hand it on in a loop: 100,000 of them do not overflow the stack")
+  void decliningActionsHandTheSlotOnWithoutRecursion() {
+    InFlightLimiter limiter = limiter(1, OverflowPolicy.QUEUE, 200_000);
+    assertThat(limiter.admit(() -> true)).isEqualTo(Admission.RAN);
+    AtomicInteger declined = new AtomicInteger();
+    for (int i = 0; i < 100_000; i++) {
+      limiter.admit(() -> declined.incrementAndGet() < 0);
+    }
+    List<String> last = new ArrayList<>();
+    limiter.admit(() -> last.add("kept"));
+    limiter.release();
+    assertThat(declined).hasValue(100_000);
+    assertThat(last).containsExactly("kept");
+    assertThat(limiter.inFlight()).isEqualTo(1);
+    assertThat(limiter.queued()).isZero();
+    limiter.release();
+    assertThat(limiter.inFlight()).isZero();
+  }
+
+  @Test
+  @DisplayName("an action that declines when admitted directly frees its slot")
+  void anActionDecliningAtAdmissionFreesItsSlot() {
+    InFlightLimiter limiter = limiter(1, OverflowPolicy.REJECT, 0);
+    assertThat(limiter.admit(() -> false)).isEqualTo(Admission.RAN);
+    assertThat(limiter.inFlight()).isZero();
+    assertThat(limiter.admit(() -> true)).isEqualTo(Admission.RAN);
   }
 }

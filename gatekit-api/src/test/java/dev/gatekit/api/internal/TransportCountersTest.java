@@ -16,9 +16,9 @@ class TransportCountersTest {
     InFlightLimiter limiter =
         new InFlightLimiter(
             TransportOptions.builder().maxInFlight(2).overflowPolicy(OverflowPolicy.QUEUE).build());
-    limiter.admit(() -> {});
-    limiter.admit(() -> {});
-    limiter.admit(() -> {});
+    limiter.admit(() -> true);
+    limiter.admit(() -> true);
+    limiter.admit(() -> true);
     limiter.release();
     TransportCounters counters = new TransportCounters();
     counters.sent.add(10);

@@ -120,7 +120,9 @@ class TestMcpServerTest {
     List<String> lines = new ArrayList<>();
     List<CompletableFuture<JsonNode>> responses = new ArrayList<>();
     for (int id = 1; id <= 100; id++) {
-      lines.add(toolCall(id, "sleep", Map.of("ms", 50)));
+      // The gate holds every clock until all 100 have arrived, so a loaded machine that reads
+      // slowly cannot let early calls finish before later ones start.
+      lines.add(toolCall(id, "sleep", Map.of("ms", 50, "gate", 100)));
       responses.add(client.responseTo(id));
     }
     client.send(lines.toArray(String[]::new));

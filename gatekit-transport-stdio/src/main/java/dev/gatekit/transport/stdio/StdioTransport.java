@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -86,6 +87,7 @@ public final class StdioTransport implements Transport {
   private volatile boolean initializedSent;
   private volatile int failedAttempts;
   private @Nullable ScheduledFuture<?> restartTask;
+  private final List<UpstreamProcess> retired = new CopyOnWriteArrayList<>();
 
   private StdioTransport(Builder builder) {
     this.name = builder.name;
@@ -102,7 +104,8 @@ public final class StdioTransport implements Transport {
     Executor callbacks = builder.callbackExecutor;
     this.inbound = new SerialExecutor(callbacks);
     this.pending =
-        new PendingRequests(name, options, this::write, SharedExecutors.timeouts(), callbacks);
+        new PendingRequests(
+            name, options, this::write, this::unavailable, SharedExecutors.timeouts(), callbacks);
   }
 
   /** Returns a builder for a transport that runs {@code command} (program and arguments, no shell). */
@@ -230,6 +233,10 @@ public final class StdioTransport implements Transport {
     if (toStop != null) {
       toStop.shutDown(stdinGrace, terminateGrace);
     }
+    for (UpstreamProcess old : retired) {
+      old.shutDown(Duration.ZERO, terminateGrace); // whatever is left of runs that died earlier
+    }
+    retired.clear();
   }
 
   @Override
@@ -285,6 +292,7 @@ public final class StdioTransport implements Transport {
 
   private void onEnd(UpstreamProcess source, String description) {
     TransportClosedException failure;
+    boolean restart;
     synchronized (lifecycle) {
       if (source != process || state == TransportState.CLOSED) {
         return; // an older run, or closed on purpose
@@ -292,14 +300,37 @@ public final class StdioTransport implements Transport {
       failure = new TransportClosedException("Upstream '" + name + "' " + description);
       lastFailure = failure;
       process = null;
-      boolean restart = restartPolicy.enabled() && failedAttempts < restartPolicy.maxAttempts();
+      restart = restartPolicy.enabled() && failedAttempts < restartPolicy.maxAttempts();
       state = restart ? TransportState.RESTARTING : TransportState.FAILED;
-      if (restart) {
-        scheduleRestart();
-      }
     }
     log.warn("{}", failure.getMessage());
+    // Fail everything of this run before a new run can start, so nothing of it leaks into the next.
     pending.failAll(failure);
+    retire(source);
+    if (restart) {
+      synchronized (lifecycle) {
+        if (state == TransportState.RESTARTING) {
+          scheduleRestart();
+        }
+      }
+    }
+  }
+
+  /**
+   * Ends what is left of a run that died on its own — a process that closed stdout but lives on, a
+   * launcher's children — on a thread of its own, since that can take the terminate grace period.
+   */
+  private void retire(UpstreamProcess source) {
+    retired.add(source);
+    Thread reaper =
+        new Thread(
+            () -> {
+              source.shutDown(Duration.ZERO, terminateGrace);
+              retired.remove(source);
+            },
+            "gatekit-" + name + "-" + source.pid() + "-reaper");
+    reaper.setDaemon(true);
+    reaper.start();
   }
 
   private void scheduleRestart() {
@@ -361,12 +392,15 @@ public final class StdioTransport implements Transport {
                 }
                 markRunning(started);
               } else {
-                log.warn(
-                    "Restarted upstream '{}' refused the initialize handshake: {}",
-                    name,
-                    error != null ? error.getMessage() : response.error());
-                started.shutDown(Duration.ZERO, terminateGrace);
-                onEnd(started, "refused the initialize handshake after a restart");
+                String why = error != null ? error.getMessage() : String.valueOf(response.error());
+                log.warn("Restarted upstream '{}' refused the initialize handshake: {}", name, why);
+                boolean current;
+                synchronized (lifecycle) {
+                  current = process == started && state == TransportState.RESTARTING;
+                }
+                if (current) {
+                  onEnd(started, "refused the initialize handshake after a restart: " + why);
+                }
               }
             });
   }
@@ -382,10 +416,14 @@ public final class StdioTransport implements Transport {
 
   private void onMessage(UpstreamProcess source, JsonRpcMessage message) {
     if (message instanceof JsonRpcResponse response) {
-      if (failedAttempts != 0 && !response.isError()) {
+      // A caller's request answered by a run that is fully up ends a crash loop's count; the
+      // replayed handshake (answered while still RESTARTING) does not.
+      if (failedAttempts != 0 && !response.isError() && state == TransportState.RUNNING && source == process) {
         failedAttempts = 0;
       }
       pending.complete(response);
+    } else if (source != process) {
+      log.debug("Dropped a message from an earlier run of upstream '{}'", name);
     } else if (message instanceof JsonRpcNotification notification) {
       inbound.execute(() -> handler.onNotification(notification));
     } else if (message instanceof JsonRpcRequest request) {
@@ -397,6 +435,9 @@ public final class StdioTransport implements Transport {
     CompletionStage<JsonRpcResponse> answer;
     try {
       answer = handler.onRequest(request);
+      if (answer == null) {
+        answer = CompletableFuture.failedFuture(new IllegalStateException("the handler returned no answer"));
+      }
     } catch (RuntimeException e) {
       answer = CompletableFuture.failedFuture(e);
     }
@@ -540,7 +581,8 @@ public final class StdioTransport implements Transport {
 
     /**
      * Sets the executor that completes callers' futures and runs the inbound handler (default: a
-     * shared pool of daemon threads). It must not run tasks on the submitting thread.
+     * shared pool of daemon threads). It must not run tasks on the submitting thread, and its
+     * {@code execute} must neither block nor throw: the reader and the timeout thread call it.
      */
     public Builder callbackExecutor(Executor value) {
       this.callbackExecutor = Objects.requireNonNull(value, "callbackExecutor");

@@ -42,7 +42,9 @@ class StdioTransportConcurrencyTest {
 
     List<CompletableFuture<JsonRpcResponse>> futures = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      futures.add(transport.sendAndReceive(call(RequestId.of("call-" + i), "sleep", "ms", 50)));
+      // gate n: the server starts the 50 ms clocks only once all n calls are with it, which only a
+      // transport that really keeps n in flight achieves (a sequential one would time out).
+      futures.add(transport.sendAndReceive(call(RequestId.of("call-" + i), "sleep", "ms", 50, "gate", n)));
     }
     for (int i = 0; i < n; i++) {
       JsonRpcResponse response = futures.get(i).get(30, TimeUnit.SECONDS);

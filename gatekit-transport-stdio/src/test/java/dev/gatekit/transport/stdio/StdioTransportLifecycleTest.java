@@ -51,7 +51,7 @@ class StdioTransportLifecycleTest {
   }
 
   @Test
-  void progressNotificationsReachTheHandlerInOrderBeforeTheAnswer() throws Exception {
+  void progressNotificationsReachTheHandlerInOrder() throws Exception {
     ConcurrentLinkedQueue<JsonRpcNotification> seen = new ConcurrentLinkedQueue<>();
     transport = TestUpstream.builder().build();
     transport.setInboundHandler(recording(seen));

@@ -63,6 +63,7 @@ public final class PendingRequests {
   private final String upstream;
   private final TransportOptions options;
   private final Wire wire;
+  private final Supplier<@Nullable GatekitException> unavailable;
   private final ScheduledExecutorService scheduler;
   private final Executor callbacks;
   private final JsonRpcCodec codec = JsonRpcCodec.get();
@@ -75,11 +76,13 @@ public final class PendingRequests {
       String upstream,
       TransportOptions options,
       Wire wire,
+      Supplier<@Nullable GatekitException> unavailable,
       ScheduledExecutorService scheduler,
       Executor callbacks) {
     this.upstream = upstream;
     this.options = options;
     this.wire = wire;
+    this.unavailable = unavailable;
     this.scheduler = scheduler;
     this.callbacks = callbacks;
     this.limiter = new InFlightLimiter(options);
@@ -93,12 +96,16 @@ public final class PendingRequests {
    */
   public CompletableFuture<JsonRpcResponse> send(
       JsonRpcRequest request, Duration timeout, Supplier<@Nullable GatekitException> stillOpen) {
+    long timeoutNanos = saturatedNanos(timeout);
     long wireId = nextWireId.incrementAndGet();
     byte[] encoded = codec.encode(request.withId(RequestId.of(wireId)));
     Exchange exchange = new Exchange(wireId, request, timeout, encoded);
     pending.put(wireId, exchange);
     exchange.timeoutTask =
-        scheduler.schedule(() -> timeOut(wireId), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        scheduler.schedule(() -> timeOut(wireId), timeoutNanos, TimeUnit.NANOSECONDS);
+    if (exchange.state.get() == DONE) {
+      exchange.cancelTimeout(); // ended (connection died) before its timer existed
+    }
     GatekitException closed = stillOpen.get();
     if (closed != null) {
       fail(wireId, closed);
@@ -113,6 +120,8 @@ public final class PendingRequests {
         counters.rejected.increment();
         self.future.completeExceptionallyDirect(new OverloadedException(options.overloadedMessage()));
       }
+    } else if (admission == InFlightLimiter.Admission.QUEUED && exchange.state.get() == DONE) {
+      limiter.withdraw(exchange); // ended between registration and queueing: free its place
     }
     return exchange.future;
   }
@@ -132,14 +141,17 @@ public final class PendingRequests {
           id.value());
       return;
     }
+    // The slot is free before the caller hears back, so a caller that sends again at once finds it.
     end(exchange);
     counters.completed.increment();
     JsonRpcResponse answer = response.withId(exchange.request.id());
-    callbacks.execute(() -> exchange.future.completeDirect(answer));
+    hand(() -> exchange.future.completeDirect(answer));
   }
 
   /** Fails every pending and queued request with {@code cause}, at once. */
   public void failAll(GatekitException cause) {
+    // Queued requests first: otherwise the slots that failing sent requests free would send them.
+    limiter.drainQueue();
     for (Long wireId : pending.keySet()) {
       fail(wireId, cause);
     }
@@ -165,7 +177,28 @@ public final class PendingRequests {
     if (exchange != null) {
       end(exchange);
       counters.failed.increment();
-      callbacks.execute(() -> exchange.future.completeExceptionallyDirect(cause));
+      hand(() -> exchange.future.completeExceptionallyDirect(cause));
+    }
+  }
+
+  /**
+   * Hands a completion to the callback executor; should the executor refuse (it was shut down), the
+   * completion runs here rather than never.
+   */
+  private void hand(Runnable completion) {
+    try {
+      callbacks.execute(completion);
+    } catch (RuntimeException e) {
+      log.warn("The callback executor refused a completion ({}); completing on this thread", e.toString());
+      completion.run();
+    }
+  }
+
+  private static long saturatedNanos(Duration timeout) {
+    try {
+      return timeout.toNanos();
+    } catch (ArithmeticException tooLong) {
+      return Long.MAX_VALUE;
     }
   }
 
@@ -178,10 +211,11 @@ public final class PendingRequests {
     counters.timedOut.increment();
     RequestTimeoutException timeout =
         new RequestTimeoutException(exchange.request.method(), exchange.timeout);
-    if (wasSent) {
+    hand(() -> exchange.future.completeExceptionallyDirect(timeout));
+    // MCP forbids cancelling initialize; every other request sent is cancelled upstream.
+    if (wasSent && !McpMethods.INITIALIZE.equals(exchange.request.method())) {
       sendCancelled(wireId, timeout.getMessage());
     }
-    callbacks.execute(() -> exchange.future.completeExceptionallyDirect(timeout));
   }
 
   private void cancelledByCaller(Exchange exchange) {
@@ -190,7 +224,7 @@ public final class PendingRequests {
     }
     boolean wasSent = end(exchange);
     counters.cancelled.increment();
-    if (wasSent) {
+    if (wasSent && !McpMethods.INITIALIZE.equals(exchange.request.method())) {
       sendCancelled(exchange.wireId, "Cancelled by the client");
     }
   }
@@ -206,8 +240,8 @@ public final class PendingRequests {
       limiter.release();
       return true;
     }
-    // Still queued: take it back. If the limiter already handed it a slot, Exchange.run() sees DONE
-    // and releases that slot itself.
+    // Still queued: take it back. If the limiter already handed it a slot, Exchange.start() sees
+    // DONE and declines that slot.
     limiter.withdraw(exchange);
     return false;
   }
@@ -219,8 +253,8 @@ public final class PendingRequests {
     wire.write(codec.encode(new JsonRpcNotification(McpMethods.NOTIFICATIONS_CANCELLED, params)));
   }
 
-  /** One request from registration to its end; runs as the limiter's send action. */
-  private final class Exchange implements Runnable {
+  /** One request from registration to its end; the limiter starts it when it has a slot. */
+  private final class Exchange implements InFlightLimiter.Action {
     final long wireId;
     final JsonRpcRequest request;
     final Duration timeout;
@@ -236,17 +270,30 @@ public final class PendingRequests {
       this.encoded = encoded;
     }
 
-    /** Sends the request once the limiter grants it a slot. */
+    /**
+     * Sends the request once the limiter grants it a slot. Declines the slot if the request ended
+     * while it waited, or if it cannot be written (it then ends here, failed).
+     */
     @Override
-    public void run() {
+    public boolean start() {
       if (!state.compareAndSet(QUEUED, SENT)) {
-        limiter.release(); // ended while queued; give the slot back
-        return;
+        return false;
       }
       counters.sent.increment();
-      if (!wire.write(encoded)) {
-        fail(wireId, new TransportClosedException("Upstream '" + upstream + "' is not connected"));
+      if (wire.write(encoded)) {
+        return true;
       }
+      if (!pending.remove(wireId, this)) {
+        return true; // someone else ended it meanwhile and releases the slot
+      }
+      state.set(DONE);
+      cancelTimeout();
+      counters.failed.increment();
+      GatekitException why = unavailable.get();
+      GatekitException cause =
+          why != null ? why : new TransportClosedException("Upstream '" + upstream + "' is not connected");
+      hand(() -> future.completeExceptionallyDirect(cause));
+      return false;
     }
 
     void cancelTimeout() {
@@ -275,6 +322,26 @@ public final class PendingRequests {
         cancelledByCaller(exchange);
       }
       return cancelled;
+    }
+
+    /** Completing it from outside (as {@code orTimeout} does) abandons the request like a cancel. */
+    @Override
+    public boolean complete(JsonRpcResponse value) {
+      boolean completed = super.complete(value);
+      if (completed) {
+        cancelledByCaller(exchange);
+      }
+      return completed;
+    }
+
+    /** Completing it from outside (as {@code orTimeout} does) abandons the request like a cancel. */
+    @Override
+    public boolean completeExceptionally(Throwable ex) {
+      boolean completed = super.completeExceptionally(ex);
+      if (completed) {
+        cancelledByCaller(exchange);
+      }
+      return completed;
     }
 
     void completeDirect(JsonRpcResponse value) {

@@ -26,7 +26,12 @@ public final class SerialExecutor implements Executor {
   public void execute(Runnable task) {
     tasks.add(task);
     if (scheduled.compareAndSet(false, true)) {
-      delegate.execute(this::drain);
+      try {
+        delegate.execute(this::drain);
+      } catch (RuntimeException e) {
+        scheduled.set(false); // the task stays queued; the next submission tries again
+        log.error("The executor refused a task", e);
+      }
     }
   }
 

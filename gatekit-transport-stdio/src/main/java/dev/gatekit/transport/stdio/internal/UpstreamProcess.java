@@ -2,12 +2,14 @@ package dev.gatekit.transport.stdio.internal;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +39,7 @@ public final class UpstreamProcess {
 
   private static final Logger log = LoggerFactory.getLogger(UpstreamProcess.class);
   private static final long EXIT_GRACE_MILLIS = 1_000;
+  private static final long DESCENDANTS_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   private final String name;
   private final Process process;
@@ -44,6 +47,8 @@ public final class UpstreamProcess {
   private final MessageWriter writer;
   private final StderrTail stderr;
   private final AtomicBoolean ended = new AtomicBoolean();
+  private final Set<ProcessHandle> knownDescendants = ConcurrentHashMap.newKeySet();
+  private volatile long descendantsSeenAt;
   private volatile boolean shuttingDown;
 
   private UpstreamProcess(
@@ -55,6 +60,7 @@ public final class UpstreamProcess {
     this.name = name;
     this.process = process;
     this.listener = listener;
+    this.descendantsSeenAt = System.nanoTime() - DESCENDANTS_REFRESH_NANOS - 1;
     String prefix = "gatekit-" + name + "-" + process.pid();
     Logger stderrLog = LoggerFactory.getLogger("dev.gatekit.upstream." + name);
     this.stderr = new StderrTail(process.getErrorStream(), stderrLog, stderrLines, prefix + "-stderr");
@@ -117,27 +123,39 @@ public final class UpstreamProcess {
   public void shutDown(Duration stdinGrace, Duration terminateGrace) {
     shuttingDown = true;
     ended.set(true);
-    List<ProcessHandle> descendants = process.descendants().collect(Collectors.toList());
+    rememberDescendants();
+    List<ProcessHandle> descendants = new ArrayList<>(knownDescendants);
     writer.close();
-    if (!awaitExit(process.toHandle(), stdinGrace)) {
+    if (!awaitExit(List.of(process.toHandle()), stdinGrace)) {
       log.debug("Upstream '{}' did not exit after stdin closed; terminating", name);
       process.destroy();
       descendants.forEach(ProcessHandle::destroy);
-      if (!awaitExit(process.toHandle(), terminateGrace)) {
+      if (!awaitExit(List.of(process.toHandle()), terminateGrace)) {
         log.warn("Upstream '{}' did not exit after SIGTERM; killing it", name);
         process.destroyForcibly();
       }
     }
-    // Children left behind by a launcher (npx, sh) outlive their parent unless ended too.
-    for (ProcessHandle child : descendants) {
-      if (child.isAlive()) {
-        child.destroy();
-        if (!awaitExit(child, terminateGrace)) {
-          child.destroyForcibly();
-        }
-      }
+    // Children left behind by a launcher (npx, sh) outlive their parent unless ended too: signal all,
+    // then wait for all against one deadline, then kill what is left.
+    List<ProcessHandle> alive = descendants.stream().filter(ProcessHandle::isAlive).toList();
+    alive.forEach(ProcessHandle::destroy);
+    if (!awaitExit(alive, terminateGrace)) {
+      alive.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
     }
-    awaitExit(process.toHandle(), terminateGrace);
+    awaitExit(List.of(process.toHandle()), terminateGrace);
+  }
+
+  /**
+   * Notes the process's descendants while it lives: once its parent has died they are reparented
+   * and can no longer be found, yet they must still be ended.
+   */
+  private void rememberDescendants() {
+    descendantsSeenAt = System.nanoTime();
+    try {
+      process.descendants().forEach(knownDescendants::add);
+    } catch (RuntimeException e) {
+      log.debug("Could not list the descendants of upstream '{}': {}", name, e.toString());
+    }
   }
 
   private void read(int maxLineLength) {
@@ -147,6 +165,9 @@ public final class UpstreamProcess {
           new LineReader.Handler() {
             @Override
             public void onLine(byte[] buffer, int offset, int length) {
+              if (System.nanoTime() - descendantsSeenAt > DESCENDANTS_REFRESH_NANOS) {
+                rememberDescendants(); // the first line, then every few seconds of traffic
+              }
               listener.onLine(UpstreamProcess.this, buffer, offset, length);
             }
 
@@ -220,17 +241,43 @@ public final class UpstreamProcess {
     }
   }
 
-  private static boolean awaitExit(ProcessHandle handle, Duration grace) {
+  /**
+   * Waits up to {@code grace} for all of {@code handles} to exit; returns whether they did. An
+   * interrupt does not cut the wait short (shutdown must stay orderly); it is restored afterwards.
+   */
+  private static boolean awaitExit(List<ProcessHandle> handles, Duration grace) {
+    long deadline = System.nanoTime() + Math.max(1, grace.toNanos());
+    boolean interrupted = false;
     try {
-      handle.onExit().get(Math.max(1, grace.toMillis()), TimeUnit.MILLISECONDS);
+      for (ProcessHandle handle : handles) {
+        while (true) {
+          long left = deadline - System.nanoTime();
+          if (!handle.isAlive()) {
+            break;
+          }
+          if (left <= 0) {
+            return false;
+          }
+          try {
+            handle.onExit().get(left, TimeUnit.NANOSECONDS);
+            break;
+          } catch (InterruptedException e) {
+            interrupted = true;
+          } catch (TimeoutException e) {
+            return false;
+          } catch (Exception e) {
+            if (!handle.isAlive()) {
+              break;
+            }
+            return false;
+          }
+        }
+      }
       return true;
-    } catch (TimeoutException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return !handle.isAlive();
-    } catch (Exception e) {
-      return !handle.isAlive();
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 }

@@ -260,6 +260,7 @@ class PendingRequestsTest {
               }
               return true;
             },
+            () -> null,
             upstreamThreads,
             callbacks);
     return holder[0];
@@ -274,6 +275,7 @@ class PendingRequestsTest {
           written.add(codec.decode(bytes));
           return true;
         },
+        () -> null,
         upstreamThreads,
         callbacks);
   }
