@@ -348,6 +348,9 @@ public final class Session implements AutoCloseable {
   }
 
   private void finish(ClientCall call, JsonRpcResponse response) {
+    // Free the id before the client can see the answer: a client may reuse an id as soon as it has
+    // the response, and must not be told that it is still in use.
+    calls.remove(call.request.id(), call);
     try {
       if (!call.cancelled) {
         reply(call.request, response, true);
@@ -355,7 +358,6 @@ public final class Session implements AutoCloseable {
         cancelled.increment();
       }
     } finally {
-      calls.remove(call.request.id(), call);
       inFlight.decrementAndGet();
     }
   }
