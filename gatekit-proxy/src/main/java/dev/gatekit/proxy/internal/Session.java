@@ -436,8 +436,9 @@ public final class Session implements AutoCloseable {
     for (Map.Entry<String, Transport> upstream : upstreams.entrySet()) {
       PluginContext context = PluginContext.of(upstream.getKey(), null, notification.method());
       Pipeline.Outcome out = pipeline.notification(notification, context);
-      audit(AuditEvent.Direction.CLIENT_TO_UPSTREAM, context, out, null);
-      if (out.passes()) {
+      // A critical auditor that could not record it blocks the notification, as it blocks requests.
+      boolean recorded = audit(AuditEvent.Direction.CLIENT_TO_UPSTREAM, context, out, null) == null;
+      if (out.passes() && recorded) {
         try {
           upstream.getValue().sendNotification((JsonRpcNotification) out.message());
         } catch (GatekitException e) {
@@ -467,8 +468,8 @@ public final class Session implements AutoCloseable {
       }
       PluginContext context = PluginContext.of(upstream, null, notification.method());
       Pipeline.Outcome out = pipeline.notification(toSend, context);
-      audit(AuditEvent.Direction.UPSTREAM_TO_CLIENT, context, out, null);
-      if (out.passes()) {
+      boolean recorded = audit(AuditEvent.Direction.UPSTREAM_TO_CLIENT, context, out, null) == null;
+      if (out.passes() && recorded) {
         client.send(out.message());
       }
     }
