@@ -34,6 +34,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -114,7 +115,11 @@ public final class Session implements AutoCloseable {
       if (McpMethods.NOTIFICATIONS_CANCELLED.equals(notification.method())) {
         cancelByClient(notification);
       } else {
-        notificationLane.execute(() -> fromClient(notification));
+        try {
+          notificationLane.execute(() -> fromClient(notification));
+        } catch (RejectedExecutionException closed) {
+          log.debug("The proxy is closed; the client's {} is dropped", notification.method());
+        }
       }
     } else if (message instanceof JsonRpcResponse response) {
       if (!serverRequests.complete(response)) {
