@@ -309,6 +309,21 @@ class ProxyLifecycleTest {
   }
 
   @Test
+  void afterCloseARequestIsAnsweredWithAnErrorAndANotificationIsDropped() {
+    MockTransport only = mock(MockTransport.builder().result("initialize", initializeResult("only")));
+    proxy = GatekitProxy.builder().upstream("only", only).build();
+    proxy.connect(client);
+    handshake(proxy, client);
+    proxy.close();
+
+    proxy.receive(ProxyFixture.notification("notifications/roots/list_changed", null));
+    proxy.receive(request(1, "tools/list"));
+
+    assertThat(client.awaitResponse(1).isError()).isTrue();
+    assertThat(proxy.stats().inFlight()).isZero();
+  }
+
+  @Test
   void closeBeforeConnectClosesTheUpstreams() {
     MockTransport only = mock(MockTransport.builder());
     proxy = GatekitProxy.builder().upstream("only", only).build();
