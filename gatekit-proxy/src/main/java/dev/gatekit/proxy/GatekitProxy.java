@@ -188,14 +188,15 @@ public final class GatekitProxy implements AutoCloseable {
 
     /**
      * Adds an upstream under a name (letters, digits, {@code -}, {@code .} and single {@code _};
-     * not {@code __}, which separates namespaces). The proxy owns the transport from now on: it
-     * starts and closes it.
+     * not {@code __}, which separates namespaces, and not ending in {@code _}). The proxy owns the
+     * transport from now on: it starts and closes it.
      */
     public Builder upstream(String name, Transport transport) {
       Objects.requireNonNull(transport, "transport");
       if (!Router.isValidUpstreamName(name)) {
         throw new IllegalArgumentException(
-            "upstream name '" + name + "' must be non-empty letters, digits, '-', '.' or '_', without '__'");
+            "upstream name '" + name + "' must be non-empty letters, digits, '-', '.' or '_', without '__'"
+                + " and not ending in '_'");
       }
       if (upstreams.putIfAbsent(name, transport) != null) {
         throw new IllegalArgumentException("upstream '" + name + "' is already added");

@@ -12,6 +12,8 @@ import dev.gatekit.api.RequestId;
 import dev.gatekit.testkit.MockTransport;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class ProxySmokeTest {
@@ -24,11 +26,24 @@ class ProxySmokeTest {
     init.putObject("serverInfo").put("name", "mock").put("version", "1");
     ObjectNode echo = JsonNodeFactory.instance.objectNode();
     echo.putArray("content").addObject().put("type", "text").put("text", "hi");
+    // Every call waits until all 100 are in the upstream at once: concurrency shown by a rendezvous,
+    // not by a latency window that a loaded machine may miss.
+    CountDownLatch allInFlight = new CountDownLatch(100);
     MockTransport upstream =
         MockTransport.builder()
             .result("initialize", init)
-            .result("tools/call", echo)
-            .latency(Duration.ofMillis(20))
+            .handle("tools/call", request -> {
+              allInFlight.countDown();
+              try {
+                if (!allInFlight.await(30, TimeUnit.SECONDS)) {
+                  throw new IllegalStateException("the 100 calls were never in flight together");
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+              }
+              return JsonRpcResponse.success(request.id(), echo);
+            })
             .build();
     ConcurrentLinkedQueue<JsonRpcMessage> out = new ConcurrentLinkedQueue<>();
     try (GatekitProxy proxy = GatekitProxy.builder().upstream("mock", upstream).build()) {
@@ -39,8 +54,9 @@ class ProxySmokeTest {
       for (int i = 0; i < 100; i++) {
         proxy.receive(new JsonRpcRequest(RequestId.of("c" + i), "tools/call", JsonNodeFactory.instance.objectNode().put("name", "echo")));
       }
-      assertThat(proxy.awaitIdle(Duration.ofSeconds(10))).isTrue();
+      assertThat(proxy.awaitIdle(Duration.ofSeconds(30))).isTrue();
       assertThat(out).hasSize(101);
+      assertThat(out).allSatisfy(m -> assertThat(((JsonRpcResponse) m).isError()).as("%s", m).isFalse());
       assertThat(((JsonRpcResponse) out.peek()).result()).isEqualTo(init);
       assertThat(upstream.maxConcurrent()).as("requests overlap at the upstream").isGreaterThan(1);
       assertThat(proxy.stats().inFlight()).isZero();

@@ -232,9 +232,14 @@ public final class Router {
     return copy;
   }
 
-  /** Returns whether a name is usable for an upstream (non-empty, without the separator). */
+  /**
+   * Returns whether a name is usable for an upstream: non-empty letters, digits, {@code -}, {@code .}
+   * and {@code _}, without the separator and not ending in {@code _} (with upstreams {@code a} and
+   * {@code a_}, {@code a___x} would be both {@code a}'s {@code _x} and {@code a_}'s {@code x}).
+   */
   public static boolean isValidUpstreamName(String name) {
-    return !name.isEmpty() && !name.contains(SEPARATOR) && Set.of('_', '-', '.').containsAll(
+    return !name.isEmpty() && !name.contains(SEPARATOR) && !name.endsWith("_")
+        && Set.of('_', '-', '.').containsAll(
         name.chars().filter(c -> !Character.isLetterOrDigit(c)).mapToObj(c -> (char) c).toList());
   }
 }

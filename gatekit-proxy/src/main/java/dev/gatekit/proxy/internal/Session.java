@@ -34,6 +34,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -115,7 +116,11 @@ public final class Session implements AutoCloseable {
       if (McpMethods.NOTIFICATIONS_CANCELLED.equals(notification.method())) {
         cancelByClient(notification);
       } else {
-        notificationLane.execute(() -> fromClient(notification));
+        try {
+          notificationLane.execute(() -> fromClient(notification));
+        } catch (RejectedExecutionException closed) {
+          log.debug("The proxy is closed; the client's {} is dropped", notification.method());
+        }
       }
     } else if (message instanceof JsonRpcResponse response) {
       if (!serverRequests.complete(response)) {
@@ -364,6 +369,9 @@ public final class Session implements AutoCloseable {
   }
 
   private void finish(ClientCall call, JsonRpcResponse response) {
+    // Free the id before the client can see the answer: a client may reuse an id as soon as it has
+    // the response, and must not be told that it is still in use.
+    calls.remove(call.request.id(), call);
     try {
       if (!call.cancelled) {
         reply(call.request, response, true);
@@ -371,7 +379,6 @@ public final class Session implements AutoCloseable {
         cancelled.increment();
       }
     } finally {
-      calls.remove(call.request.id(), call);
       inFlight.decrementAndGet();
     }
   }
@@ -459,8 +466,9 @@ public final class Session implements AutoCloseable {
     for (Map.Entry<String, Transport> upstream : upstreams.entrySet()) {
       PluginContext context = PluginContext.of(upstream.getKey(), null, notification.method());
       Pipeline.Outcome out = pipeline.notification(notification, context);
-      audit(AuditEvent.Direction.CLIENT_TO_UPSTREAM, context, out, null);
-      if (out.passes()) {
+      // A critical auditor that could not record it blocks the notification, as it blocks requests.
+      boolean recorded = audit(AuditEvent.Direction.CLIENT_TO_UPSTREAM, context, out, null) == null;
+      if (out.passes() && recorded) {
         try {
           upstream.getValue().sendNotification((JsonRpcNotification) out.message());
         } catch (GatekitException e) {
@@ -490,8 +498,8 @@ public final class Session implements AutoCloseable {
       }
       PluginContext context = PluginContext.of(upstream, null, notification.method());
       Pipeline.Outcome out = pipeline.notification(toSend, context);
-      audit(AuditEvent.Direction.UPSTREAM_TO_CLIENT, context, out, null);
-      if (out.passes()) {
+      boolean recorded = audit(AuditEvent.Direction.UPSTREAM_TO_CLIENT, context, out, null) == null;
+      if (out.passes() && recorded) {
         client.send(out.message());
       }
     }
