@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The plugin pipeline: an ordered list of {@link PluginStage}s and one loop that runs a message
- * through them. Requests meet middleware then security; responses meet security then middleware;
+ * through them. What travels to an upstream (requests, client notifications) meets middleware then
+ * security; what travels back (responses, upstream notifications) meets security then middleware;
  * within a kind, lower priority first. Auditing plugins see every outcome afterwards.
  *
  * <p>The loop is where the SPI's promises are kept: a security plugin that throws blocks the message
@@ -77,10 +78,14 @@ public final class Pipeline {
         (stage, message) -> stage.onResponse(request, (JsonRpcResponse) message, context));
   }
 
-  /** Runs a notification (either direction) through middleware, then security. */
-  public Outcome notification(JsonRpcNotification notification, PluginContext context) {
+  /**
+   * Runs a notification through the plugins in the order of its direction: from the client like a
+   * request (middleware, then security), from an upstream like a response (security, then middleware).
+   */
+  public Outcome notification(
+      JsonRpcNotification notification, PluginContext context, boolean fromUpstream) {
     return run(
-        requestStages,
+        fromUpstream ? responseStages : requestStages,
         notification,
         context,
         (stage, message) -> stage.onNotification((JsonRpcNotification) message, context));

@@ -75,6 +75,13 @@ public final class ServerRequests {
     }
   }
 
+  /** Ends every pending request without an answer, for a session that closes. */
+  public void cancelAll() {
+    for (RequestId id : pending.keySet()) {
+      cancel(id);
+    }
+  }
+
   /** Returns the number of requests waiting for the client. */
   public int size() {
     return pending.size();

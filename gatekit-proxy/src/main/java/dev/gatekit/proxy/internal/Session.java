@@ -148,9 +148,13 @@ public final class Session implements AutoCloseable {
         notifications.sum());
   }
 
-  /** Fails what is in flight, then closes every upstream. */
+  /**
+   * Closes every upstream, which fails what is in flight, and gives up the upstreams' requests still
+   * waiting for the client.
+   */
   @Override
   public void close() {
+    serverRequests.cancelAll();
     upstreams.values().forEach(Transport::close);
   }
 
@@ -194,7 +198,7 @@ public final class Session implements AutoCloseable {
     try {
       executor.execute(() -> handle(call));
     } catch (RuntimeException e) {
-      finish(call, error(request.id(), ErrorCodes.INTERNAL_ERROR, "The proxy is shutting down"));
+      finish(call, error(request.id(), ErrorCodes.UPSTREAM_UNAVAILABLE, "The gateway is shutting down"));
     }
   }
 
@@ -464,8 +468,8 @@ public final class Session implements AutoCloseable {
       pending.join();
     }
     for (Map.Entry<String, Transport> upstream : upstreams.entrySet()) {
-      PluginContext context = PluginContext.of(upstream.getKey(), null, notification.method());
-      Pipeline.Outcome out = pipeline.notification(notification, context);
+      PluginContext context = new PluginContext(upstream.getKey(), null, notification.method(), attributes);
+      Pipeline.Outcome out = pipeline.notification(notification, context, false);
       // A critical auditor that could not record it blocks the notification, as it blocks requests.
       boolean recorded = audit(AuditEvent.Direction.CLIENT_TO_UPSTREAM, context, out, null) == null;
       if (out.passes() && recorded) {
@@ -496,8 +500,8 @@ public final class Session implements AutoCloseable {
           return;
         }
       }
-      PluginContext context = PluginContext.of(upstream, null, notification.method());
-      Pipeline.Outcome out = pipeline.notification(toSend, context);
+      PluginContext context = new PluginContext(upstream, null, notification.method(), attributes);
+      Pipeline.Outcome out = pipeline.notification(toSend, context, true);
       boolean recorded = audit(AuditEvent.Direction.UPSTREAM_TO_CLIENT, context, out, null) == null;
       if (out.passes() && recorded) {
         client.send(out.message());

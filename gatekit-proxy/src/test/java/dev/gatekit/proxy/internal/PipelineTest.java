@@ -59,14 +59,18 @@ class PipelineTest {
   }
 
   @Test
-  void notificationsMeetMiddlewareThenSecurity() {
+  void notificationsFollowTheOrderOfTheirDirection() {
     Pipeline pipeline = new Pipeline(List.of(
         security("S", 1, r -> PluginResult.allow()), middleware("M", 99, r -> PluginResult.allow())), List.of());
 
-    Pipeline.Outcome outcome = pipeline.notification(new JsonRpcNotification("notifications/progress", null), CONTEXT);
-
-    assertThat(calls).containsExactly("M:notification", "S:notification");
+    Pipeline.Outcome outcome =
+        pipeline.notification(new JsonRpcNotification("notifications/roots/list_changed", null), CONTEXT, false);
+    assertThat(calls).as("from the client, like a request").containsExactly("M:notification", "S:notification");
     assertThat(outcome.outcome()).isEqualTo(AuditEvent.Outcome.ALLOWED);
+
+    calls.clear();
+    pipeline.notification(new JsonRpcNotification("notifications/progress", null), CONTEXT, true);
+    assertThat(calls).as("from an upstream, like a response").containsExactly("S:notification", "M:notification");
   }
 
   @Test
@@ -201,7 +205,7 @@ class PipelineTest {
 
     Pipeline.Outcome onResponse = pipeline.response(call(), result(), CONTEXT);
     Pipeline.Outcome onNotification =
-        pipeline.notification(new JsonRpcNotification("notifications/progress", null), CONTEXT);
+        pipeline.notification(new JsonRpcNotification("notifications/progress", null), CONTEXT, true);
 
     for (Pipeline.Outcome outcome : List.of(onResponse, onNotification)) {
       assertThat(outcome.outcome()).isEqualTo(AuditEvent.Outcome.FAILED);
@@ -222,7 +226,7 @@ class PipelineTest {
     for (Pipeline.Outcome outcome : List.of(
         pipeline.request(call(), CONTEXT),
         pipeline.response(call(), result(), CONTEXT),
-        pipeline.notification(new JsonRpcNotification("notifications/message", null), CONTEXT))) {
+        pipeline.notification(new JsonRpcNotification("notifications/message", null), CONTEXT, true))) {
       assertThat(outcome.outcome()).isEqualTo(AuditEvent.Outcome.BLOCKED);
       assertThat(outcome.errorCode()).isEqualTo(ErrorCodes.SECURITY_VIOLATION);
       assertThat(outcome.message()).isNull();
@@ -260,7 +264,7 @@ class PipelineTest {
     Pipeline.Outcome request = middlewareRewrite.request(call(), CONTEXT);
     Pipeline.Outcome response = securityRewrite.response(call(), result(), CONTEXT);
     Pipeline.Outcome notification =
-        middlewareRewrite.notification(new JsonRpcNotification("a/b", null), CONTEXT); // notification stays one
+        middlewareRewrite.notification(new JsonRpcNotification("a/b", null), CONTEXT, true); // notification stays one
 
     assertThat(request.outcome()).isEqualTo(AuditEvent.Outcome.FAILED);
     assertThat(request.errorCode()).isEqualTo(ErrorCodes.INTERNAL_ERROR);
