@@ -180,7 +180,7 @@ public final class Session implements AutoCloseable {
     ClientCall call = new ClientCall(request);
     if (calls.putIfAbsent(request.id(), call) != null) {
       reply(request, error(request.id(), ErrorCodes.INVALID_REQUEST,
-          "Invalid request: id " + request.id() + " is already in use by a request in flight"), false);
+          "Invalid request: id " + request.id() + " is already in use by a request in flight"), true);
       return;
     }
     int now = inFlight.incrementAndGet();
