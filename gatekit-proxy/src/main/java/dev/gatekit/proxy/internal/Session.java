@@ -402,7 +402,7 @@ public final class Session implements AutoCloseable {
     JsonNode params = notification.params();
     JsonNode id = params == null ? null : params.get("requestId");
     RequestId requestId = id == null ? null : id.isTextual() ? RequestId.of(id.textValue())
-        : id.canConvertToLong() ? RequestId.of(id.longValue()) : null;
+        : id.isIntegralNumber() && id.canConvertToLong() ? RequestId.of(id.longValue()) : null;
     ClientCall call = requestId == null ? null : calls.get(requestId);
     if (call == null) {
       log.debug("The client cancelled {}, which is not in flight; ignored", requestId);
@@ -506,7 +506,7 @@ public final class Session implements AutoCloseable {
       JsonNode params = notification.params();
       JsonNode id = params == null ? null : params.get("requestId");
       RequestId upstreamId = id == null ? null : id.isTextual() ? RequestId.of(id.textValue())
-          : id.canConvertToLong() ? RequestId.of(id.longValue()) : null;
+          : id.isIntegralNumber() && id.canConvertToLong() ? RequestId.of(id.longValue()) : null;
       RequestId proxyId = upstreamId == null ? null : serverRequests.proxyIdOf(upstream, upstreamId);
       if (proxyId == null) {
         return null;
