@@ -50,10 +50,11 @@ class ProxyMalformedInputTest {
   private ScenarioLineClient client;
 
   @AfterEach
-  void tearDown() {
+  void tearDown() throws Exception {
     gate.countDown();
     if (client != null) {
       client.close();
+      client.served().get(ScenarioRequests.WAIT.toSeconds(), TimeUnit.SECONDS); // the proxy is closed
     }
   }
 

@@ -88,14 +88,16 @@ final class ScenarioRequests {
     return text.textValue();
   }
 
-  /** Waits for a condition without a fixed sleep: polls with short parks up to {@link #WAIT}. */
+  /** Waits for a condition without a fixed sleep: polls with growing short parks up to {@link #WAIT}. */
   static void await(String what, BooleanSupplier condition) {
     long deadline = System.nanoTime() + WAIT.toNanos();
+    long park = 500_000; // from 0.5 ms up to 20 ms: quick when it is quick, gentle when polling a subprocess
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - deadline > 0) {
         throw new AssertionError("Timed out after " + WAIT.toSeconds() + " s waiting for: " + what);
       }
-      LockSupport.parkNanos(1_000_000);
+      LockSupport.parkNanos(park);
+      park = Math.min(park * 2, 20_000_000);
     }
   }
 }
