@@ -12,6 +12,8 @@ import dev.gatekit.api.RequestId;
 import dev.gatekit.testkit.MockTransport;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class ProxySmokeTest {
@@ -24,10 +26,21 @@ class ProxySmokeTest {
     init.putObject("serverInfo").put("name", "mock").put("version", "1");
     ObjectNode echo = JsonNodeFactory.instance.objectNode();
     echo.putArray("content").addObject().put("type", "text").put("text", "hi");
+    // Each call waits at the upstream until all 100 have arrived: "100 at once" is then a fact,
+    // not a matter of how fast a loaded machine sends them within the latency.
+    CountDownLatch allArrived = new CountDownLatch(100);
     MockTransport upstream =
         MockTransport.builder()
             .result("initialize", init)
-            .result("tools/call", echo)
+            .handle("tools/call", request -> {
+              allArrived.countDown();
+              try {
+                allArrived.await(30, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return JsonRpcResponse.success(request.id(), echo);
+            })
             .latency(Duration.ofMillis(20))
             .build();
     ConcurrentLinkedQueue<JsonRpcMessage> out = new ConcurrentLinkedQueue<>();
