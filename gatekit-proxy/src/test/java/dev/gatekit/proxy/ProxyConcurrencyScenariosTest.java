@@ -83,7 +83,7 @@ class ProxyConcurrencyScenariosTest {
     client.close();
   }
 
-  /** Nothing in flight anywhere, and no id answered twice. */
+  /** Nothing in flight anywhere: the proxy, the transport and the upstream itself are idle. */
   private void assertSettled() {
     assertThat(proxy.awaitIdle(WAIT)).as("proxy idle").isTrue();
     assertThat(proxy.stats().inFlight()).isZero();

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatekit.api.JsonRpcMessage;
-import dev.gatekit.api.JsonRpcNotification;
 import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.McpMethods;
@@ -16,10 +15,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The client side of a proxy in the scenario tests: a thread-safe {@link ClientConnection} that
- * collects every message the proxy sends, indexes responses by id, and answers the upstream's
+ * indexes the responses the proxy sends by id (ignoring notifications), and answers the upstream's
  * {@code sampling/createMessage} requests with {@code "reply:" + prompt} — at once, or held back
  * until the test lets them go (a gate that makes "all N requests in flight at once" a fact instead of
  * a matter of timing).
@@ -36,10 +32,7 @@ final class ScenarioClient implements ClientConnection, AutoCloseable {
 
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
-  private final Queue<JsonRpcMessage> received = new ConcurrentLinkedQueue<>();
   private final Map<RequestId, List<JsonRpcResponse>> responses = new ConcurrentHashMap<>();
-  private final List<JsonRpcResponse> nullIdResponses = new CopyOnWriteArrayList<>();
-  private final List<JsonRpcNotification> notifications = new CopyOnWriteArrayList<>();
   private final AtomicInteger responseCount = new AtomicInteger();
   private final AtomicInteger samplingRequests = new AtomicInteger();
   private final ExecutorService answering =
@@ -82,16 +75,11 @@ final class ScenarioClient implements ClientConnection, AutoCloseable {
 
   @Override
   public void send(JsonRpcMessage message) {
-    received.add(message);
     if (message instanceof JsonRpcResponse response) {
-      if (response.id() == null) {
-        nullIdResponses.add(response);
-      } else {
+      if (response.id() != null) {
         responses.computeIfAbsent(response.id(), id -> new CopyOnWriteArrayList<>()).add(response);
       }
       responseCount.incrementAndGet();
-    } else if (message instanceof JsonRpcNotification notification) {
-      notifications.add(notification);
     } else if (message instanceof JsonRpcRequest request) {
       onServerRequest(request);
     }
@@ -217,30 +205,9 @@ final class ScenarioClient implements ClientConnection, AutoCloseable {
     return responses.containsKey(id);
   }
 
-  /** Returns the responses with a null id. */
-  List<JsonRpcResponse> nullIdResponses() {
-    return List.copyOf(nullIdResponses);
-  }
-
   /** Returns how many responses arrived in all. */
   int responseCount() {
     return responseCount.get();
-  }
-
-  /** Returns every message received, in arrival order. */
-  List<JsonRpcMessage> received() {
-    return List.copyOf(received);
-  }
-
-  /** Returns the ids that got more than one response. */
-  List<RequestId> idsAnsweredMoreThanOnce() {
-    List<RequestId> ids = new ArrayList<>();
-    responses.forEach((id, list) -> {
-      if (list.size() > 1) {
-        ids.add(id);
-      }
-    });
-    return ids;
   }
 
   @Override
@@ -251,10 +218,5 @@ final class ScenarioClient implements ClientConnection, AutoCloseable {
   @Override
   public String toString() {
     return "ScenarioClient{" + responseCount + " responses, " + samplingRequests + " sampling requests}";
-  }
-
-  static RequestId id(Object value) {
-    Objects.requireNonNull(value);
-    return value instanceof Number n ? RequestId.of(n.longValue()) : RequestId.of(value.toString());
   }
 }

@@ -89,10 +89,6 @@ final class ScenarioPlugins {
     boolean broken() {
       return broken;
     }
-
-    long waiting() {
-      return arrived.getCount();
-    }
   }
 
   /**
@@ -249,10 +245,6 @@ final class ScenarioPlugins {
 
     List<AuditEvent> events() {
       return List.copyOf(events);
-    }
-
-    List<AuditEvent> eventsFor(RequestId id) {
-      return events.stream().filter(e -> id.equals(e.requestId())).toList();
     }
 
     List<AuditEvent> eventsFor(RequestId id, AuditEvent.Direction direction) {

@@ -10,7 +10,6 @@ import dev.gatekit.api.McpMethods;
 import dev.gatekit.api.RequestId;
 import dev.gatekit.api.Transport;
 import dev.gatekit.api.TransportOptions;
-import dev.gatekit.api.TransportState;
 import dev.gatekit.api.TransportStats;
 import dev.gatekit.testkit.MockTransport;
 import dev.gatekit.testkit.server.TestServer;
@@ -59,10 +58,6 @@ final class ScenarioUpstream {
     };
   }
 
-  Kind kind() {
-    return kind;
-  }
-
   Transport transport() {
     return transport;
   }
@@ -109,14 +104,6 @@ final class ScenarioUpstream {
     return total - statsIds.get(); // this class's stats calls, the one just made included
   }
 
-  /** Whether a request with this tool and argument value reached the upstream (mock only). */
-  boolean mockSaw(String tool, String argument, String value) {
-    return mock().requests().stream()
-        .filter(r -> McpMethods.TOOLS_CALL.equals(r.method()))
-        .anyMatch(r -> tool.equals(r.params().path("name").asText())
-            && value.equals(r.params().path("arguments").path(argument).asText()));
-  }
-
   /** The test server's {@code stats}, asked directly through the transport, not through the proxy. */
   JsonNode serverStats() {
     RequestId id = RequestId.of("scenario-stats-" + statsIds.incrementAndGet());
@@ -136,12 +123,6 @@ final class ScenarioUpstream {
     ScenarioRequests.await(
         kind + " upstream idle (transport pending " + transportPending() + ")",
         () -> transportPending() == 0 && upstreamInFlight() == 0);
-  }
-
-  /** Whether the transport is closed and, for the test server, its process is gone. */
-  boolean isClosed() {
-    return transport.state() == TransportState.CLOSED
-        && (kind == Kind.MOCK || stdio().pid() == -1);
   }
 
   // ---------------------------------------------------------------------------------------------
