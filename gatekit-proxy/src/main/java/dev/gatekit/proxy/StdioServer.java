@@ -1,5 +1,6 @@
 package dev.gatekit.proxy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatekit.api.ErrorCodes;
 import dev.gatekit.api.JsonRpcCodec;
 import dev.gatekit.api.JsonRpcMessage;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * next line is read while earlier requests are in flight. Answers are written as they complete by one
  * writer thread, never interleaved, batched under load. Bad input gets its JSON-RPC error and the
  * server keeps serving: a line that is not JSON gets -32700 (id null), a line that is not a valid
- * message or is a batch gets -32600 (with the id when it could be read), a line over the maximum
+ * message or is a batch gets -32600 (with the id when it could be read) — except a malformed response,
+ * which is logged and dropped, since a response is never answered — a line over the maximum
  * length gets -32600 (id null) and is read past without being held in memory; blank lines are
  * skipped. When the client closes the input, requests in flight get up to the drain timeout to
  * finish, then the proxy closes its upstreams and the output is flushed and closed.
@@ -69,6 +71,11 @@ public final class StdioServer {
           try {
             message = codec.decode(buffer, offset, length);
           } catch (ProtocolException e) {
+            if (e.errorCode() == ErrorCodes.INVALID_REQUEST && looksLikeResponse(buffer, offset, length)) {
+              log.warn("Client sent a malformed response; dropped, since a response is never answered: {}",
+                  e.getMessage());
+              return;
+            }
             log.debug("Client sent a malformed line: {}", e.getMessage());
             proxy.receiveMalformed(e);
             return;
@@ -95,6 +102,16 @@ public final class StdioServer {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  /** Whether an invalid message was meant as a response: an object with a result or an error and no method. */
+  private boolean looksLikeResponse(byte[] buffer, int offset, int length) {
+    try {
+      JsonNode tree = codec.mapper().readTree(buffer, offset, length);
+      return tree != null && tree.isObject() && !tree.has("method") && (tree.has("result") || tree.has("error"));
+    } catch (IOException | RuntimeException e) {
+      return false;
     }
   }
 }

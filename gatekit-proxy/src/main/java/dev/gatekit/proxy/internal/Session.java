@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatekit.api.ErrorCodes;
 import dev.gatekit.api.GatekitException;
 import dev.gatekit.api.InboundHandler;
+import dev.gatekit.api.JsonRpcError;
 import dev.gatekit.api.JsonRpcMessage;
 import dev.gatekit.api.JsonRpcNotification;
 import dev.gatekit.api.JsonRpcRequest;
@@ -23,11 +24,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -166,6 +170,8 @@ public final class Session implements AutoCloseable {
     final JsonRpcRequest request;
     final long startNanos = System.nanoTime();
     final List<CompletableFuture<?>> upstreamCalls = new ArrayList<>(1);
+    /** Errors that are an upstream's own answer, passed on: not failures of the proxy. By identity. */
+    private final Set<JsonRpcError> upstreamErrors = Collections.newSetFromMap(new IdentityHashMap<>());
     volatile boolean cancelled;
 
     ClientCall(JsonRpcRequest request) {
@@ -183,6 +189,16 @@ public final class Session implements AutoCloseable {
     synchronized void cancel() {
       cancelled = true;
       upstreamCalls.forEach(f -> f.cancel(true));
+    }
+
+    synchronized void passedOn(JsonRpcResponse upstreamAnswer) {
+      if (upstreamAnswer.error() != null) {
+        upstreamErrors.add(upstreamAnswer.error());
+      }
+    }
+
+    synchronized boolean isUpstreamAnswer(JsonRpcResponse response) {
+      return response.error() != null && upstreamErrors.contains(response.error());
     }
   }
 
@@ -288,7 +304,12 @@ public final class Session implements AutoCloseable {
           if (audit(AuditEvent.Direction.UPSTREAM_TO_CLIENT, context, out, call) != null) {
             return auditingFailure(call.request.id());
           }
-          return out.passes() ? (JsonRpcResponse) out.message() : refusal(call.request.id(), out);
+          if (!out.passes()) {
+            return refusal(call.request.id(), out);
+          }
+          JsonRpcResponse passed = (JsonRpcResponse) Objects.requireNonNull(out.message());
+          call.passedOn(passed);
+          return passed;
         },
         executor);
   }
@@ -378,7 +399,7 @@ public final class Session implements AutoCloseable {
     calls.remove(call.request.id(), call);
     try {
       if (!call.cancelled) {
-        reply(call.request, response, true);
+        reply(call.request, response, call.isUpstreamAnswer(response));
       } else {
         cancelled.increment();
       }
@@ -387,15 +408,17 @@ public final class Session implements AutoCloseable {
     }
   }
 
-  private void reply(JsonRpcRequest request, JsonRpcResponse response, boolean count) {
-    if (count) {
-      handled.increment();
-      if (response.isError()) {
-        if (response.error().code() == ErrorCodes.SECURITY_VIOLATION) {
-          blocked.increment();
-        } else {
-          failed.increment();
-        }
+  /**
+   * Sends the answer to a client request and counts it: an error counts as blocked or failed only
+   * when the proxy produced it, not when it is an upstream's own error response passed on.
+   */
+  private void reply(JsonRpcRequest request, JsonRpcResponse response, boolean upstreamAnswer) {
+    handled.increment();
+    if (response.isError() && !upstreamAnswer) {
+      if (response.error().code() == ErrorCodes.SECURITY_VIOLATION) {
+        blocked.increment();
+      } else {
+        failed.increment();
       }
     }
     client.send(response.withId(request.id()));
@@ -406,7 +429,7 @@ public final class Session implements AutoCloseable {
     JsonNode params = notification.params();
     JsonNode id = params == null ? null : params.get("requestId");
     RequestId requestId = id == null ? null : id.isTextual() ? RequestId.of(id.textValue())
-        : id.canConvertToLong() ? RequestId.of(id.longValue()) : null;
+        : id.isIntegralNumber() && id.canConvertToLong() ? RequestId.of(id.longValue()) : null;
     ClientCall call = requestId == null ? null : calls.get(requestId);
     if (call == null) {
       log.debug("The client cancelled {}, which is not in flight; ignored", requestId);
@@ -520,7 +543,7 @@ public final class Session implements AutoCloseable {
       JsonNode params = notification.params();
       JsonNode id = params == null ? null : params.get("requestId");
       RequestId upstreamId = id == null ? null : id.isTextual() ? RequestId.of(id.textValue())
-          : id.canConvertToLong() ? RequestId.of(id.longValue()) : null;
+          : id.isIntegralNumber() && id.canConvertToLong() ? RequestId.of(id.longValue()) : null;
       RequestId proxyId = upstreamId == null ? null : serverRequests.proxyIdOf(upstream, upstreamId);
       if (proxyId == null) {
         return null;
