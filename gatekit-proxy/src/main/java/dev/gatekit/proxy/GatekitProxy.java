@@ -42,7 +42,11 @@ import org.jspecify.annotations.Nullable;
  */
 public final class GatekitProxy implements AutoCloseable {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(GatekitProxy.class);
+
   private final Map<String, Transport> upstreams;
+  private final List<Plugin> plugins;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
   private final Pipeline pipeline;
   private final boolean namespaced;
   private final Executor executor;
@@ -65,6 +69,7 @@ public final class GatekitProxy implements AutoCloseable {
       }
     }
     this.pipeline = new Pipeline(stages, auditors);
+    this.plugins = builder.plugins.stream().map(Builder.Entry::plugin).toList();
     this.namespaced = builder.namespacing != null ? builder.namespacing : upstreams.size() > 1;
     if (builder.executor != null) {
       this.executor = builder.executor;
@@ -150,7 +155,7 @@ public final class GatekitProxy implements AutoCloseable {
 
   /**
    * Closes every upstream, which fails what is pending (the client gets those errors), then the
-   * proxy's own threads. Idempotent.
+   * proxy's own threads, then every plugin (once). Idempotent.
    */
   @Override
   public void close() {
@@ -163,6 +168,15 @@ public final class GatekitProxy implements AutoCloseable {
     }
     if (ownedExecutor != null) {
       ownedExecutor.shutdown();
+    }
+    if (closed.compareAndSet(false, true)) {
+      for (Plugin plugin : plugins) {
+        try {
+          plugin.close(); // after the last message, so an audit log records everything
+        } catch (RuntimeException e) {
+          log.warn("Closing plugin {} failed", plugin.getClass().getName(), e);
+        }
+      }
     }
   }
 

@@ -62,4 +62,21 @@ class ProxySmokeTest {
       assertThat(proxy.stats().inFlight()).isZero();
     }
   }
+
+  @Test
+  void closeClosesEveryPluginOnce() {
+    java.util.concurrent.atomic.AtomicInteger closes = new java.util.concurrent.atomic.AtomicInteger();
+    dev.gatekit.api.plugin.SecurityPlugin plugin =
+        new dev.gatekit.api.plugin.SecurityPlugin() {
+          @Override
+          public void close() {
+            closes.incrementAndGet();
+          }
+        };
+    GatekitProxy proxy = GatekitProxy.builder().upstream("mock", MockTransport.builder().build()).plugin(plugin).build();
+    proxy.connect(message -> {});
+    proxy.close();
+    proxy.close();
+    assertThat(closes).hasValue(1);
+  }
 }
