@@ -185,6 +185,7 @@ final class E2eClient implements AutoCloseable {
    */
   @Override
   public void close() {
+    settle();
     try {
       client.closeGracefully().block(Await.TIMEOUT);
     } catch (RuntimeException e) {
@@ -202,6 +203,19 @@ final class E2eClient implements AutoCloseable {
     if (!leftBehind.isEmpty()) {
       throw new AssertionError(label + ": processes still running " + Await.TIMEOUT.toSeconds()
           + " s after the client closed: " + leftBehind);
+    }
+  }
+
+  /**
+   * Waits a little for the requests the client sent on its own (such as the SDK's re-listing after a
+   * list-changed notification) to be answered, so that closing does not cut them off; requests the
+   * test cancelled never are.
+   */
+  private void settle() {
+    try {
+      Await.until(() -> wire.unanswered().isEmpty(), Duration.ofSeconds(10), () -> "answers");
+    } catch (AssertionError stillWaiting) {
+      // closing fails what is left; nothing to check here
     }
   }
 

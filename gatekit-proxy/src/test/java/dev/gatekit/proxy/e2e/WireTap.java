@@ -7,8 +7,10 @@ import io.modelcontextprotocol.spec.McpSchema.JSONRPCNotification;
 import io.modelcontextprotocol.spec.McpSchema.JSONRPCRequest;
 import io.modelcontextprotocol.spec.McpSchema.JSONRPCResponse;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -93,6 +95,26 @@ final class WireTap implements McpClientTransport {
     return received.stream()
         .filter(m -> m instanceof JSONRPCResponse r && id.equals(r.id()))
         .map(JSONRPCResponse.class::cast)
+        .toList();
+  }
+
+  /** The ids of requests sent and neither answered nor cancelled (by a notification sent here). */
+  List<Object> unanswered() {
+    Set<Object> done = new HashSet<>();
+    received.forEach(m -> {
+      if (m instanceof JSONRPCResponse r) {
+        done.add(r.id());
+      }
+    });
+    sent.forEach(m -> {
+      if (m instanceof JSONRPCNotification n && n.method().equals("notifications/cancelled")
+          && n.params() instanceof Map<?, ?> params) {
+        done.add(params.get("requestId"));
+      }
+    });
+    return sent.stream()
+        .filter(m -> m instanceof JSONRPCRequest r && !done.contains(r.id()))
+        .map(m -> ((JSONRPCRequest) m).id())
         .toList();
   }
 
