@@ -134,6 +134,11 @@ final class E2eClient implements AutoCloseable {
     return List.copyOf(samplingRequests);
   }
 
+  /** The subprocess this client started and the processes it had started by then, alive or not. */
+  List<ProcessHandle> processes() {
+    return processes;
+  }
+
   /** Waits for a Mono of the SDK client. */
   static <T> T await(Mono<T> mono) {
     return mono.block(Await.TIMEOUT);

@@ -62,6 +62,12 @@ class ProxyWithTwoUpstreamsE2eTest {
   }
 
   @Test
+  void theProxyAndBothUpstreamsRunAsProcessesOfTheirOwn() {
+    // closeProxy() checks that all of them have exited once the client is closed
+    assertThat(proxied.processes()).as("the proxy and its two upstreams").hasSize(3).allMatch(ProcessHandle::isAlive);
+  }
+
+  @Test
   void theGatewayAnswersInitializeWithTheUpstreamsCapabilitiesMerged() {
     assertThat(proxied.initializeResult().serverInfo().name()).isEqualTo("gatekit");
     assertThat(proxied.initializeResult().capabilities().tools()).isNotNull();
