@@ -8,9 +8,10 @@ import java.util.concurrent.CompletionStage;
  * changes, ...) and server-to-client requests (sampling, elicitation, roots, ping).
  *
  * <p>A transport calls these methods in the order the messages arrived, one at a time, and never on
- * the thread that reads from the upstream, so a slow handler delays other unasked messages but never
- * a response. The order holds among unasked messages only: a notification the server wrote before a
- * response may reach the handler after that response's future completed. A request is answered by completing the returned stage; the transport writes that
+ * the thread that reads from the upstream. A response the server wrote after an unasked message is
+ * completed only once the handler has taken that message, so a caller never sees its answer before
+ * the progress notifications that preceded it; a handler should therefore return quickly (hand slow
+ * work elsewhere), since while it runs, responses read after its message wait. A request is answered by completing the returned stage; the transport writes that
  * answer back to the upstream under the upstream's own request id (the id of the returned response
  * is ignored). A stage that completes exceptionally is answered with an internal error.
  */

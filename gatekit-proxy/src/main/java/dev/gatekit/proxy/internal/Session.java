@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: {@link #receive} is called by the client's reader and never blocks; requests are
  * handled on the executor, and upstream completions come back on the transports' callback threads,
  * which hand the response pipeline to the executor again. Notifications from the client keep their
- * order (one serial lane). Thread-safe.
+ * order (one serial lane), and a request is handled only once the notifications the client sent
+ * before it have been passed upstream, so the upstream sees the client's order. Thread-safe.
  */
 public final class Session implements AutoCloseable {
 
@@ -73,6 +74,8 @@ public final class Session implements AutoCloseable {
   private volatile boolean initialized;
   private volatile @Nullable CompletableFuture<Boolean> initializing;
   private volatile Map<String, Object> attributes = Map.of();
+  /** Completes when the last notification taken from the client has been passed upstream. */
+  private volatile CompletableFuture<?> clientNotificationsPassed = CompletableFuture.completedFuture(null);
 
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger maxInFlight = new AtomicInteger();
@@ -120,9 +123,19 @@ public final class Session implements AutoCloseable {
       if (McpMethods.NOTIFICATIONS_CANCELLED.equals(notification.method())) {
         cancelByClient(notification);
       } else {
+        CompletableFuture<Void> passed = new CompletableFuture<>();
+        clientNotificationsPassed = passed;
         try {
-          notificationLane.execute(() -> fromClient(notification));
+          notificationLane.execute(
+              () -> {
+                try {
+                  fromClient(notification);
+                } finally {
+                  passed.complete(null);
+                }
+              });
         } catch (RejectedExecutionException closed) {
+          passed.complete(null);
           log.debug("The proxy is closed; the client's {} is dropped", notification.method());
         }
       }
@@ -211,10 +224,21 @@ public final class Session implements AutoCloseable {
     }
     int now = inFlight.incrementAndGet();
     maxInFlight.accumulateAndGet(now, Math::max);
+    CompletableFuture<?> notificationsBefore = clientNotificationsPassed;
+    if (notificationsBefore.isDone()) {
+      submit(call);
+    } else {
+      // Keep the client's order upstream: a request never overtakes a notification sent before it
+      // (notifications/initialized must reach the server before the first request).
+      notificationsBefore.whenComplete((ignored, failure) -> submit(call));
+    }
+  }
+
+  private void submit(ClientCall call) {
     try {
       executor.execute(() -> handle(call));
     } catch (RuntimeException e) {
-      finish(call, error(request.id(), ErrorCodes.UPSTREAM_UNAVAILABLE, "The gateway is shutting down"));
+      finish(call, error(call.request.id(), ErrorCodes.UPSTREAM_UNAVAILABLE, "The gateway is shutting down"));
     }
   }
 

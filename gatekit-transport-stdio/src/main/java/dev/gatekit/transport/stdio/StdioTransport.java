@@ -421,7 +421,13 @@ public final class StdioTransport implements Transport {
       if (failedAttempts != 0 && !response.isError() && state == TransportState.RUNNING && source == process) {
         failedAttempts = 0;
       }
-      pending.complete(response);
+      if (inbound.isIdle()) {
+        pending.complete(response);
+      } else {
+        // Unasked messages read before this response are still being delivered (progress, logs):
+        // the response waits for them, so a caller never sees its answer before its progress.
+        inbound.execute(() -> pending.complete(response));
+      }
     } else if (source != process) {
       log.debug("Dropped a message from an earlier run of upstream '{}'", name);
     } else if (message instanceof JsonRpcNotification notification) {

@@ -35,6 +35,11 @@ public final class SerialExecutor implements Executor {
     }
   }
 
+  /** Returns whether nothing is queued or running (a snapshot; it may change at once). */
+  public boolean isIdle() {
+    return !scheduled.get() && tasks.isEmpty();
+  }
+
   private void drain() {
     while (true) {
       Runnable task;
