@@ -1,6 +1,8 @@
 package dev.gatekit.benchmarks;
 
 import dev.gatekit.api.JsonRpcCodec;
+import dev.gatekit.api.JsonRpcNotification;
+import dev.gatekit.api.McpMethods;
 import dev.gatekit.testkit.server.TestServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,6 +44,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * The client is a bare Java loop over the process's pipes: no JSON, no correlation, no futures.
  * Each line is the exact bytes {@code StdioTransport} writes for one {@code tools/call echo}.
  *
+ * <p>With {@code -p upstreamKind=test-server} the same raw client runs against the test kit's MCP
+ * server instead (started, initialized and primed as in {@link TransportThroughputBenchmark}): what that
+ * server allows when the client costs next to nothing, which tells client overhead from server
+ * capacity.
+ *
  * <ul>
  *   <li>{@code pipelined}: lines per second with {@code inFlight} lines in flight. The benchmark
  *       thread writes as many lines as the window has room for in one write; a reader thread counts
@@ -74,6 +81,10 @@ public class PipeBaselineBenchmark {
   /** The sequential client: one line at a time. */
   @State(Scope.Benchmark)
   public static class SequentialPipe {
+    /** {@code echo}, or {@code test-server} for the raw client against the test kit's server. */
+    @Param({"echo"})
+    public String upstreamKind;
+
     EchoUpstream upstream;
     OutputStream out;
     InputStream in;
@@ -83,11 +94,17 @@ public class PipeBaselineBenchmark {
     /** Starts the echo and checks one round trip. */
     @Setup(Level.Trial)
     public void start() throws IOException, InterruptedException {
-      upstream = EchoUpstream.start();
+      upstream = EchoUpstream.start(upstreamKind);
       out = upstream.process.getOutputStream();
       in = upstream.process.getInputStream();
-      if (roundTrip() != line.length) {
+      int length = roundTrip();
+      if (upstreamKind.equals("echo") && length != line.length) {
         throw new IllegalStateException("the echo did not return the line");
+      }
+      if (upstreamKind.equals("test-server")) {
+        for (int i = 0; i < TransportThroughputBenchmark.PRIME_REQUESTS; i++) {
+          roundTrip();
+        }
       }
     }
 
@@ -111,6 +128,7 @@ public class PipeBaselineBenchmark {
     /** Ends the echo. */
     @TearDown(Level.Trial)
     public void close() {
+      CpuProfiler.noteUpstreams();
       upstream.close();
     }
   }
@@ -120,6 +138,10 @@ public class PipeBaselineBenchmark {
   public static class PipelinedPipe {
     @Param({"1", "10", "100", "1000"})
     public int inFlight;
+
+    /** {@code echo}, or {@code test-server} for the raw client against the test kit's server. */
+    @Param({"echo"})
+    public String upstreamKind;
 
     EchoUpstream upstream;
     OutputStream out;
@@ -141,12 +163,16 @@ public class PipeBaselineBenchmark {
       for (int i = 0; i < inFlight; i++) {
         System.arraycopy(line, 0, lines, i * lineLength, lineLength);
       }
-      upstream = EchoUpstream.start();
+      upstream = EchoUpstream.start(upstreamKind);
       out = upstream.process.getOutputStream();
       InputStream in = upstream.process.getInputStream();
       Thread reader = new Thread(() -> read(in), "pipe-baseline-reader");
       reader.setDaemon(true);
       reader.start();
+      if (upstreamKind.equals("test-server")) {
+        roundTrips(TransportThroughputBenchmark.PRIME_REQUESTS);
+        drain();
+      }
     }
 
     private void read(InputStream in) {
@@ -227,6 +253,7 @@ public class PipeBaselineBenchmark {
     /** Ends the echo; the reader thread ends with its stdout. */
     @TearDown(Level.Trial)
     public void close() {
+      CpuProfiler.noteUpstreams();
       upstream.close();
     }
   }
@@ -255,15 +282,25 @@ public class PipeBaselineBenchmark {
   /** The echo upstream process and the temporary directory it may run from. */
   static final class EchoUpstream {
     final Process process;
-    private final Path directory;
+    private final @Nullable Path directory;
 
-    private EchoUpstream(Process process, Path directory) {
+    private EchoUpstream(Process process, @Nullable Path directory) {
       this.process = process;
       this.directory = directory;
     }
 
-    /** Starts the C echo if it compiles here (unless told otherwise), else the Java one. */
-    static EchoUpstream start() throws IOException, InterruptedException {
+    /**
+     * Starts the upstream: for {@code echo} the C echo if it compiles here (unless told otherwise),
+     * else the Java one; for {@code test-server} the test kit's MCP server as {@link
+     * TransportThroughputBenchmark} starts it, with the MCP handshake done.
+     */
+    static EchoUpstream start(String kind) throws IOException, InterruptedException {
+      if (kind.equals("test-server")) {
+        return startTestServer();
+      }
+      if (!kind.equals("echo")) {
+        throw new IllegalArgumentException("upstreamKind must be echo or test-server, was " + kind);
+      }
       String choice = System.getProperty(ECHO_PROPERTY, "auto");
       if (!List.of("auto", "c", "java").contains(choice)) {
         throw new IllegalArgumentException(ECHO_PROPERTY + " must be auto, c or java, was " + choice);
@@ -276,14 +313,35 @@ public class PipeBaselineBenchmark {
           throw new IllegalStateException("the C echo does not compile here (" + ECHO_PROPERTY + "=c)");
         }
       }
-      String kind = "C (line_echo.c, cc -O2)";
+      String description = "C (line_echo.c, cc -O2)";
       if (command == null) {
         command = javaCommand();
-        kind = "Java (LineEcho)";
+        description = "Java (LineEcho)";
       }
-      System.out.println("# Pipe baseline upstream: " + kind);
+      System.out.println("# Pipe baseline upstream: " + description);
       Process process = new ProcessBuilder(command).redirectError(Redirect.INHERIT).start();
       return new EchoUpstream(process, directory);
+    }
+
+    private static EchoUpstream startTestServer() throws IOException {
+      System.out.println("# Pipe baseline upstream: the test kit's MCP server, raw client");
+      Process process = TestServer.builder().start();
+      OutputStream out = process.getOutputStream();
+      out.write(JsonRpcCodec.get().encode(TransportThroughputBenchmark.initializeRequest()));
+      out.write('\n');
+      out.write(
+          JsonRpcCodec.get()
+              .encode(new JsonRpcNotification(McpMethods.NOTIFICATIONS_INITIALIZED, null)));
+      out.write('\n');
+      out.flush();
+      InputStream in = process.getInputStream();
+      int c;
+      while ((c = in.read()) != '\n') {
+        if (c < 0) {
+          throw new IOException("the test server ended before it answered initialize");
+        }
+      }
+      return new EchoUpstream(process, null);
     }
 
     /** Compiles line_echo.c into {@code directory}; returns the command, or null if that fails. */
@@ -333,6 +391,9 @@ public class PipeBaselineBenchmark {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         process.destroyForcibly();
+      }
+      if (directory == null) {
+        return;
       }
       try (Stream<Path> files = Files.walk(directory)) {
         files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());

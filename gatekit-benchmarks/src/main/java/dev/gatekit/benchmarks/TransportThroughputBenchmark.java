@@ -1,7 +1,6 @@
 package dev.gatekit.benchmarks;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatekit.api.JsonRpcCodec;
 import dev.gatekit.api.JsonRpcNotification;
@@ -41,9 +40,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code StdioTransport} against the official MCP Java SDK's stdio client ({@code McpAsyncClient}
  * over {@code StdioClientTransport}), on the same upstream: the test kit's MCP server started by
  * {@link TestServer#command(String...)} with its default JVM options, one server per trial, the
- * MCP handshake ({@code initialize}, then {@code notifications/initialized}) done before measuring.
- * Every request is {@code tools/call echo} with the same short text; one operation is one request
- * answered.
+ * MCP handshake ({@code initialize}, then {@code notifications/initialized}) done and {@value
+ * #PRIME_REQUESTS} requests sent through the client before JMH's warmup starts. Every request is
+ * {@code tools/call echo} with the same short text; one operation is one request answered.
  *
  * <ul>
  *   <li>{@code *Pipelined}: throughput in requests per second with {@code inFlight} requests kept in
@@ -71,6 +70,25 @@ public class TransportThroughputBenchmark {
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
 
   /**
+   * Requests sent through each client at trial setup, {@value #PRIME_IN_FLIGHT} in flight, before
+   * JMH's own warmup: the same count for both clients, so that the upstream server (a JVM started
+   * fresh for each trial) and the client are compiled before the timed warmup begins, however
+   * fast either client is.
+   */
+  static final int PRIME_REQUESTS = 30_000;
+
+  static final int PRIME_IN_FLIGHT = 100;
+
+  /** The {@code initialize} request, with id 0, as an MCP client of this protocol version sends it. */
+  static JsonRpcRequest initializeRequest() {
+    ObjectNode params = JsonRpcCodec.get().mapper().createObjectNode();
+    params.put("protocolVersion", McpMethods.LATEST_PROTOCOL_VERSION);
+    params.putObject("capabilities");
+    params.putObject("clientInfo").put("name", "gatekit-benchmarks").put("version", "0");
+    return new JsonRpcRequest(RequestId.of(0), McpMethods.INITIALIZE, params);
+  }
+
+  /**
    * The echo call, with id 1. Ids may repeat: {@code StdioTransport} sends each request under a wire
    * id of its own, so one request value serves every call.
    */
@@ -79,6 +97,55 @@ public class TransportThroughputBenchmark {
     params.put("name", "echo");
     params.putObject("arguments").put("text", TEXT);
     return new JsonRpcRequest(RequestId.of(1), McpMethods.TOOLS_CALL, params);
+  }
+
+  /** Sends {@value #PRIME_REQUESTS} requests through a pump, then lets it drain. */
+  static void prime(Pump pump) {
+    long start = System.nanoTime();
+    pump.start();
+    pump.awaitCompletions(PRIME_REQUESTS);
+    pump.stop();
+    System.out.printf(
+        "# Primed with %,d requests in %,d ms%n",
+        PRIME_REQUESTS,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+  }
+
+  /** A pump of echo calls through a {@link StdioTransport}. */
+  static Pump gatekitPump(StdioTransport transport, JsonRpcRequest echo, int window) {
+    return new Pump(window) {
+      @Override
+      protected void send() {
+        transport
+            .sendAndReceive(echo)
+            .whenComplete(
+                (response, error) ->
+                    completed(
+                        error != null
+                            ? error
+                            : response.isError()
+                                ? new IllegalStateException("error response: " + response)
+                                : null));
+      }
+    };
+  }
+
+  /** A pump of echo calls through the SDK's async client. */
+  static Pump sdkPump(McpAsyncClient client, McpSchema.CallToolRequest echo, int window) {
+    return new Pump(window) {
+      @Override
+      protected void send() {
+        client
+            .callTool(echo)
+            .subscribe(
+                result ->
+                    completed(
+                        Boolean.TRUE.equals(result.isError())
+                            ? new IllegalStateException("error result: " + result)
+                            : null),
+                this::completed);
+      }
+    };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -93,7 +160,6 @@ public class TransportThroughputBenchmark {
     /** Starts the server, makes the MCP handshake, and checks that echo answers. */
     @Setup(Level.Trial)
     public void start() {
-      ObjectMapper mapper = JsonRpcCodec.get().mapper();
       transport =
           StdioTransport.builder(TestServer.command())
               .name("test-server")
@@ -104,13 +170,9 @@ public class TransportThroughputBenchmark {
                       .build())
               .build();
       transport.start();
-      ObjectNode init = mapper.createObjectNode();
-      init.put("protocolVersion", McpMethods.LATEST_PROTOCOL_VERSION);
-      init.putObject("capabilities");
-      init.putObject("clientInfo").put("name", "gatekit-benchmarks").put("version", "0");
       JsonRpcResponse initialized =
           transport
-              .sendAndReceive(new JsonRpcRequest(RequestId.of(0), McpMethods.INITIALIZE, init))
+              .sendAndReceive(initializeRequest())
               .orTimeout(30, TimeUnit.SECONDS)
               .join();
       if (initialized.isError()) {
@@ -120,11 +182,13 @@ public class TransportThroughputBenchmark {
 
       echo = echoRequest();
       checkEcho(transport.sendAndReceive(echo).orTimeout(30, TimeUnit.SECONDS).join());
+      prime(gatekitPump(transport, echo, PRIME_IN_FLIGHT));
     }
 
     /** Closes the transport, which ends the server. */
     @TearDown(Level.Trial)
     public void close() {
+      CpuProfiler.noteUpstreams();
       transport.close();
     }
 
@@ -161,11 +225,13 @@ public class TransportThroughputBenchmark {
           || !TEXT.equals(text.text())) {
         throw new IllegalStateException("echo did not answer with its text: " + result);
       }
+      prime(sdkPump(client, echo, PRIME_IN_FLIGHT));
     }
 
     /** Closes the client, which ends the server. */
     @TearDown(Level.Trial)
     public void close() {
+      CpuProfiler.noteUpstreams();
       try {
         client.closeGracefully().block(Duration.ofSeconds(10));
       } finally {
@@ -188,24 +254,7 @@ public class TransportThroughputBenchmark {
     /** Fills the window; the pipeline then runs through the whole iteration. */
     @Setup(Level.Iteration)
     public void start(GatekitUpstream upstream) {
-      StdioTransport transport = upstream.transport;
-      JsonRpcRequest echo = upstream.echo;
-      pump =
-          new Pump(inFlight) {
-            @Override
-            protected void send() {
-              transport
-                  .sendAndReceive(echo)
-                  .whenComplete(
-                      (response, error) ->
-                          completed(
-                              error != null
-                                  ? error
-                                  : response.isError()
-                                      ? new IllegalStateException("error response: " + response)
-                                      : null));
-            }
-          };
+      pump = gatekitPump(upstream.transport, upstream.echo, inFlight);
       pump.start();
     }
 
@@ -227,23 +276,7 @@ public class TransportThroughputBenchmark {
     /** Fills the window; the pipeline then runs through the whole iteration. */
     @Setup(Level.Iteration)
     public void start(SdkUpstream upstream) {
-      McpAsyncClient client = upstream.client;
-      McpSchema.CallToolRequest echo = upstream.echo;
-      pump =
-          new Pump(inFlight) {
-            @Override
-            protected void send() {
-              client
-                  .callTool(echo)
-                  .subscribe(
-                      result ->
-                          completed(
-                              Boolean.TRUE.equals(result.isError())
-                                  ? new IllegalStateException("error result: " + result)
-                                  : null),
-                      this::completed);
-            }
-          };
+      pump = sdkPump(upstream.client, upstream.echo, inFlight);
       pump.start();
     }
 
