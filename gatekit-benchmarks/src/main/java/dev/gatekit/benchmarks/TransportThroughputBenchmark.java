@@ -130,11 +130,17 @@ public class TransportThroughputBenchmark {
     };
   }
 
-  /** A pump of echo calls through the SDK's async client. */
+  /**
+   * A pump of echo calls through the SDK's async client. The calls are subscribed one thread at a
+   * time: in SDK 2.1.0 {@code StdioClientTransport.sendMessage} uses {@code tryEmitNext} on a
+   * unicast sink, so two threads sending at once make one request fail with "Failed to enqueue
+   * message" (modelcontextprotocol/java-sdk issue 875). Here that race is between the benchmark
+   * thread filling the window and the SDK's inbound thread sending the next request.
+   */
   static Pump sdkPump(McpAsyncClient client, McpSchema.CallToolRequest echo, int window) {
     return new Pump(window) {
       @Override
-      protected void send() {
+      protected synchronized void send() {
         client
             .callTool(echo)
             .subscribe(
