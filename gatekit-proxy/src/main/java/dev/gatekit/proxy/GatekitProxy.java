@@ -69,7 +69,9 @@ public final class GatekitProxy implements AutoCloseable {
       }
     }
     this.pipeline = new Pipeline(stages, auditors);
-    this.plugins = builder.plugins.stream().map(Builder.Entry::plugin).toList();
+    // One instance may be added for several upstreams (a global plugin an upstream replaced): close it once.
+    java.util.Set<Plugin> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    this.plugins = builder.plugins.stream().map(Builder.Entry::plugin).filter(distinct::add).toList();
     this.namespaced = builder.namespacing != null ? builder.namespacing : upstreams.size() > 1;
     if (builder.executor != null) {
       this.executor = builder.executor;
