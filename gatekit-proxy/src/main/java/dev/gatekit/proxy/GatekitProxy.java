@@ -65,11 +65,13 @@ public final class GatekitProxy implements AutoCloseable {
       } else {
         PluginKind kind = entry.plugin instanceof dev.gatekit.api.plugin.SecurityPlugin
             ? PluginKind.SECURITY : PluginKind.MIDDLEWARE;
-        stages.add(new PluginStage(entry.plugin, kind, entry.name, entry.scope, entry.plugin.priority(), order++));
+        stages.add(new PluginStage(entry.plugin, kind, entry.name, entry.scope, entry.priority, order++));
       }
     }
     this.pipeline = new Pipeline(stages, auditors);
-    this.plugins = builder.plugins.stream().map(Builder.Entry::plugin).toList();
+    // One instance may be added for several upstreams (a global plugin an upstream replaced): close it once.
+    java.util.Set<Plugin> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    this.plugins = builder.plugins.stream().map(Builder.Entry::plugin).filter(distinct::add).toList();
     this.namespaced = builder.namespacing != null ? builder.namespacing : upstreams.size() > 1;
     if (builder.executor != null) {
       this.executor = builder.executor;
@@ -190,7 +192,7 @@ public final class GatekitProxy implements AutoCloseable {
 
   /** Builds a {@link GatekitProxy}. Not thread-safe. */
   public static final class Builder {
-    private record Entry(Plugin plugin, String name, @Nullable String scope) {}
+    private record Entry(Plugin plugin, String name, @Nullable String scope, int priority) {}
 
     private final Map<String, Transport> upstreams = new LinkedHashMap<>();
     private final List<Entry> plugins = new ArrayList<>();
@@ -226,7 +228,7 @@ public final class GatekitProxy implements AutoCloseable {
     /** Adds a plugin for one upstream only (or every upstream when {@code upstream} is null). */
     public Builder plugin(@Nullable String upstream, Plugin plugin) {
       Objects.requireNonNull(plugin, "plugin");
-      plugins.add(new Entry(plugin, plugin.getClass().getSimpleName(), upstream));
+      plugins.add(new Entry(plugin, plugin.getClass().getSimpleName(), upstream, plugin.priority()));
       return this;
     }
 
@@ -236,7 +238,20 @@ public final class GatekitProxy implements AutoCloseable {
      */
     public Builder plugin(String name, @Nullable String upstream, Plugin plugin) {
       Objects.requireNonNull(plugin, "plugin");
-      plugins.add(new Entry(plugin, Objects.requireNonNull(name, "name"), upstream));
+      plugins.add(new Entry(plugin, Objects.requireNonNull(name, "name"), upstream, plugin.priority()));
+      return this;
+    }
+
+    /**
+     * Adds a plugin as {@link #plugin(String, String, Plugin)} does, with a priority (0 to 100, lower
+     * first) that overrides the plugin's own, as a configuration file's {@code priority} does.
+     */
+    public Builder plugin(String name, @Nullable String upstream, int priority, Plugin plugin) {
+      Objects.requireNonNull(plugin, "plugin");
+      if (priority < 0 || priority > 100) {
+        throw new IllegalArgumentException("priority must be 0 to 100, was " + priority);
+      }
+      plugins.add(new Entry(plugin, Objects.requireNonNull(name, "name"), upstream, priority));
       return this;
     }
 

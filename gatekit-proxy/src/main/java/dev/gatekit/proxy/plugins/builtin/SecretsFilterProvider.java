@@ -1,0 +1,120 @@
+package dev.gatekit.proxy.plugins.builtin;
+
+import dev.gatekit.api.plugin.Plugin;
+import dev.gatekit.api.plugin.PluginConfig;
+import dev.gatekit.api.plugin.PluginKind;
+import dev.gatekit.api.plugin.PluginProvider;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * {@code basic_secrets_filter}: a security plugin that finds credentials in every string of requests,
+ * responses and notifications.
+ *
+ * <p>Options: {@code action} ({@code block} (default), {@code redact}, {@code audit_only});
+ * {@code secret_types}, a map of {@code aws_access_keys}, {@code github_tokens}, {@code slack_tokens},
+ * {@code bearer_tokens}, {@code jwt_tokens}, {@code private_keys} to {@code {enabled: bool}} (all on
+ * by default); {@code entropy_detection: {enabled (default false), min_length (default 32),
+ * threshold (bits per character, default 4.5)}} for long random-looking tokens. Block reasons and
+ * metadata name the kinds found, never the secrets.
+ */
+public final class SecretsFilterProvider implements PluginProvider {
+
+  /** The handler name. */
+  public static final String HANDLER = "basic_secrets_filter";
+
+  private static final Map<String, Detector> DETECTORS = new LinkedHashMap<>();
+
+  static {
+    add(Detector.of("aws_access_keys", "\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b").hint("A"));
+    add(Detector.of("github_tokens", "\\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\\b").hint("_"));
+    add(Detector.of("slack_tokens", "\\bxox[abprs]-[A-Za-z0-9-]{10,250}").hint("xox"));
+    add(Detector.of("bearer_tokens", "(?i)\\bbearer[ \\t]{1,10}([A-Za-z0-9._~+/=-]{16,4096})").redactGroup(1));
+    add(Detector.of("jwt_tokens", "\\beyJ[A-Za-z0-9_-]{8,8192}\\.[A-Za-z0-9_-]{8,8192}\\.[A-Za-z0-9_-]{8,8192}").hint("eyJ"));
+    add(Detector.of("private_keys",
+        "-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----(?:[A-Za-z0-9+/=\\s:,.-]{0,65536}-----END [A-Z0-9 ]{0,40}PRIVATE KEY-----)?")
+        .hint("PRIVATE KEY-----"));
+  }
+
+  private static void add(Detector detector) {
+    DETECTORS.put(detector.name(), detector);
+  }
+
+  /** Creates the provider (found by {@link java.util.ServiceLoader}). */
+  public SecretsFilterProvider() {}
+
+  @Override
+  public String handler() {
+    return HANDLER;
+  }
+
+  @Override
+  public PluginKind kind() {
+    return PluginKind.SECURITY;
+  }
+
+  @Override
+  public Plugin create(PluginConfig config) {
+    String action = config.choice("action", DetectorFilter.Action.NAMES, "block");
+    Map<String, Boolean> defaults = new LinkedHashMap<>();
+    DETECTORS.keySet().forEach(name -> defaults.put(name, true));
+    Set<String> enabled = DetectorFilter.enabledTypes(config, "secret_types", defaults);
+    PluginConfig entropy = config.object("entropy_detection");
+    entropy.rejectUnknownKeys(Set.of("enabled", "min_length", "threshold"));
+    boolean entropyOn = entropy.bool("enabled", false);
+    int minLength = entropy.integer("min_length", 32, 8, 4096);
+    double threshold = entropy.number("threshold", 4.5, 0.5, 8.0);
+    config.rejectUnknownKeys(Set.of("action", "secret_types", "entropy_detection"));
+    config.validate();
+
+    List<Detector> detectors = new ArrayList<>();
+    enabled.forEach(name -> detectors.add(DETECTORS.get(name)));
+    if (entropyOn) {
+      Pattern token = Pattern.compile("[A-Za-z0-9+/=_-]{" + minLength + ",65536}");
+      detectors.add(new Detector("high_entropy_strings", token, 0, s -> entropy(s) >= threshold, ""));
+    }
+    return new SecretsFilter(DetectorFilter.Action.parse(action), detectors);
+  }
+
+  /** Shannon entropy of {@code s} in bits per character. */
+  static double entropy(String s) {
+    int[] counts = new int[128];
+    int other = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 128) {
+        counts[c]++;
+      } else {
+        other++;
+      }
+    }
+    double result = 0;
+    double n = s.length();
+    for (int count : counts) {
+      if (count > 0) {
+        double p = count / n;
+        result -= p * (Math.log(p) / Math.log(2));
+      }
+    }
+    if (other > 0) {
+      double p = other / n;
+      result -= p * (Math.log(p) / Math.log(2));
+    }
+    return result;
+  }
+
+  private static final class SecretsFilter extends DetectorFilter {
+    SecretsFilter(Action action, List<Detector> detectors) {
+      super(action, detectors, "Secret", "secret_types");
+    }
+
+    @Override
+    public String toString() {
+      return HANDLER;
+    }
+  }
+}
