@@ -418,17 +418,14 @@ public final class Session implements AutoCloseable {
   }
 
   private void finish(ClientCall call, JsonRpcResponse response) {
-    // Free the id before the client can see the answer: a client may reuse an id as soon as it has
-    // the response, and must not be told that it is still in use.
+    // Free the id and the in-flight count before the client can see the answer: a client may reuse
+    // the id at once, and counters read after an answer must already include it.
     calls.remove(call.request.id(), call);
-    try {
-      if (!call.cancelled) {
-        reply(call.request, response, call.isUpstreamAnswer(response));
-      } else {
-        cancelled.increment();
-      }
-    } finally {
-      inFlight.decrementAndGet();
+    inFlight.decrementAndGet();
+    if (!call.cancelled) {
+      reply(call.request, response, call.isUpstreamAnswer(response));
+    } else {
+      cancelled.increment();
     }
   }
 
