@@ -62,7 +62,8 @@ class GatekitCliIT {
 
   @Test
   void passThroughModeAnswersARealClient() throws Exception {
-    Process gateway = new ProcessBuilder(gatekit("--log-level", "warn", "--", java, "-cp", jar.toString(),
+    // At debug level a single log line on stdout would break the client's first JSON line.
+    Process gateway = new ProcessBuilder(gatekit("--log-level", "debug", "--", java, "-cp", jar.toString(),
         "dev.gatekit.testkit.server.TestMcpServer")).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     talkTo(gateway, "echo");
   }
@@ -89,7 +90,8 @@ class GatekitCliIT {
   void sigtermStopsTheGatewayAndItsUpstream() throws Exception {
     Path config = dir.resolve("gatekit.yaml");
     Files.writeString(config, "proxy:\n  upstreams:\n    - {name: kit, command: '" + testServerCommand() + "'}\n");
-    Process gateway = new ProcessBuilder(gatekit("--config", config.toString(), "--log-level", "warn"))
+    Path log = dir.resolve("cli.log");
+    Process gateway = new ProcessBuilder(gatekit("--config", config.toString(), "--log-level", "debug", "--log-file", log.toString()))
         .redirectError(ProcessBuilder.Redirect.INHERIT).start();
     OutputStream in = gateway.getOutputStream();
     BufferedReader out = new BufferedReader(new InputStreamReader(gateway.getInputStream(), StandardCharsets.UTF_8));
@@ -102,6 +104,7 @@ class GatekitCliIT {
     for (ProcessHandle upstream : upstreams) {
       assertThat(upstream.onExit().get(30, TimeUnit.SECONDS).isAlive()).isFalse();
     }
+    assertThat(Files.readString(log)).contains("DEBUG");
   }
 
   private static void talkTo(Process gateway, String tool) throws Exception {
