@@ -1,10 +1,24 @@
 package dev.gatekit.proxy.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.gatekit.api.plugin.ConfigProblem;
 import dev.gatekit.proxy.GatekitProxy;
 import dev.gatekit.proxy.StdioServer;
+import dev.gatekit.proxy.config.ConfigException;
+import dev.gatekit.proxy.config.ConfigLoader;
+import dev.gatekit.proxy.config.GatekitConfig;
+import dev.gatekit.proxy.config.PluginWiring;
 import dev.gatekit.proxy.internal.Versions;
+import dev.gatekit.proxy.plugins.PluginEntry;
 import dev.gatekit.transport.stdio.StdioTransport;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -12,12 +26,21 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * The {@code gatekit} command: {@code gatekit [options] -- COMMAND [ARGS...]} runs the stdio gateway
- * in front of one MCP server started with that command (no shell), so it can replace the server's
- * command in an MCP host's configuration.
+ * The {@code gatekit} command.
  *
- * <p>stdout is the protocol; logs go to stderr. Exit codes: 0 when the client closed the
- * connection, 2 for bad usage, 1 for a failure at run time.
+ * <ul>
+ *   <li>{@code gatekit [options] --config FILE} runs the stdio gateway as the configuration says.
+ *   <li>{@code gatekit [options] -- COMMAND [ARGS...]} runs it in front of one MCP server started
+ *       with that command (no shell), so it can replace the server's command in an MCP host's
+ *       configuration.
+ *   <li>{@code gatekit check --config FILE} validates a configuration and prints it resolved.
+ *   <li>{@code gatekit demo [--requests 10,50,100] [--latency-ms 50] [--json]} runs the concurrency
+ *       demonstration against the test kit's server.
+ * </ul>
+ *
+ * <p>When serving, stdout is the protocol; logs go to stderr or the log file. Exit codes: 0 when the
+ * client closed the connection (or the check passed), 2 for bad usage or an invalid configuration
+ * (then no upstream was started), 1 for a failure at run time.
  */
 public final class GatekitCommand {
 
@@ -27,19 +50,33 @@ public final class GatekitCommand {
 
   private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error", "off");
 
+  /**
+   * Builds the plugins of a configuration. {@link PluginWiring#NONE} until the plugin loader is
+   * wired in; {@code gatekit check} and {@code gatekit --config} both go through it.
+   */
+  static PluginWiring pluginWiring = PluginWiring.NONE;
+
   private GatekitCommand() {}
 
   public static void main(String[] args) {
-    int code = run(args, System.err);
+    int code = run(args, System.out, System.err);
     if (code != OK) {
       System.exit(code);
     }
   }
 
-  static int run(String[] args, PrintStream err) {
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length > 0 && args[0].equals("check")) {
+      return check(Arrays.copyOfRange(args, 1, args.length), out, err);
+    }
+    if (args.length > 0 && args[0].equals("demo")) {
+      return demo(Arrays.copyOfRange(args, 1, args.length), out, err);
+    }
     List<String> upstreamCommand = null;
-    String logLevel = "info";
+    String logLevel = null;
+    String logFile = null;
     String name = null;
+    Path config = null;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       switch (arg) {
@@ -61,23 +98,124 @@ public final class GatekitCommand {
           }
           logLevel = args[++i].toLowerCase(Locale.ROOT);
         }
+        case "--log-file" -> {
+          if (i + 1 >= args.length) {
+            return usageError(err, "--log-file needs a file");
+          }
+          logFile = args[++i];
+        }
         case "--name" -> {
           if (i + 1 >= args.length) {
             return usageError(err, "--name needs a value");
           }
           name = args[++i];
         }
+        case "--config", "-c" -> {
+          if (i + 1 >= args.length) {
+            return usageError(err, "--config needs a file");
+          }
+          config = Path.of(args[++i]);
+        }
         default -> {
           return usageError(err, "unknown argument '" + arg + "'");
         }
       }
     }
-    if (upstreamCommand == null || upstreamCommand.isEmpty()) {
-      return usageError(err, "give the upstream server's command after --");
+    if (config != null && upstreamCommand != null) {
+      return usageError(err, "give either --config FILE or -- COMMAND, not both");
     }
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", logLevel);
-    System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+    if (config != null) {
+      if (name != null) {
+        return usageError(err, "--name applies to -- COMMAND only; upstreams are named in the configuration");
+      }
+      return serveConfig(config, logLevel, logFile, err);
+    }
+    if (upstreamCommand == null || upstreamCommand.isEmpty()) {
+      return usageError(err, "give --config FILE, or the upstream server's command after --");
+    }
+    configureLogging(logLevel != null ? logLevel : "info", logFile);
     return serve(upstreamCommand, name, err);
+  }
+
+  private static int check(String[] args, PrintStream out, PrintStream err) {
+    Path file = null;
+    for (int i = 0; i < args.length; i++) {
+      if ((args[i].equals("--config") || args[i].equals("-c")) && i + 1 < args.length) {
+        file = Path.of(args[++i]);
+      } else if (args[i].equals("-h") || args[i].equals("--help")) {
+        err.println(usage());
+        return OK;
+      } else {
+        return usageError(err, "check: unknown argument '" + args[i] + "'");
+      }
+    }
+    if (file == null) {
+      return usageError(err, "check needs --config FILE");
+    }
+    GatekitConfig config = loadChecked(file, err);
+    if (config == null) {
+      return USAGE;
+    }
+    out.println("# " + config.file() + ": valid");
+    out.print(describe(config));
+    out.flush();
+    return OK;
+  }
+
+  /** Loads and checks a configuration, plugins included; prints the problems and returns null when invalid. */
+  private static GatekitConfig loadChecked(Path file, PrintStream err) {
+    try {
+      GatekitConfig config = ConfigLoader.load(file);
+      List<ConfigProblem> problems = pluginWiring.check(config);
+      if (!problems.isEmpty()) {
+        throw new ConfigException(config.file(), problems);
+      }
+      return config;
+    } catch (ConfigException e) {
+      err.println("gatekit: " + e.getMessage());
+      return null;
+    }
+  }
+
+  private static int serveConfig(Path file, String logLevel, String logFile, PrintStream err) {
+    GatekitConfig config = loadChecked(file, err);
+    if (config == null) {
+      return USAGE;
+    }
+    String level = logLevel != null ? logLevel : config.logging().level() != null ? config.logging().level() : "info";
+    String logTo = logFile;
+    if (logTo == null && config.logging().file() != null) {
+      logTo = config.logging().file().toString();
+    }
+    configureLogging(level, logTo);
+    GatekitProxy proxy;
+    try {
+      proxy = config.proxyBuilder(pluginWiring).build();
+    } catch (ConfigException e) {
+      err.println("gatekit: " + e.getMessage());
+      return USAGE;
+    } catch (RuntimeException e) {
+      err.println("gatekit: cannot build the gateway: " + e.getMessage());
+      return FAILURE;
+    }
+    return serve(proxy, config.maxLineLength(), err);
+  }
+
+  private static void configureLogging(String level, String file) {
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
+    if (file != null) {
+      Path path = Path.of(file).toAbsolutePath();
+      try {
+        if (path.getParent() != null) {
+          Files.createDirectories(path.getParent());
+        }
+      } catch (Exception e) {
+        // slf4j-simple falls back to stderr when it cannot open the file
+      }
+      System.setProperty("org.slf4j.simpleLogger.logFile", path.toString());
+    } else {
+      System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+    }
   }
 
   private static int serve(List<String> upstreamCommand, String name, PrintStream err) {
@@ -88,10 +226,14 @@ public final class GatekitCommand {
     StdioTransport transport = upstream.build();
     String upstreamName = name != null ? name : transport.name().replaceAll("[^A-Za-z0-9_.-]", "_").replace("__", "_");
     GatekitProxy proxy = GatekitProxy.builder().upstream(upstreamName.isEmpty() ? "upstream" : upstreamName, transport).build();
+    return serve(proxy, StdioTransport.DEFAULT_MAX_LINE_LENGTH, err);
+  }
+
+  private static int serve(GatekitProxy proxy, int maxLineLength, PrintStream err) {
     Thread shutdown = new Thread(proxy::close, "gatekit-shutdown");
     Runtime.getRuntime().addShutdownHook(shutdown);
     try {
-      new StdioServer(proxy).serve(System.in, System.out);
+      new StdioServer(proxy, maxLineLength, Duration.ofSeconds(30)).serve(System.in, System.out);
       return OK;
     } catch (Exception e) {
       err.println("gatekit: " + e.getMessage());
@@ -105,6 +247,86 @@ public final class GatekitCommand {
     }
   }
 
+  private static int demo(String[] args, PrintStream out, PrintStream err) {
+    List<Integer> sizes = List.of(10, 50, 100);
+    int latency = 50;
+    boolean json = false;
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      try {
+        switch (arg) {
+          case "--requests" -> {
+            List<Integer> parsed = new ArrayList<>();
+            for (String part : args[++i].split(",")) {
+              int n = Integer.parseInt(part.trim());
+              if (n < 1 || n > 10_000) {
+                return usageError(err, "--requests takes numbers from 1 to 10000");
+              }
+              parsed.add(n);
+            }
+            sizes = List.copyOf(parsed);
+          }
+          case "--latency-ms" -> {
+            latency = Integer.parseInt(args[++i]);
+            if (latency < 0 || latency > 10_000) {
+              return usageError(err, "--latency-ms takes 0 to 10000");
+            }
+          }
+          case "--json" -> json = true;
+          case "-h", "--help" -> {
+            err.println(usage());
+            return OK;
+          }
+          default -> {
+            return usageError(err, "demo: unknown argument '" + arg + "'");
+          }
+        }
+      } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+        return usageError(err, "demo: " + arg + " needs a number (--requests takes a comma-separated list)");
+      }
+    }
+    System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+    return Demo.run(sizes, latency, json, out, err);
+  }
+
+  /** The resolved configuration as YAML; environment values are not shown. */
+  static String describe(GatekitConfig config) {
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode root = json.createObjectNode();
+    ObjectNode proxy = root.putObject("proxy");
+    proxy.put("transport", config.transport());
+    ArrayNode upstreams = proxy.putArray("upstreams");
+    for (GatekitConfig.Upstream u : config.upstreams()) {
+      ObjectNode node = upstreams.addObject().put("name", u.name());
+      u.command().forEach(node.putArray("command")::add);
+      ObjectNode env = node.putObject("env");
+      u.environment().keySet().stream().sorted().forEach(k -> env.put(k, "<set>"));
+      node.put("inherit_environment", u.inheritEnvironment());
+      node.put("cwd", u.directory() == null ? null : u.directory().toString());
+      node.put("max_restart_attempts", u.restartPolicy().maxAttempts());
+    }
+    proxy.putObject("timeouts")
+        .put("connection_seconds", config.connectionTimeout().toMillis() / 1000.0)
+        .put("request_seconds", config.options().requestTimeout().toMillis() / 1000.0);
+    proxy.put("max_requests_in_flight", config.options().maxInFlight());
+    proxy.put("overflow_policy", config.options().overflowPolicy().name().toLowerCase(Locale.ROOT));
+    proxy.put("max_queued_requests", config.options().maxQueued());
+    proxy.put("max_line_length", config.maxLineLength());
+    ArrayNode plugins = root.putArray("plugins");
+    for (PluginEntry entry : config.plugins()) {
+      ObjectNode node = plugins.addObject().put("kind", entry.kind().name().toLowerCase(Locale.ROOT))
+          .put("scope", entry.scope()).put("handler", entry.handler()).put("path", entry.path());
+      node.set("config", json.valueToTree(entry.config()));
+    }
+    root.putObject("logging").put("level", config.logging().level())
+        .put("file", config.logging().file() == null ? null : config.logging().file().toString());
+    try {
+      return YAMLMapper.builder().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).build().writeValueAsString(root);
+    } catch (Exception e) {
+      return root.toPrettyString() + System.lineSeparator();
+    }
+  }
+
   private static int usageError(PrintStream err, String problem) {
     err.println("gatekit: " + problem);
     err.println(usage());
@@ -113,13 +335,19 @@ public final class GatekitCommand {
 
   static String usage() {
     List<String> lines = new ArrayList<>();
-    lines.add("Usage: gatekit [options] -- COMMAND [ARGS...]");
-    lines.add("  Runs the Gatekit MCP gateway on stdin/stdout in front of the MCP server COMMAND.");
+    lines.add("Usage: gatekit [options] --config FILE        run the gateway on stdin/stdout as FILE says");
+    lines.add("       gatekit [options] -- COMMAND [ARGS...] run it in front of the MCP server COMMAND");
+    lines.add("       gatekit check --config FILE            validate FILE and print it resolved");
+    lines.add("       gatekit demo [--requests 10,50,100] [--latency-ms 50] [--json]");
+    lines.add("                                              concurrent against sequential calls through a gateway");
     lines.add("Options:");
-    lines.add("  --name NAME          the upstream's name in logs (default: the program's name)");
-    lines.add("  --log-level LEVEL    trace, debug, info (default), warn, error or off; logs go to stderr");
+    lines.add("  -c, --config FILE    the YAML configuration");
+    lines.add("  --name NAME          with --: the upstream's name (default: the program's name)");
+    lines.add("  --log-level LEVEL    trace, debug, info (default), warn, error or off");
+    lines.add("  --log-file FILE      where logs go (default: stderr; never stdout)");
     lines.add("  --version            print the version");
     lines.add("  -h, --help           print this help");
+    lines.add("Exit codes: 0 done, 2 bad usage or configuration, 1 failure at run time.");
     return String.join(System.lineSeparator(), lines);
   }
 }

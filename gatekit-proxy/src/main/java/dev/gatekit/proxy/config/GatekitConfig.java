@@ -1,0 +1,133 @@
+package dev.gatekit.proxy.config;
+
+import dev.gatekit.api.TransportOptions;
+import dev.gatekit.proxy.GatekitProxy;
+import dev.gatekit.proxy.plugins.PluginEntry;
+import dev.gatekit.transport.stdio.RestartPolicy;
+import dev.gatekit.transport.stdio.StdioTransport;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A validated, immutable Gatekit configuration as {@link ConfigLoader} reads it: the proxy's
+ * settings, its upstreams, the plugin entries and the logging settings. Environment variables are
+ * substituted and relative paths resolved against the file's folder.
+ *
+ * @param file the file it was read from (absolute)
+ * @param transport the client-facing transport; always {@code stdio}
+ * @param upstreams at least one, names unique, in the file's order
+ * @param options the transport options every upstream gets ({@code timeouts.request_seconds},
+ *     {@code max_requests_in_flight}, {@code overflow_policy}, {@code max_queued_requests})
+ * @param connectionTimeout {@code timeouts.connection_seconds}: how long an upstream may take to
+ *     exit after its stdin closed before it is terminated, and again before it is killed
+ * @param maxLineLength {@code max_line_length}: the longest line, in bytes, accepted from an upstream
+ *     and from the client
+ * @param plugins every entry of the {@code plugins:} section, in the file's order
+ * @param logging the {@code logging:} section
+ */
+public record GatekitConfig(
+    Path file,
+    String transport,
+    List<Upstream> upstreams,
+    TransportOptions options,
+    Duration connectionTimeout,
+    int maxLineLength,
+    List<PluginEntry> plugins,
+    Logging logging) {
+
+  /** The default of {@code timeouts.connection_seconds}. */
+  public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(2);
+
+  /** Copies the lists. */
+  public GatekitConfig {
+    Objects.requireNonNull(file, "file");
+    Objects.requireNonNull(transport, "transport");
+    upstreams = List.copyOf(upstreams);
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(connectionTimeout, "connectionTimeout");
+    plugins = List.copyOf(plugins);
+    Objects.requireNonNull(logging, "logging");
+  }
+
+  /**
+   * One upstream MCP server, from {@code proxy.upstreams[i]}.
+   *
+   * @param name its name, used for routing ({@code name__tool}) and plugin scopes
+   * @param command the program and its arguments, never run through a shell
+   * @param environment variables the server gets on top of the inherited ones ({@code env}), or,
+   *     with an allow-list, the allowed variables of this process followed by {@code env}
+   * @param inheritEnvironment false when {@code env_allowlist} is given: the server then gets only
+   *     {@code environment}
+   * @param directory the working directory ({@code cwd}), or null for this process's
+   * @param restartPolicy from {@code restart_on_failure} and {@code max_restart_attempts}
+   */
+  public record Upstream(
+      String name,
+      List<String> command,
+      Map<String, String> environment,
+      boolean inheritEnvironment,
+      @Nullable Path directory,
+      RestartPolicy restartPolicy) {
+
+    /** Copies the collections. */
+    public Upstream {
+      Objects.requireNonNull(name, "name");
+      command = List.copyOf(command);
+      environment = Map.copyOf(new LinkedHashMap<>(environment));
+      Objects.requireNonNull(restartPolicy, "restartPolicy");
+    }
+  }
+
+  /**
+   * The {@code logging:} section.
+   *
+   * @param level trace, debug, info, warn, error or off; null when not set
+   * @param file where logs go, or null for stderr
+   */
+  public record Logging(@Nullable String level, @Nullable Path file) {}
+
+  /** Returns the upstream with this name, or null. */
+  public @Nullable Upstream upstream(String name) {
+    return upstreams.stream().filter(u -> u.name().equals(name)).findFirst().orElse(null);
+  }
+
+  /** Returns a builder of the transport to {@code upstream} with every setting of this configuration. */
+  public StdioTransport.Builder transportBuilder(Upstream upstream) {
+    StdioTransport.Builder builder = StdioTransport.builder(upstream.command())
+        .name(upstream.name())
+        .inheritEnvironment(upstream.inheritEnvironment())
+        .environment(upstream.environment())
+        .options(options)
+        .maxLineLength(maxLineLength)
+        .shutdownGracePeriods(connectionTimeout, connectionTimeout)
+        .restartPolicy(upstream.restartPolicy());
+    if (upstream.directory() != null) {
+      builder.directory(upstream.directory());
+    }
+    return builder;
+  }
+
+  /**
+   * Returns a proxy builder with a transport per upstream and the plugins {@code plugins} builds.
+   * Nothing is started until the proxy connects.
+   *
+   * @throws ConfigException if {@code plugins} cannot build an entry
+   */
+  public GatekitProxy.Builder proxyBuilder(PluginWiring plugins) throws ConfigException {
+    GatekitProxy.Builder builder = GatekitProxy.builder();
+    List<StdioTransport> built = new ArrayList<>();
+    for (Upstream upstream : upstreams) {
+      StdioTransport transport = transportBuilder(upstream).build();
+      built.add(transport);
+      builder.upstream(upstream.name(), transport);
+    }
+    plugins.wire(this, builder);
+    return builder;
+  }
+}
