@@ -12,6 +12,7 @@ import dev.gatekit.proxy.config.ConfigException;
 import dev.gatekit.proxy.config.ConfigLoader;
 import dev.gatekit.proxy.config.GatekitConfig;
 import dev.gatekit.proxy.config.PluginWiring;
+import dev.gatekit.proxy.plugins.ServiceLoaderWiring;
 import dev.gatekit.proxy.internal.Versions;
 import dev.gatekit.proxy.plugins.PluginEntry;
 import dev.gatekit.transport.stdio.StdioTransport;
@@ -54,7 +55,7 @@ public final class GatekitCommand {
    * Builds the plugins of a configuration. {@link PluginWiring#NONE} until the plugin loader is
    * wired in; {@code gatekit check} and {@code gatekit --config} both go through it.
    */
-  static PluginWiring pluginWiring = PluginWiring.NONE;
+  static PluginWiring pluginWiring = ServiceLoaderWiring.fromClassPath();
 
   private GatekitCommand() {}
 

@@ -1,0 +1,63 @@
+package dev.gatekit.proxy.plugins;
+
+import dev.gatekit.api.plugin.ConfigProblem;
+import dev.gatekit.api.plugin.PluginConfigException;
+import dev.gatekit.proxy.GatekitProxy;
+import dev.gatekit.proxy.config.ConfigException;
+import dev.gatekit.proxy.config.GatekitConfig;
+import dev.gatekit.proxy.config.PluginWiring;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The {@link PluginWiring} of configuration files: builds the {@code plugins:} section with the
+ * {@link PluginLoader} over the providers {@link java.util.ServiceLoader} finds, built-in and
+ * third-party alike.
+ */
+public final class ServiceLoaderWiring implements PluginWiring {
+
+  private final PluginLoader loader;
+
+  private ServiceLoaderWiring(PluginLoader loader) {
+    this.loader = loader;
+  }
+
+  /** Returns a wiring over the providers on the class path. */
+  public static ServiceLoaderWiring fromClassPath() {
+    return new ServiceLoaderWiring(PluginLoader.fromClassPath());
+  }
+
+  /** Returns a wiring over the given loader. */
+  public static ServiceLoaderWiring of(PluginLoader loader) {
+    return new ServiceLoaderWiring(loader);
+  }
+
+  @Override
+  public List<ConfigProblem> check(GatekitConfig config) {
+    try {
+      List<LoadedPlugin> plugins = loader.load(config.plugins(), upstreamNames(config));
+      for (LoadedPlugin plugin : plugins) {
+        plugin.plugin().close(); // built only to validate; nothing has run
+      }
+      return List.of();
+    } catch (PluginConfigException e) {
+      return e.problems();
+    }
+  }
+
+  @Override
+  public void wire(GatekitConfig config, GatekitProxy.Builder proxy) throws ConfigException {
+    try {
+      PluginLoader.addTo(proxy, loader.load(config.plugins(), upstreamNames(config)));
+    } catch (PluginConfigException e) {
+      throw new ConfigException(config.file(), e.problems());
+    }
+  }
+
+  private static Set<String> upstreamNames(GatekitConfig config) {
+    Set<String> names = new LinkedHashSet<>();
+    config.upstreams().forEach(upstream -> names.add(upstream.name()));
+    return names;
+  }
+}
