@@ -32,12 +32,12 @@ class GatekitCommandTest {
         plugins:
           security:
             a:
-              - {handler: pii, config: {action: redact}}
+              - {handler: basic_pii_filter, config: {action: redact}}
         """);
     assertThat(run("check", "--config", dir.resolve("g.yaml").toString())).isZero();
     String printed = out.toString(StandardCharsets.UTF_8);
     assertThat(printed).contains("valid").contains(dir.resolve("srv").toString()).contains("y z")
-        .contains("overflow_policy: \"queue\"").contains("handler: \"pii\"").contains("SECRET: \"<set>\"")
+        .contains("overflow_policy: \"queue\"").contains("handler: \"basic_pii_filter\"").contains("SECRET: \"<set>\"")
         .doesNotContain("hunter2");
   }
 
@@ -69,5 +69,27 @@ class GatekitCommandTest {
   void aMissingConfigFileExitsTwo() {
     assertThat(run("--config", dir.resolve("nope.yaml").toString())).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("nope.yaml").contains("a readable file");
+  }
+
+  @Test
+  void checkFindsUnknownPluginHandlersAndBadOptionsThroughServiceLoader() throws Exception {
+    Files.writeString(dir.resolve("p.yaml"), """
+        proxy:
+          upstreams:
+            - {name: a, command: "./srv"}
+        plugins:
+          security:
+            _global:
+              - {handler: basic_secrets_filtr, config: {}}
+              - {handler: basic_pii_filter, config: {action: delete}}
+        """);
+    assertThat(run("check", "--config", dir.resolve("p.yaml").toString())).isEqualTo(2);
+    String problems = err.toString(StandardCharsets.UTF_8);
+    assertThat(problems)
+        .contains("p.yaml")
+        .contains("plugins.security._global[0]")
+        .contains("basic_secrets_filter")
+        .contains("plugins.security._global[1].config.action")
+        .contains("delete");
   }
 }

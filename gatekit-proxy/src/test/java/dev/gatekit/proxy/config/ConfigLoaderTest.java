@@ -378,7 +378,7 @@ class ConfigLoaderTest {
       }
     }
     GatekitConfig full = ConfigLoader.load(examples.resolve("full.yaml"), Map.of("HOME", "/h"));
-    assertThat(full.plugins()).extracting(PluginEntry::handler).containsExactly("secrets", "pii", "tool_manager", "audit_jsonl");
+    assertThat(full.plugins()).extracting(PluginEntry::handler).containsExactly("basic_secrets_filter", "basic_pii_filter", "tool_manager", "audit_jsonl");
     assertThat(full.options().overflowPolicy()).isEqualTo(OverflowPolicy.QUEUE);
     assertThat(full.upstreams().get(0).command()).last().isEqualTo("/h");
   }
