@@ -8,7 +8,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs tasks one at a time, in submission order, on a delegate executor; the submitting thread never
- * runs them. A task that throws is logged and the next one runs.
+ * runs them. A task that throws is logged and the next one runs. If the delegate refuses to run the
+ * lane, {@link #execute} throws its exception and the task is not kept.
  */
 public final class SerialExecutor implements Executor {
 
@@ -29,8 +30,11 @@ public final class SerialExecutor implements Executor {
       try {
         delegate.execute(this::drain);
       } catch (RuntimeException e) {
-        scheduled.set(false); // the task stays queued; the next submission tries again
-        log.error("The executor refused a task", e);
+        // Refused (the executor was shut down): take the task back and tell the caller, rather than
+        // leave it stranded with the lane marked busy.
+        tasks.remove(task);
+        scheduled.set(false);
+        throw e;
       }
     }
   }
