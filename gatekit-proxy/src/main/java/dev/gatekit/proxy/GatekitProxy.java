@@ -52,6 +52,7 @@ public final class GatekitProxy implements AutoCloseable {
   private final Executor executor;
   private final @Nullable ExecutorService ownedExecutor;
   private final Duration serverRequestTimeout;
+  private final @Nullable Duration initializeTimeout;
   private volatile @Nullable Session session;
 
   private GatekitProxy(Builder builder) {
@@ -88,6 +89,7 @@ public final class GatekitProxy implements AutoCloseable {
       this.executor = ownedExecutor;
     }
     this.serverRequestTimeout = builder.serverRequestTimeout;
+    this.initializeTimeout = builder.initializeTimeout;
   }
 
   /** Returns a builder. */
@@ -107,7 +109,7 @@ public final class GatekitProxy implements AutoCloseable {
     }
     Session started =
         new Session(upstreams, namespaced, pipeline, executor, new SerialExecutor(executor), client,
-            serverRequestTimeout);
+            serverRequestTimeout, initializeTimeout);
     started.start();
     session = started;
   }
@@ -199,6 +201,7 @@ public final class GatekitProxy implements AutoCloseable {
     private @Nullable Boolean namespacing;
     private @Nullable Executor executor;
     private Duration serverRequestTimeout = Duration.ofMinutes(5);
+    private @Nullable Duration initializeTimeout;
 
     private Builder() {}
 
@@ -276,6 +279,20 @@ public final class GatekitProxy implements AutoCloseable {
     /** Sets how long a server-to-client request (sampling, elicitation) waits for the client (default 5 min). */
     public Builder serverRequestTimeout(Duration value) {
       this.serverRequestTimeout = Objects.requireNonNull(value, "serverRequestTimeout");
+      return this;
+    }
+
+    /**
+     * Sets how long each upstream may take to answer {@code initialize} — the connection timeout of
+     * a configuration file (default: the transport's request timeout). An upstream that does not
+     * answer in time is reported as failed for that session.
+     */
+    public Builder initializeTimeout(Duration value) {
+      Objects.requireNonNull(value, "initializeTimeout");
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException("initializeTimeout must be positive, was " + value);
+      }
+      this.initializeTimeout = value;
       return this;
     }
 

@@ -79,4 +79,24 @@ class ProxySmokeTest {
     proxy.close();
     assertThat(closes).hasValue(1);
   }
+
+  @Test
+  void anUpstreamThatDoesNotAnswerInitializeInTimeIsReportedWithTheTimeoutCode() {
+    MockTransport slow =
+        MockTransport.builder()
+            .result("initialize", JsonNodeFactory.instance.objectNode().put("protocolVersion", "2025-11-25"))
+            .latency(Duration.ofSeconds(30))
+            .build();
+    ConcurrentLinkedQueue<JsonRpcMessage> out = new ConcurrentLinkedQueue<>();
+    try (GatekitProxy proxy =
+        GatekitProxy.builder().upstream("slow", slow).initializeTimeout(Duration.ofMillis(200)).build()) {
+      proxy.connect(out::add);
+      proxy.receive(JsonRpcCodec.get().decode(
+          "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"));
+      assertThat(proxy.awaitIdle(Duration.ofSeconds(10))).isTrue();
+      JsonRpcResponse answer = (JsonRpcResponse) out.peek();
+      assertThat(answer.isError()).isTrue();
+      assertThat(answer.error().code()).isEqualTo(dev.gatekit.api.ErrorCodes.REQUEST_TIMEOUT);
+    }
+  }
 }

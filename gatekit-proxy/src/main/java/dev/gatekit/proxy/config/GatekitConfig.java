@@ -25,7 +25,7 @@ import org.jspecify.annotations.Nullable;
  * @param options the transport options every upstream gets ({@code timeouts.request_seconds},
  *     {@code max_requests_in_flight}, {@code overflow_policy}, {@code max_queued_requests})
  * @param connectionTimeout {@code timeouts.connection_seconds}: how long an upstream may take to
- *     exit after its stdin closed before it is terminated, and again before it is killed
+ *     answer {@code initialize} once the client connects (default 30 s)
  * @param maxLineLength {@code max_line_length}: the longest line, in bytes, accepted from an upstream
  *     and from the client
  * @param plugins every entry of the {@code plugins:} section, in the file's order
@@ -42,7 +42,7 @@ public record GatekitConfig(
     Logging logging) {
 
   /** The default of {@code timeouts.connection_seconds}. */
-  public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(2);
+  public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(30);
 
   /** Copies the lists. */
   public GatekitConfig {
@@ -105,7 +105,6 @@ public record GatekitConfig(
         .environment(upstream.environment())
         .options(options)
         .maxLineLength(maxLineLength)
-        .shutdownGracePeriods(connectionTimeout, connectionTimeout)
         .restartPolicy(upstream.restartPolicy());
     if (upstream.directory() != null) {
       builder.directory(upstream.directory());
@@ -120,7 +119,7 @@ public record GatekitConfig(
    * @throws ConfigException if {@code plugins} cannot build an entry
    */
   public GatekitProxy.Builder proxyBuilder(PluginWiring plugins) throws ConfigException {
-    GatekitProxy.Builder builder = GatekitProxy.builder();
+    GatekitProxy.Builder builder = GatekitProxy.builder().initializeTimeout(connectionTimeout);
     List<StdioTransport> built = new ArrayList<>();
     for (Upstream upstream : upstreams) {
       StdioTransport transport = transportBuilder(upstream).build();

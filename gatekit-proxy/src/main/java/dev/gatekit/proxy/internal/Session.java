@@ -69,6 +69,7 @@ public final class Session implements AutoCloseable {
   private final Executor notificationLane;
   private final ClientConnection client;
   private final ServerRequests serverRequests;
+  private final @Nullable Duration initializeTimeout;
   private final Map<RequestId, ClientCall> calls = new ConcurrentHashMap<>();
   private final AtomicBoolean initializeSeen = new AtomicBoolean();
   private volatile boolean initialized;
@@ -92,8 +93,10 @@ public final class Session implements AutoCloseable {
       Executor executor,
       Executor notificationLane,
       ClientConnection client,
-      Duration serverRequestTimeout) {
+      Duration serverRequestTimeout,
+      @Nullable Duration initializeTimeout) {
     this.upstreams = new LinkedHashMap<>(upstreams);
+    this.initializeTimeout = initializeTimeout;
     this.router = new Router(List.copyOf(upstreams.keySet()), namespaced);
     this.pipeline = pipeline;
     this.executor = executor;
@@ -312,7 +315,10 @@ public final class Session implements AutoCloseable {
     }
     JsonRpcRequest sent = (JsonRpcRequest) Objects.requireNonNull(in.message());
     Transport transport = upstreams.get(upstream);
-    CompletableFuture<JsonRpcResponse> upstreamCall = transport.sendAndReceive(sent);
+    CompletableFuture<JsonRpcResponse> upstreamCall =
+        initializeTimeout != null && McpMethods.INITIALIZE.equals(sent.method())
+            ? transport.sendAndReceive(sent, initializeTimeout)
+            : transport.sendAndReceive(sent);
     call.track(upstreamCall);
     return upstreamCall.handleAsync(
         (response, failure) -> {

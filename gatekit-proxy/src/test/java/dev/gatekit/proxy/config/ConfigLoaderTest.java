@@ -403,4 +403,26 @@ class ConfigLoaderTest {
     }
     assertThat(seen[0]).isSameAs(config);
   }
+
+  @Test
+  void theConnectionTimeoutBoundsHowLongAnUpstreamMayTakeToAnswerInitialize() throws Exception {
+    Path file = dir.resolve("slow.yaml");
+    Files.writeString(file, """
+        proxy:
+          upstreams:
+            - {name: mute, command: ["/bin/sh", "-c", "read line; sleep 30"]}
+          timeouts: {connection_seconds: 0.3, request_seconds: 60}
+        """);
+    GatekitConfig config = ConfigLoader.load(file, Map.of());
+    java.util.concurrent.ConcurrentLinkedQueue<dev.gatekit.api.JsonRpcMessage> out = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    try (dev.gatekit.proxy.GatekitProxy proxy = config.proxyBuilder(PluginWiring.NONE).build()) {
+      proxy.connect(out::add);
+      proxy.receive(dev.gatekit.api.JsonRpcCodec.get().decode(
+          "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"));
+      assertThat(proxy.awaitIdle(Duration.ofSeconds(20))).isTrue();
+      dev.gatekit.api.JsonRpcResponse answer = (dev.gatekit.api.JsonRpcResponse) out.peek();
+      assertThat(answer.error().code()).isEqualTo(dev.gatekit.api.ErrorCodes.REQUEST_TIMEOUT);
+      assertThat(answer.error().message()).contains("300 ms");
+    }
+  }
 }
