@@ -104,7 +104,7 @@ public final class JsonRpcCodec {
       throw invalid("a message must be a JSON object, was " + typeName(tree), null);
     }
     JsonNode idNode = tree.get("id");
-    RequestId id = idNode == null ? null : readId(idNode);
+    RequestId id = idNode == null ? null : RequestId.fromJson(idNode);
     JsonNode version = tree.get("jsonrpc");
     if (version == null || !version.isTextual() || !JsonRpcMessage.VERSION.equals(version.textValue())) {
       throw invalid(
@@ -178,16 +178,6 @@ public final class JsonRpcCodec {
       throw invalid("'error.message' must be a string", id);
     }
     return new JsonRpcError(code.intValue(), message.textValue(), error.get("data"));
-  }
-
-  private static @Nullable RequestId readId(JsonNode idNode) {
-    if (idNode.isTextual()) {
-      return RequestId.of(idNode.textValue());
-    }
-    if (idNode.isIntegralNumber() && idNode.canConvertToLong()) {
-      return RequestId.of(idNode.longValue());
-    }
-    return null;
   }
 
   private static ProtocolException invalid(String detail, @Nullable RequestId id) {

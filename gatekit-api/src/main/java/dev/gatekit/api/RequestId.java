@@ -24,6 +24,20 @@ public sealed interface RequestId extends java.io.Serializable
     return new StringId(value);
   }
 
+  /**
+   * Reads an id from JSON: a string, or an integer that fits in a {@code long}; returns {@code null}
+   * for anything else (null, fractional, too large, boolean, object, array).
+   */
+  static @org.jspecify.annotations.Nullable RequestId fromJson(com.fasterxml.jackson.databind.JsonNode node) {
+    if (node.isTextual()) {
+      return of(node.textValue());
+    }
+    if (node.isIntegralNumber() && node.canConvertToLong()) {
+      return of(node.longValue());
+    }
+    return null;
+  }
+
   /** Returns this id as a JSON node of its own type (a number or a string). */
   JsonNode toJson();
 

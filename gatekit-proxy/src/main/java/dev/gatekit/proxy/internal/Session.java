@@ -455,8 +455,7 @@ public final class Session implements AutoCloseable {
     notifications.increment();
     JsonNode params = notification.params();
     JsonNode id = params == null ? null : params.get("requestId");
-    RequestId requestId = id == null ? null : id.isTextual() ? RequestId.of(id.textValue())
-        : id.isIntegralNumber() && id.canConvertToLong() ? RequestId.of(id.longValue()) : null;
+    RequestId requestId = id == null ? null : RequestId.fromJson(id);
     ClientCall call = requestId == null ? null : calls.get(requestId);
     if (call == null) {
       log.debug("The client cancelled {}, which is not in flight; ignored", requestId);
@@ -569,8 +568,7 @@ public final class Session implements AutoCloseable {
     private @Nullable JsonRpcNotification translateCancellation(JsonRpcNotification notification) {
       JsonNode params = notification.params();
       JsonNode id = params == null ? null : params.get("requestId");
-      RequestId upstreamId = id == null ? null : id.isTextual() ? RequestId.of(id.textValue())
-          : id.isIntegralNumber() && id.canConvertToLong() ? RequestId.of(id.longValue()) : null;
+      RequestId upstreamId = id == null ? null : RequestId.fromJson(id);
       RequestId proxyId = upstreamId == null ? null : serverRequests.proxyIdOf(upstream, upstreamId);
       if (proxyId == null) {
         return null;
@@ -614,7 +612,7 @@ public final class Session implements AutoCloseable {
   }
 
   private static JsonRpcResponse errorFor(RequestId id, @Nullable Throwable failure) {
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    Throwable cause = unwrap(failure);
     if (cause instanceof GatekitException e) {
       return JsonRpcResponse.failure(id, e.toJsonRpcError());
     }
@@ -626,8 +624,12 @@ public final class Session implements AutoCloseable {
   }
 
   private static boolean isTimeout(Throwable failure) {
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-    return cause instanceof dev.gatekit.api.RequestTimeoutException;
+    return unwrap(failure) instanceof dev.gatekit.api.RequestTimeoutException;
+  }
+
+  /** Returns the failure a dependent stage wrapped in a {@link CompletionException}. */
+  private static @Nullable Throwable unwrap(@Nullable Throwable failure) {
+    return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
   }
 
   private Map<String, @Nullable String> decodeCursor(@Nullable JsonNode params) {

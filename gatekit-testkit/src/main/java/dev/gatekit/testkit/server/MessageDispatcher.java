@@ -161,7 +161,7 @@ final class MessageDispatcher implements LineReader.LineHandler, Exchange.Listen
       return;
     }
     stats.cancelReceived(requestId);
-    RequestId id = toRequestId(requestId);
+    RequestId id = RequestId.fromJson(requestId);
     Exchange exchange = id == null ? null : pendingCalls.get(id);
     if (exchange != null) {
       exchange.cancel();
@@ -187,16 +187,6 @@ final class MessageDispatcher implements LineReader.LineHandler, Exchange.Listen
               + exitAfterRequests
               + " as asked (--exit-after)");
     }
-  }
-
-  private static @Nullable RequestId toRequestId(JsonNode id) {
-    if (id.isTextual()) {
-      return RequestId.of(id.textValue());
-    }
-    if (id.isIntegralNumber() && id.canConvertToLong()) {
-      return RequestId.of(id.longValue());
-    }
-    return null;
   }
 
   /** Returns whether a line that is not a valid message was still meant as a response. */
