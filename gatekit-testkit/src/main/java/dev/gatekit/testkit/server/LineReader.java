@@ -18,6 +18,9 @@ final class LineReader {
   @FunctionalInterface
   interface LineHandler {
     void onLine(byte[] buffer, int offset, int length);
+
+    /** Called after the lines of one read are delivered, before reading again (which may block). */
+    default void onChunkEnd() {}
   }
 
   static final int DEFAULT_CHUNK_SIZE = 64 * 1024;
@@ -72,6 +75,7 @@ final class LineReader {
         end -= start;
         start = 0;
       }
+      handler.onChunkEnd();
     }
     if (start < end) {
       deliver(handler, buffer, start, end);

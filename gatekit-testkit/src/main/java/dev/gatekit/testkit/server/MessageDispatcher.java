@@ -71,6 +71,11 @@ final class MessageDispatcher implements LineReader.LineHandler, Exchange.Listen
     }
   }
 
+  @Override
+  public void onChunkEnd() {
+    writer.flushInline();
+  }
+
   private void dispatch(byte[] buffer, int offset, int length) {
     JsonRpcMessage message;
     try {

@@ -11,16 +11,23 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The one writer of stdout. Any thread may {@link #send} a message; a single thread writes them in
- * the order they were sent, one per line, so messages never interleave. Under load it writes every
- * message waiting and then flushes once, so that a burst costs few system calls.
+ * The one writer of stdout. Any thread may {@link #send} a message; messages never interleave, and
+ * the messages of one thread are written in the order it sent them.
+ *
+ * <p>The reader thread (named by {@link #writeInlineFrom}) writes its own answers into the output
+ * buffer as it serves the lines of one read, and {@link #flushInline()} sends them with one system
+ * call before it reads again: a cheap request costs no thread hand-off, and a burst of them one
+ * flush. Other threads (delayed answers, notifications from timers) queue their messages for a
+ * writer thread, which writes every message waiting and then flushes once. Nobody else waits for a
+ * client that stops reading but the reader thread, which then stops reading too — as an MCP server
+ * writing its answers in order would.
  *
  * <p>{@link #exitAfterPending} ends the process once everything sent before it has been written and
- * flushed; messages sent after it are never written. The queue is unbounded, so senders never wait:
- * a client that stops reading makes it grow.
+ * flushed; messages sent after it are never written.
  */
 final class MessageWriter {
 
@@ -41,7 +48,11 @@ final class MessageWriter {
   private final ResponseFaults faults;
   private final ProcessExit processExit;
   private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+  private final ReentrantLock writing = new ReentrantLock();
   private final Thread thread;
+  private volatile @Nullable Thread inlineThread;
+  private volatile boolean exiting;
+  private boolean inlineUnflushed; // guarded by writing
 
   /** Writes to {@code stdout} through a buffer of its own; starts nothing yet. */
   MessageWriter(
@@ -60,13 +71,51 @@ final class MessageWriter {
     thread.start();
   }
 
-  /** Queues a message for writing; never blocks. */
+  /** Makes {@code reader} write its own messages itself; it calls {@link #flushInline()} before reading. */
+  void writeInlineFrom(Thread reader) {
+    this.inlineThread = reader;
+  }
+
+  /**
+   * Sends a message: from the inline thread, into the buffer at once; from any other thread, through
+   * the writer thread's queue (never blocking).
+   */
   void send(JsonRpcMessage message) {
-    queue.add(message);
+    if (Thread.currentThread() != inlineThread) {
+      queue.add(message);
+      return;
+    }
+    writing.lock();
+    try {
+      if (!exiting) {
+        write(message);
+        inlineUnflushed = true;
+      }
+    } catch (IOException | RuntimeException e) {
+      processExit.exit(1, "cannot write to stdout, exiting: " + e);
+    } finally {
+      writing.unlock();
+    }
+  }
+
+  /** Flushes what the inline thread has written since its last flush. */
+  void flushInline() {
+    writing.lock();
+    try {
+      if (inlineUnflushed) {
+        inlineUnflushed = false;
+        out.flush();
+      }
+    } catch (IOException e) {
+      processExit.exit(1, "cannot write to stdout, exiting: " + e);
+    } finally {
+      writing.unlock();
+    }
   }
 
   /** Queues the end of the process, after every message sent so far. */
   void exitAfterPending(int code, @Nullable String reason) {
+    exiting = true;
     queue.add(new Exit(code, reason));
   }
 
@@ -81,18 +130,24 @@ final class MessageWriter {
       while (true) {
         batch.add(queue.take());
         queue.drainTo(batch, BATCH_SIZE - 1);
-        for (Object item : batch) {
-          if (item instanceof Exit exit) {
-            out.flush();
-            processExit.exit(exit.code(), exit.reason());
-            return;
+        writing.lock();
+        try {
+          for (Object item : batch) {
+            if (item instanceof Exit exit) {
+              out.flush();
+              processExit.exit(exit.code(), exit.reason());
+              return;
+            }
+            write((JsonRpcMessage) item);
           }
-          write((JsonRpcMessage) item);
+          if (queue.isEmpty()) {
+            out.flush();
+            inlineUnflushed = false;
+          }
+        } finally {
+          writing.unlock();
         }
         batch.clear();
-        if (queue.isEmpty()) {
-          out.flush();
-        }
       }
     } catch (IOException | RuntimeException e) {
       // stdout is gone (or a message cannot be written): end loudly rather than hang silently.

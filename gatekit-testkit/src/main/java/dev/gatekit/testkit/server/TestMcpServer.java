@@ -44,8 +44,9 @@ import org.jspecify.annotations.Nullable;
  *       cancelled}.
  * </ul>
  *
- * <p><b>Threads.</b> One thread reads and answers cheap requests directly; one thread writes, in
- * batches with one flush each; one scheduler thread sends delayed answers. Nothing but protocol
+ * <p><b>Threads.</b> One thread reads and answers cheap requests directly, writing the answers to
+ * the lines of one read with one flush; one scheduler thread sends delayed answers, which one writer
+ * thread writes in batches with one flush each. Nothing but protocol
  * messages goes to stdout ({@code System.out} is pointed at stderr); diagnostics go to stderr.
  *
  * <p><b>End of input.</b> When stdin ends, the server writes and flushes every message already
@@ -135,6 +136,7 @@ public final class TestMcpServer {
     MessageDispatcher dispatcher =
         new MessageDispatcher(options, codec, writer, tools, outbound, stats, stderr);
 
+    writer.writeInlineFrom(Thread.currentThread());
     writer.start();
     new LineReader(new FileInputStream(FileDescriptor.in)).readAll(dispatcher);
     writer.exitAfterPending(0, null);
