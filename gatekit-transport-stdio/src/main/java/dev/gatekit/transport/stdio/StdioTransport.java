@@ -15,6 +15,7 @@ import dev.gatekit.api.TransportClosedException;
 import dev.gatekit.api.TransportOptions;
 import dev.gatekit.api.TransportState;
 import dev.gatekit.api.TransportStats;
+import dev.gatekit.transport.stdio.internal.MessageWriter;
 import dev.gatekit.transport.stdio.internal.PendingRequests;
 import dev.gatekit.transport.stdio.internal.SerialExecutor;
 import dev.gatekit.transport.stdio.internal.SharedExecutors;
@@ -105,7 +106,7 @@ public final class StdioTransport implements Transport {
     this.inbound = new SerialExecutor(callbacks);
     this.pending =
         new PendingRequests(
-            name, options, this::write, this::unavailable, SharedExecutors.timeouts(), callbacks);
+            name, options, new UpstreamWire(), this::unavailable, SharedExecutors.timeouts(), callbacks);
   }
 
   /** Returns a builder for a transport that runs {@code command} (program and arguments, no shell). */
@@ -268,6 +269,20 @@ public final class StdioTransport implements Transport {
   private boolean write(byte[] message) {
     UpstreamProcess current = process;
     return current != null && current.write(message);
+  }
+
+  /** Writes to the current run's stdin. */
+  private final class UpstreamWire implements PendingRequests.Wire {
+    @Override
+    public boolean write(byte[] message) {
+      return StdioTransport.this.write(message);
+    }
+
+    @Override
+    public boolean write(MessageWriter.Outgoing request) {
+      UpstreamProcess current = process;
+      return current != null && current.write(request);
+    }
   }
 
   private UpstreamProcess spawn() {

@@ -5,36 +5,74 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes encoded messages to a stream, one per line, from a thread of its own.
+ * Writes encoded messages to a pipe, one per line, without ever blocking the sender.
  *
- * <p>Any thread may {@link #send} a message; it is queued and never blocks the sender, even when the
- * peer stops reading. The writer thread drains everything queued into a buffer and flushes once when
- * the queue is empty, so a burst of N messages costs a few system calls, not N. Messages never
- * interleave. When writing fails (the peer closed its end) the writer stops, reports the failure
- * once, and drops what is still queued.
+ * <p>Any thread may {@link #send} a message. Normally it is queued for a writer thread of its own,
+ * which drains everything queued into a buffer and flushes once when the queue is empty, so a burst
+ * of N messages costs a few system calls, not N. When the writer is idle and the write provably
+ * cannot block, the sender writes and flushes the message itself instead, which saves waking the
+ * writer thread: the round trip of a lone request is shorter by one thread hand-off.
+ *
+ * <p>A write cannot block when the pipe has room for it. The writer counts the bytes it has written;
+ * the sender of an {@link Outgoing} message learns where its bytes ended, and when the peer shows it
+ * has read them (an MCP server answering a request has read it, and everything written before it),
+ * reports that with {@link #consumedThrough}. Bytes written but not yet known read, plus the new
+ * message, must fit in {@value #DIRECT_WRITE_LIMIT} bytes — the smallest pipe capacity the
+ * supported systems give (Linux gives 64 KiB, and one page when a user is over their pipe quota).
+ * Without such reports (plain {@link #send(byte[])} only), at most the first
+ * {@value #DIRECT_WRITE_LIMIT} bytes are written directly.
+ *
+ * <p>Messages never interleave, and the messages of one sending thread are written in the order it
+ * sent them: a sender writes directly only when nothing is queued and the writer thread is not
+ * writing. When writing fails (the peer closed its end) the writer stops, reports the failure once,
+ * and drops what is still queued.
  */
 public final class MessageWriter {
 
+  /**
+   * A message whose sender wants to know where its bytes end in the stream, to report later that
+   * the peer has read them.
+   */
+  public interface Outgoing {
+    /** The encoded message, without its line break. */
+    byte[] bytes();
+
+    /**
+     * Called once the message is written (before it is flushed), on the writing thread, with the
+     * stream offset just past its line break.
+     */
+    void written(MessageWriter writer, long endOffset);
+  }
+
+  /** Bytes that may be unread in the pipe, the new message included, for a sender to write directly. */
+  static final int DIRECT_WRITE_LIMIT = 4096;
+
   private static final Logger log = LoggerFactory.getLogger(MessageWriter.class);
-  private static final byte[] POISON = new byte[0];
+  private static final Object POISON = new Object();
 
   private final OutputStream out;
-  private final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
+  private final ReentrantLock writing = new ReentrantLock();
   private final AtomicBoolean closing = new AtomicBoolean();
+  private final AtomicBoolean failed = new AtomicBoolean();
+  private final AtomicLong consumed = new AtomicLong();
   private final Consumer<IOException> onFailure;
   private final Thread thread;
+  private volatile long written; // bytes written so far; changed only while holding 'writing'
   private volatile boolean parked;
 
   /**
    * Starts a writer thread named {@code threadName} writing to {@code out}.
    *
-   * @param onFailure called once, on the writer thread, if a write fails
+   * @param onFailure called once, on the thread whose write failed, if a write fails
    */
   public MessageWriter(OutputStream out, String threadName, Consumer<IOException> onFailure) {
     this.out = new BufferedOutputStream(out, 64 * 1024);
@@ -45,18 +83,27 @@ public final class MessageWriter {
   }
 
   /**
-   * Queues one encoded message (without its line break). Returns false if the writer is closing or
+   * Sends one encoded message (without its line break). Returns false if the writer is closing or
    * has failed, in which case the message is not written.
    */
   public boolean send(byte[] message) {
-    if (closing.get()) {
-      return false;
+    return enqueueOrWrite(message, message);
+  }
+
+  /** Sends a message and tells it where its bytes ended; see {@link #send(byte[])}. */
+  public boolean send(Outgoing message) {
+    return enqueueOrWrite(message, message.bytes());
+  }
+
+  /**
+   * Reports that the peer has read everything up to {@code endOffset}, as given to {@link
+   * Outgoing#written}. Reports may come in any order; the furthest counts.
+   */
+  public void consumedThrough(long endOffset) {
+    long known = consumed.get();
+    while (endOffset > known && !consumed.compareAndSet(known, endOffset)) {
+      known = consumed.get();
     }
-    queue.add(message);
-    if (parked) {
-      LockSupport.unpark(thread);
-    }
-    return true;
   }
 
   /**
@@ -75,34 +122,89 @@ public final class MessageWriter {
     thread.join(Math.max(1, millis));
   }
 
-  private void run() {
-    try {
-      while (true) {
-        byte[] message = queue.poll();
-        if (message == null) {
+  private boolean enqueueOrWrite(Object message, byte[] bytes) {
+    if (closing.get()) {
+      return false;
+    }
+    if (queue.isEmpty() && fitsInPipe(bytes.length) && writing.tryLock()) {
+      try {
+        // Re-checked under the lock: the writer thread polls only while holding it, so an empty
+        // queue here means every message sent earlier by this thread has been written.
+        if (queue.isEmpty() && fitsInPipe(bytes.length)) {
+          if (closing.get()) {
+            return false;
+          }
+          write(message, bytes);
           out.flush();
-          park();
-          continue;
+          return true;
         }
-        if (message == POISON) {
-          break;
-        }
-        out.write(message);
-        out.write('\n');
+      } catch (IOException e) {
+        fail(e);
+        return false;
+      } finally {
+        writing.unlock();
       }
-    } catch (IOException e) {
+    }
+    queue.add(message);
+    if (parked) {
+      LockSupport.unpark(thread);
+    }
+    return true;
+  }
+
+  private boolean fitsInPipe(int length) {
+    return written - consumed.get() + length + 1 <= DIRECT_WRITE_LIMIT;
+  }
+
+  /** Writes one message into the buffer; the caller holds {@link #writing}. */
+  private void write(Object message, byte[] bytes) throws IOException {
+    out.write(bytes);
+    out.write('\n');
+    long end = written + bytes.length + 1;
+    written = end;
+    if (message instanceof Outgoing outgoing) {
+      outgoing.written(this, end);
+    }
+  }
+
+  private void run() {
+    while (!failed.get()) {
+      writing.lock();
+      try {
+        Object message;
+        while ((message = queue.poll()) != null) {
+          if (message == POISON) {
+            closeQuietly();
+            return;
+          }
+          write(message, message instanceof Outgoing outgoing ? outgoing.bytes() : (byte[]) message);
+        }
+        out.flush();
+      } catch (IOException e) {
+        fail(e);
+        return;
+      } finally {
+        writing.unlock();
+      }
+      park();
+    }
+  }
+
+  /** Stops the writer for good after a failed write; reports the failure once. */
+  private void fail(IOException e) {
+    if (failed.compareAndSet(false, true)) {
       closing.set(true);
       queue.clear();
-      onFailure.accept(e);
-    } finally {
+      LockSupport.unpark(thread);
       closeQuietly();
+      onFailure.accept(e);
     }
   }
 
   private void park() {
     parked = true;
     // Re-check after announcing the park so a message queued in between is never missed.
-    if (queue.isEmpty()) {
+    if (queue.isEmpty() && !failed.get()) {
       LockSupport.park(this);
     }
     parked = false;
@@ -119,5 +221,10 @@ public final class MessageWriter {
     } catch (IOException e) {
       log.debug("Close failed", e);
     }
+  }
+
+  @Override
+  public String toString() {
+    return "MessageWriter{" + thread.getName() + ", written " + written + ", read " + consumed.get() + '}';
   }
 }

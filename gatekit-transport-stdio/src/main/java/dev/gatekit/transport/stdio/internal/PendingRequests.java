@@ -19,12 +19,16 @@ import dev.gatekit.api.internal.TransportCounters;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -52,6 +56,14 @@ public final class PendingRequests {
   public interface Wire {
     /** Writes one encoded message; returns false if the connection can no longer write. */
     boolean write(byte[] message);
+
+    /**
+     * Writes a request that wants to learn where it was written, so that its response can tell the
+     * writer the upstream has read it; by default, as any message.
+     */
+    default boolean write(MessageWriter.Outgoing request) {
+      return write(request.bytes());
+    }
   }
 
   private static final Logger log = LoggerFactory.getLogger(PendingRequests.class);
@@ -141,11 +153,11 @@ public final class PendingRequests {
           id.value());
       return;
     }
+    exchange.acknowledge();
     // The slot is free before the caller hears back, so a caller that sends again at once finds it.
     end(exchange);
     counters.completed.increment();
-    JsonRpcResponse answer = response.withId(exchange.request.id());
-    hand(() -> exchange.future.completeDirect(answer));
+    exchange.future.deliver(response.withId(exchange.request.id()));
   }
 
   /** Fails every pending and queued request with {@code cause}, at once. */
@@ -177,7 +189,7 @@ public final class PendingRequests {
     if (exchange != null) {
       end(exchange);
       counters.failed.increment();
-      hand(() -> exchange.future.completeExceptionallyDirect(cause));
+      exchange.future.deliver(cause);
     }
   }
 
@@ -211,7 +223,7 @@ public final class PendingRequests {
     counters.timedOut.increment();
     RequestTimeoutException timeout =
         new RequestTimeoutException(exchange.request.method(), exchange.timeout);
-    hand(() -> exchange.future.completeExceptionallyDirect(timeout));
+    exchange.future.deliver(timeout);
     // MCP forbids cancelling initialize; every other request sent is cancelled upstream.
     if (wasSent && !McpMethods.INITIALIZE.equals(exchange.request.method())) {
       sendCancelled(wireId, timeout.getMessage());
@@ -222,6 +234,7 @@ public final class PendingRequests {
     if (!pending.remove(exchange.wireId, exchange)) {
       return;
     }
+    exchange.cancelTimeout();
     boolean wasSent = end(exchange);
     counters.cancelled.increment();
     if (wasSent && !McpMethods.INITIALIZE.equals(exchange.request.method())) {
@@ -230,11 +243,11 @@ public final class PendingRequests {
   }
 
   /**
-   * Releases what an ended request holds: its timeout and its slot (or its place in the queue).
-   * Called only by the thread that removed the entry. Returns whether the request had been sent.
+   * Releases the slot (or the place in the queue) of an ended request. Called only by the thread
+   * that removed the entry; its timer is cancelled by whoever completes the caller's future, off
+   * the reader thread. Returns whether the request had been sent.
    */
   private boolean end(Exchange exchange) {
-    exchange.cancelTimeout();
     int previous = exchange.state.getAndSet(DONE);
     if (previous == SENT) {
       limiter.release();
@@ -253,8 +266,11 @@ public final class PendingRequests {
     wire.write(codec.encode(new JsonRpcNotification(McpMethods.NOTIFICATIONS_CANCELLED, params)));
   }
 
-  /** One request from registration to its end; the limiter starts it when it has a slot. */
-  private final class Exchange implements InFlightLimiter.Action {
+  /**
+   * One request from registration to its end; the limiter starts it when it has a slot, and the
+   * writer tells it where its bytes ended, so that its response can report them read.
+   */
+  private final class Exchange implements InFlightLimiter.Action, MessageWriter.Outgoing {
     final long wireId;
     final JsonRpcRequest request;
     final Duration timeout;
@@ -262,6 +278,8 @@ public final class PendingRequests {
     final AtomicInteger state = new AtomicInteger(QUEUED);
     final ResponseFuture future = new ResponseFuture(this);
     volatile @Nullable ScheduledFuture<?> timeoutTask;
+    private long endOffset;
+    private volatile @Nullable MessageWriter writtenBy;
 
     Exchange(long wireId, JsonRpcRequest request, Duration timeout, byte[] encoded) {
       this.wireId = wireId;
@@ -280,7 +298,7 @@ public final class PendingRequests {
         return false;
       }
       counters.sent.increment();
-      if (wire.write(encoded)) {
+      if (wire.write(this)) {
         return true;
       }
       if (!pending.remove(wireId, this)) {
@@ -292,8 +310,27 @@ public final class PendingRequests {
       GatekitException why = unavailable.get();
       GatekitException cause =
           why != null ? why : new TransportClosedException("Upstream '" + upstream + "' is not connected");
-      hand(() -> future.completeExceptionallyDirect(cause));
+      future.deliver(cause);
       return false;
+    }
+
+    @Override
+    public byte[] bytes() {
+      return encoded;
+    }
+
+    @Override
+    public void written(MessageWriter writer, long end) {
+      endOffset = end;
+      writtenBy = writer; // published after endOffset
+    }
+
+    /** Tells the writer the upstream has read this request (it answered), and all written before it. */
+    void acknowledge() {
+      MessageWriter writer = writtenBy;
+      if (writer != null) {
+        writer.consumedThrough(endOffset);
+      }
     }
 
     void cancelTimeout() {
@@ -307,12 +344,120 @@ public final class PendingRequests {
   /**
    * The future handed to a caller: cancelling it ends the request and tells the upstream. Stages
    * derived from it are plain futures, so cancelling those affects only them.
+   *
+   * <p>The outcome reaches it through {@link #deliver}: normally on the callback executor, which
+   * completes it and runs its stages. But when a caller is blocked in {@code join()} or {@code
+   * get()}, the outcome is handed to that caller, which completes the future on its own thread — one
+   * thread wake-up instead of two for a caller that simply waits. Either way no stage ever runs on
+   * the thread that learnt the outcome (the reader, the timeout scheduler). One blocked caller is
+   * served so; others wait the ordinary way.
    */
   private final class ResponseFuture extends CompletableFuture<JsonRpcResponse> {
     private final Exchange exchange;
 
+    /** Null, the {@code Thread} blocked waiting, or the outcome handed to it. */
+    private final AtomicReference<@Nullable Object> waiter = new AtomicReference<>();
+
     ResponseFuture(Exchange exchange) {
       this.exchange = exchange;
+    }
+
+    /** Completes with {@code outcome} (a response or a throwable), off the calling thread. */
+    void deliver(Object outcome) {
+      Object current = waiter.get();
+      if (current instanceof Thread thread && waiter.compareAndSet(thread, outcome)) {
+        LockSupport.unpark(thread);
+        return;
+      }
+      hand(() -> settle(outcome));
+    }
+
+    private void settle(Object outcome) {
+      exchange.cancelTimeout();
+      if (outcome instanceof Throwable error) {
+        super.completeExceptionally(error);
+      } else {
+        super.complete((JsonRpcResponse) outcome);
+      }
+    }
+
+    @Override
+    public JsonRpcResponse join() {
+      try {
+        awaitAsDirectWaiter(0, false);
+      } catch (InterruptedException cannotHappen) {
+        Thread.currentThread().interrupt();
+      }
+      return super.join();
+    }
+
+    @Override
+    public JsonRpcResponse get() throws InterruptedException, ExecutionException {
+      awaitAsDirectWaiter(0, true);
+      return super.get();
+    }
+
+    @Override
+    public JsonRpcResponse get(long timeout, TimeUnit unit)
+        throws InterruptedException, ExecutionException, TimeoutException {
+      long nanos = unit.toNanos(timeout);
+      if (nanos <= 0 || !awaitAsDirectWaiter(nanos, true)) {
+        return super.get(timeout, unit);
+      }
+      return super.get(0, TimeUnit.NANOSECONDS); // done, or our wait ran out
+    }
+
+    /**
+     * Blocks as the direct waiter until the future is done or {@code timeoutNanos} (0: none) pass;
+     * settles an outcome handed over meanwhile, on this thread. Returns false at once, having waited
+     * for nothing, if the future is done or another thread is the direct waiter. With {@code
+     * interruptible}, an interrupt ends the wait with InterruptedException; otherwise it is kept for
+     * later.
+     */
+    private boolean awaitAsDirectWaiter(long timeoutNanos, boolean interruptible)
+        throws InterruptedException {
+      Thread me = Thread.currentThread();
+      if (isDone() || !waiter.compareAndSet(null, me)) {
+        return false;
+      }
+      // Any other completion (timeout, cancellation, completion from outside) wakes us too.
+      whenComplete((response, error) -> LockSupport.unpark(me));
+      long deadline = timeoutNanos == 0 ? 0 : System.nanoTime() + Math.min(timeoutNanos, Long.MAX_VALUE / 4);
+      boolean interrupted = false;
+      try {
+        while (waiter.get() == me && !isDone()) {
+          if (deadline == 0) {
+            LockSupport.park(this);
+          } else {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+              break;
+            }
+            LockSupport.parkNanos(this, left);
+          }
+          if (Thread.interrupted()) {
+            interrupted = true;
+            if (interruptible) {
+              break;
+            }
+          }
+        }
+      } finally {
+        // Leave; an outcome handed over meanwhile is settled here, so it is never lost.
+        if (!waiter.compareAndSet(me, null)) {
+          Object outcome = waiter.getAndSet(null);
+          if (outcome != null && outcome != me) {
+            settle(outcome);
+          }
+        }
+        if (interrupted && !interruptible) {
+          me.interrupt();
+        }
+      }
+      if (interrupted) {
+        throw new InterruptedException();
+      }
+      return true;
     }
 
     @Override
@@ -342,10 +487,6 @@ public final class PendingRequests {
         cancelledByCaller(exchange);
       }
       return completed;
-    }
-
-    void completeDirect(JsonRpcResponse value) {
-      super.complete(value);
     }
 
     void completeExceptionallyDirect(Throwable ex) {

@@ -5,6 +5,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -12,6 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * pool that completes callers' futures. Their threads are daemons, so they never keep a JVM alive.
  */
 public final class SharedExecutors {
+
+  private static final long HEARTBEAT_SECONDS = 1;
 
   private static final ScheduledThreadPoolExecutor TIMEOUTS = newTimeoutScheduler();
   private static final ForkJoinPool CALLBACKS = newCallbackPool();
@@ -45,6 +48,11 @@ public final class SharedExecutors {
               return thread;
             });
     scheduler.setRemoveOnCancelPolicy(true);
+    // The scheduler's thread sleeps until the earliest task is due, and is woken whenever a task
+    // earlier than all others arrives. A request's timeout scheduled on an empty queue is such a
+    // task: for one request at a time, that is a wake-up of this thread per request. A heartbeat
+    // due every second stays ahead of every timeout longer than that, so those never wake it.
+    scheduler.scheduleAtFixedRate(() -> {}, HEARTBEAT_SECONDS, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
     return scheduler;
   }
 

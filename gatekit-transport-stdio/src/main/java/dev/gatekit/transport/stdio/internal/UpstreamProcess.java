@@ -100,6 +100,11 @@ public final class UpstreamProcess {
     return writer.send(message);
   }
 
+  /** Queues one message that wants to learn where it was written; see {@link MessageWriter#send(MessageWriter.Outgoing)}. */
+  public boolean write(MessageWriter.Outgoing message) {
+    return writer.send(message);
+  }
+
   /** Returns the process id. */
   public long pid() {
     return process.pid();

@@ -23,7 +23,9 @@ class MessageWriterTest {
     RecordingStream out = new RecordingStream(firstWriteStarted, releaseFirstWrite);
     MessageWriter writer = new MessageWriter(out, "test-writer", e -> {});
 
-    writer.send(bytes("m0"));
+    // Larger than a sender may write itself, so the writer thread takes it.
+    String first = "m0" + " ".repeat(MessageWriter.DIRECT_WRITE_LIMIT);
+    writer.send(bytes(first));
     assertThat(firstWriteStarted.await(10, TimeUnit.SECONDS)).isTrue();
     // While the writer is stuck in a write (a full pipe), a burst piles up...
     for (int i = 1; i <= 1000; i++) {
@@ -35,7 +37,8 @@ class MessageWriterTest {
 
     List<String> lines = out.lines();
     assertThat(lines).hasSize(1001);
-    for (int i = 0; i <= 1000; i++) {
+    assertThat(lines.get(0)).isEqualTo(first);
+    for (int i = 1; i <= 1000; i++) {
       assertThat(lines.get(i)).isEqualTo("m" + i);
     }
     // ...and is written with a handful of flushes (the buffer is 64 KiB), not one per message.
