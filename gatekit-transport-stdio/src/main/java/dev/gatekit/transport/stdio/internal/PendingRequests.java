@@ -223,11 +223,12 @@ public final class PendingRequests {
     counters.timedOut.increment();
     RequestTimeoutException timeout =
         new RequestTimeoutException(exchange.request.method(), exchange.timeout);
-    exchange.future.deliver(timeout);
-    // MCP forbids cancelling initialize; every other request sent is cancelled upstream.
+    // MCP forbids cancelling initialize; every other request sent is cancelled upstream, before
+    // the caller hears of the timeout.
     if (wasSent && !McpMethods.INITIALIZE.equals(exchange.request.method())) {
       sendCancelled(wireId, timeout.getMessage());
     }
+    exchange.future.deliver(timeout);
   }
 
   private void cancelledByCaller(Exchange exchange) {
