@@ -31,7 +31,8 @@ import org.jspecify.annotations.Nullable;
  * it serves the client from one or more upstream {@link Transport}s through the plugin pipeline.
  *
  * <p>Every client request is handled concurrently — a request never waits for the one before it —
- * and plugins run on the proxy's executor, never on the thread that delivers the client's messages.
+ * and plugins run on the proxy's executor, never on the thread that delivers the client's messages
+ * (with no plugin at all, requests and responses pass through without a thread hand-off).
  * With one upstream the proxy is transparent (names and {@code initialize} pass through unchanged);
  * with several, tools, prompts and resource templates are namespaced {@code upstream__name}, lists are
  * merged, and requests are routed by name or resource URI.

@@ -112,6 +112,11 @@ public final class Pipeline {
     return criticalFailure;
   }
 
+  /** Returns whether the pipeline has no plugin at all, so that nothing runs on a message. */
+  public boolean isEmpty() {
+    return requestStages.isEmpty() && auditors.isEmpty();
+  }
+
   /** Returns whether any auditing plugin is configured. */
   public boolean audits() {
     return !auditors.isEmpty();

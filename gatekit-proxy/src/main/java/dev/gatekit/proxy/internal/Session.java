@@ -40,6 +40,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
@@ -53,7 +54,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threading: {@link #receive} is called by the client's reader and never blocks; requests are
  * handled on the executor, and upstream completions come back on the transports' callback threads,
- * which hand the response pipeline to the executor again. Notifications from the client keep their
+ * which hand the response pipeline to the executor again. With no plugin at all there is nothing
+ * to run that could block, so neither hand-off is made: a request goes upstream from the thread
+ * that received it, and its response goes to the client from the thread that completed it. Notifications from the client keep their
  * order (one serial lane), and a request is handled only once the notifications the client sent
  * before it have been passed upstream, so the upstream sees the client's order. Thread-safe.
  */
@@ -229,7 +232,11 @@ public final class Session implements AutoCloseable {
     maxInFlight.accumulateAndGet(now, Math::max);
     CompletableFuture<?> notificationsBefore = clientNotificationsPassed;
     if (notificationsBefore.isDone()) {
-      submit(call);
+      if (pipeline.isEmpty()) {
+        handle(call); // nothing here can block: routing, then a transport's non-blocking send
+      } else {
+        submit(call);
+      }
     } else {
       // Keep the client's order upstream: a request never overtakes a notification sent before it
       // (notifications/initialized must reach the server before the first request).
@@ -320,7 +327,7 @@ public final class Session implements AutoCloseable {
             ? transport.sendAndReceive(sent, initializeTimeout)
             : transport.sendAndReceive(sent);
     call.track(upstreamCall);
-    return upstreamCall.handleAsync(
+    BiFunction<JsonRpcResponse, Throwable, JsonRpcResponse> back =
         (response, failure) -> {
           if (failure != null) {
             JsonRpcResponse failedResponse = errorFor(call.request.id(), failure);
@@ -340,8 +347,9 @@ public final class Session implements AutoCloseable {
           JsonRpcResponse passed = (JsonRpcResponse) Objects.requireNonNull(out.message());
           call.passedOn(passed);
           return passed;
-        },
-        executor);
+        };
+    // Plugins run on the executor; with none, the response goes on from the completing thread.
+    return pipeline.isEmpty() ? upstreamCall.handle(back) : upstreamCall.handleAsync(back, executor);
   }
 
   /** A list fanned out to every upstream: items merged in upstream order, names qualified, one cursor. */
