@@ -4,6 +4,7 @@ import dev.gatekit.api.plugin.Plugin;
 import dev.gatekit.api.plugin.PluginConfig;
 import dev.gatekit.api.plugin.PluginKind;
 import dev.gatekit.api.plugin.PluginProvider;
+import dev.gatekit.proxy.plugins.builtin.Detector.MatchStart;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +26,9 @@ public final class PiiFilterProvider implements PluginProvider {
   /** The handler name. */
   public static final String HANDLER = "basic_pii_filter";
 
+  private static final String LOCAL_PART_CHARS =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-";
+
   private static final String OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
 
   /** Each PII type and its detectors. */
@@ -33,23 +37,29 @@ public final class PiiFilterProvider implements PluginProvider {
   static {
     TYPES.put("email", List.of(Detector.of("email",
         "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63}){0,8}\\.[A-Za-z]{2,24}\\b")
-        .hint("@")));
+        .hint("@")
+        .startingAt(MatchStart.runBefore(LOCAL_PART_CHARS, 64, '@'))));
     TYPES.put("phone", List.of(
         // US: (555) 123-4567, 555-123-4567, 555.123.4567, +1 555 123 4567 (separators required).
-        Detector.of("phone", "(?<![\\d+])(?:\\+?1[ .-])?(?:\\([2-9][0-9]{2}\\) ?|[2-9][0-9]{2}[ .-])[0-9]{3}[ .-][0-9]{4}(?![\\d])"),
+        Detector.of("phone", "(?<![\\d+])(?:\\+?1[ .-])?(?:\\([2-9][0-9]{2}\\) ?|[2-9][0-9]{2}[ .-])[0-9]{3}[ .-][0-9]{4}(?![\\d])")
+            .startingAt(MatchStart.number("+(", "+", " .-()", 10)),
         // International: +44 20 7946 0958, +49-30-1234567 (8 to 15 digits).
         Detector.of("phone", "\\+[1-9][0-9]{0,3}(?:[ .-][0-9]{1,5}){2,6}(?![\\d])").hint("+")
             .checked(s -> { int d = digits(s).length(); return d >= 8 && d <= 15; })));
     TYPES.put("credit_card", List.of(Detector.of("credit_card", "(?<![\\d])(?:[0-9][ -]?){12,18}[0-9](?![\\d])")
+        .startingAt(MatchStart.number("", "", " -", 13))
         .checked(s -> luhn(digits(s)))));
     TYPES.put("ip_address", List.of(
-        Detector.of("ip_address", "(?<![\\d.])" + OCTET + "(?:\\." + OCTET + "){3}(?!\\d|\\.\\d)").hint("."),
+        Detector.of("ip_address", "(?<![\\d.])" + OCTET + "(?:\\." + OCTET + "){3}(?!\\d|\\.\\d)").hint(".")
+            .startingAt(MatchStart.number("", ".", ".", 4)),
         Detector.of("ip_address", "(?<![:\\w])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![:\\w])").hint(":")
             .checked(PiiFilterProvider::isIpv6)));
     TYPES.put("national_id", List.of(
-        Detector.of("national_id", "(?<![\\d-])(?!000|666|9[0-9]{2})[0-9]{3}-(?!00)[0-9]{2}-(?!0000)[0-9]{4}(?![\\d-])").hint("-"),
+        Detector.of("national_id", "(?<![\\d-])(?!000|666|9[0-9]{2})[0-9]{3}-(?!00)[0-9]{2}-(?!0000)[0-9]{4}(?![\\d-])").hint("-")
+            .startingAt(MatchStart.number("", "-", "-", 9)),
         Detector.of("national_id",
-            "\\b(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]\\b")));
+            "\\b(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]\\b")
+            .startingAt(MatchStart.capitalAtWordStart())));
   }
 
   /** Creates the provider (found by {@link java.util.ServiceLoader}). */
@@ -76,6 +86,11 @@ public final class PiiFilterProvider implements PluginProvider {
     List<Detector> detectors = new ArrayList<>();
     enabled.forEach(name -> detectors.addAll(TYPES.get(name)));
     return new PiiFilter(DetectorFilter.Action.parse(action), detectors);
+  }
+
+  /** Every detector of every type, in order. */
+  static List<Detector> detectors() {
+    return TYPES.values().stream().flatMap(List::stream).toList();
   }
 
   static String digits(String s) {

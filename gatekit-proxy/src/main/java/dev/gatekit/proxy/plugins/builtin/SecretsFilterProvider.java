@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * {@code basic_secrets_filter}: a security plugin that finds credentials in every string of requests,
@@ -74,8 +73,8 @@ public final class SecretsFilterProvider implements PluginProvider {
     List<Detector> detectors = new ArrayList<>();
     enabled.forEach(name -> detectors.add(DETECTORS.get(name)));
     if (entropyOn) {
-      Pattern token = Pattern.compile("[A-Za-z0-9+/=_-]{" + minLength + ",65536}");
-      detectors.add(new Detector("high_entropy_strings", token, 0, s -> entropy(s) >= threshold, ""));
+      String token = "[A-Za-z0-9+/=_-]{" + minLength + ",65536}";
+      detectors.add(Detector.of("high_entropy_strings", token).checked(s -> entropy(s) >= threshold));
     }
     return new SecretsFilter(DetectorFilter.Action.parse(action), detectors);
   }
