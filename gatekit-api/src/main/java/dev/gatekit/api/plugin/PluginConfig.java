@@ -1,5 +1,7 @@
 package dev.gatekit.api.plugin;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -29,7 +31,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Options hold what a YAML or JSON document holds: strings, numbers, booleans, lists and maps.
  * The common options {@code enabled}, {@code priority} and {@code critical} are read by the gateway
  * through {@link #enabled()}, {@link #priority()} and {@link #critical()}. A config and the configs it
- * hands out for nested objects share one problem list. Not thread-safe; used while building a plugin.
+ * hands out for nested objects share one problem list and one {@linkplain #baseDirectory() base
+ * directory}, against which {@link #filePath} resolves relative paths: the folder of the
+ * configuration file they came from. Not thread-safe; used while building a plugin.
  */
 public final class PluginConfig {
 
@@ -41,18 +45,21 @@ public final class PluginConfig {
   private final Map<String, Object> options;
   private final List<ConfigProblem> problems;
   private final boolean topLevel;
+  private final Path baseDirectory;
 
   private PluginConfig(
       String handler,
       String path,
       Map<String, Object> options,
       List<ConfigProblem> problems,
-      boolean topLevel) {
+      boolean topLevel,
+      Path baseDirectory) {
     this.handler = handler;
     this.path = path;
     this.options = options;
     this.problems = problems;
     this.topLevel = topLevel;
+    this.baseDirectory = baseDirectory;
   }
 
   /**
@@ -62,10 +69,26 @@ public final class PluginConfig {
    *     {@code plugins.security._global[0].config}
    */
   public static PluginConfig of(String handler, String path, Map<String, ?> options) {
+    return of(handler, path, options, Path.of("").toAbsolutePath());
+  }
+
+  /**
+   * Returns the configuration of a plugin whose relative file paths are relative to {@code
+   * baseDirectory} (for a configuration file: the folder it is in).
+   *
+   * @param path where these options are in the configuration, used in problem reports
+   */
+  public static PluginConfig of(String handler, String path, Map<String, ?> options, Path baseDirectory) {
     Objects.requireNonNull(handler, "handler");
     Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(baseDirectory, "baseDirectory");
     return new PluginConfig(
-        handler, path, Collections.unmodifiableMap(new LinkedHashMap<>(options)), new ArrayList<>(), true);
+        handler,
+        path,
+        Collections.unmodifiableMap(new LinkedHashMap<>(options)),
+        new ArrayList<>(),
+        true,
+        baseDirectory.toAbsolutePath().normalize());
   }
 
   /** Returns the configuration of a plugin without options, located at {@code handler}. */
@@ -81,6 +104,14 @@ public final class PluginConfig {
   /** Returns where these options are in the configuration. */
   public String path() {
     return path;
+  }
+
+  /**
+   * Returns the absolute directory that relative file paths in these options are relative to: the
+   * folder of the configuration file, or the working directory for options given in code.
+   */
+  public Path baseDirectory() {
+    return baseDirectory;
   }
 
   /** Returns the raw options, unmodifiable. */
@@ -144,6 +175,24 @@ public final class PluginConfig {
       problem(key, "a non-empty string", "an empty string");
     }
     return s == null ? "" : s;
+  }
+
+  /**
+   * Returns a required string option as a file path, a relative one resolved against {@link
+   * #baseDirectory()}. Records a problem (and returns the base directory) when it is missing, empty or
+   * not a valid path.
+   */
+  public Path filePath(String key) {
+    String value = requireString(key);
+    if (value.isBlank()) {
+      return baseDirectory;
+    }
+    try {
+      return baseDirectory.resolve(value).normalize();
+    } catch (InvalidPathException e) {
+      problem(key, "a file path", "\"" + value + "\" (" + e.getReason() + ")");
+      return baseDirectory;
+    }
   }
 
   /** Returns a boolean option, or the default when absent. */
@@ -338,7 +387,8 @@ public final class PluginConfig {
   private PluginConfig nested(String key, Map<?, ?> map) {
     Map<String, Object> copy = new LinkedHashMap<>();
     map.forEach((k, v) -> copy.put(String.valueOf(k), v));
-    return new PluginConfig(handler, path + "." + key, Collections.unmodifiableMap(copy), problems, false);
+    return new PluginConfig(
+        handler, path + "." + key, Collections.unmodifiableMap(copy), problems, false, baseDirectory);
   }
 
   private static boolean isIntegral(Number n) {

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,6 +35,43 @@ class PluginConfigTest {
       map.put((String) keysAndValues[i], keysAndValues[i + 1]);
     }
     return map;
+  }
+
+  @Nested
+  class FilePaths {
+    @Test
+    void aRelativePathIsResolvedAgainstTheBaseDirectoryAndAnAbsoluteOneKept() {
+      Path base = Path.of("/etc/gatekit");
+      PluginConfig config =
+          PluginConfig.of("audit", PATH, Map.of("output_file", "logs/../audit/a.jsonl", "other", "/var/log/b.jsonl",
+              "nested", Map.of("file", "c.txt")), base);
+      assertThat(config.baseDirectory()).isEqualTo(base.toAbsolutePath());
+      assertThat(config.filePath("output_file")).isEqualTo(base.resolve("audit/a.jsonl").toAbsolutePath());
+      assertThat(config.filePath("other")).isEqualTo(Path.of("/var/log/b.jsonl"));
+      assertThat(config.object("nested").filePath("file")).isEqualTo(base.resolve("c.txt").toAbsolutePath());
+      assertThat(config.problems()).isEmpty();
+    }
+
+    @Test
+    void withoutABaseDirectoryPathsAreRelativeToTheWorkingDirectory() {
+      PluginConfig config = config(Map.of("output_file", "a.jsonl"));
+      assertThat(config.baseDirectory()).isEqualTo(Path.of("").toAbsolutePath());
+      assertThat(config.filePath("output_file")).isEqualTo(Path.of("a.jsonl").toAbsolutePath());
+    }
+
+    @Test
+    void aMissingEmptyOrMistypedPathIsAProblem() {
+      PluginConfig config = config(ordered("empty", " ", "number", 3));
+      config.filePath("missing");
+      config.filePath("empty");
+      config.filePath("number");
+      assertThat(config.problems())
+          .extracting(ConfigProblem::toString)
+          .containsExactly(
+              PATH + ".missing: expected a string, found missing",
+              PATH + ".empty: expected a non-empty string, found an empty string",
+              PATH + ".number: expected a string, found 3 (integer)");
+    }
   }
 
   @Nested

@@ -8,6 +8,7 @@ import dev.gatekit.api.plugin.PluginConfigException;
 import dev.gatekit.api.plugin.PluginKind;
 import dev.gatekit.api.plugin.PluginProvider;
 import dev.gatekit.proxy.GatekitProxy;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -113,6 +114,15 @@ public final class PluginLoader {
    *     closed first
    */
   public List<LoadedPlugin> load(List<PluginEntry> entries, Set<String> upstreamNames) {
+    return load(entries, upstreamNames, Path.of(""));
+  }
+
+  /**
+   * Validates every entry and builds the enabled plugins, resolving relative file paths in their
+   * options against {@code baseDirectory} (see {@link PluginConfig#baseDirectory()}); otherwise as
+   * {@link #load(List, Set)}.
+   */
+  public List<LoadedPlugin> load(List<PluginEntry> entries, Set<String> upstreamNames, Path baseDirectory) {
     List<ConfigProblem> problems = new ArrayList<>();
     List<PluginEntry> sorted = new ArrayList<>(entries);
     sorted.sort(Comparator.comparingInt(PluginEntry::order));
@@ -153,7 +163,7 @@ public final class PluginLoader {
                 + provider.kind().configKey() + ")"));
         continue;
       }
-      PluginConfig common = PluginConfig.of(entry.handler(), entry.path() + ".config", entry.config());
+      PluginConfig common = PluginConfig.of(entry.handler(), entry.path() + ".config", entry.config(), baseDirectory);
       boolean enabled = common.enabled();
       Integer priority = common.has("priority") ? common.priority() : null;
       common.critical();
@@ -163,7 +173,8 @@ public final class PluginLoader {
       }
       Plugin plugin;
       try {
-        plugin = provider.create(PluginConfig.of(entry.handler(), entry.path() + ".config", entry.config()));
+        plugin = provider.create(
+            PluginConfig.of(entry.handler(), entry.path() + ".config", entry.config(), baseDirectory));
       } catch (PluginConfigException e) {
         problems.addAll(e.problems());
         continue;

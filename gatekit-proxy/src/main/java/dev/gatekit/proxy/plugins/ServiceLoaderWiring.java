@@ -6,6 +6,7 @@ import dev.gatekit.proxy.GatekitProxy;
 import dev.gatekit.proxy.config.ConfigException;
 import dev.gatekit.proxy.config.GatekitConfig;
 import dev.gatekit.proxy.config.PluginWiring;
+import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -36,7 +37,7 @@ public final class ServiceLoaderWiring implements PluginWiring {
   @Override
   public List<ConfigProblem> check(GatekitConfig config) {
     try {
-      List<LoadedPlugin> plugins = loader.load(config.plugins(), upstreamNames(config));
+      List<LoadedPlugin> plugins = loader.load(config.plugins(), upstreamNames(config), folderOf(config));
       for (LoadedPlugin plugin : plugins) {
         plugin.plugin().close(); // built only to validate; nothing has run
       }
@@ -49,10 +50,16 @@ public final class ServiceLoaderWiring implements PluginWiring {
   @Override
   public void wire(GatekitConfig config, GatekitProxy.Builder proxy) throws ConfigException {
     try {
-      PluginLoader.addTo(proxy, loader.load(config.plugins(), upstreamNames(config)));
+      PluginLoader.addTo(proxy, loader.load(config.plugins(), upstreamNames(config), folderOf(config)));
     } catch (PluginConfigException e) {
       throw new ConfigException(config.file(), e.problems());
     }
+  }
+
+  /** Plugin options' relative paths are relative to the configuration file's folder. */
+  private static Path folderOf(GatekitConfig config) {
+    Path parent = config.file().toAbsolutePath().getParent();
+    return parent != null ? parent : config.file().toAbsolutePath();
   }
 
   private static Set<String> upstreamNames(GatekitConfig config) {

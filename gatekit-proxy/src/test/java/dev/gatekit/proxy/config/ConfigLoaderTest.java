@@ -7,6 +7,8 @@ import dev.gatekit.api.OverflowPolicy;
 import dev.gatekit.api.plugin.ConfigProblem;
 import dev.gatekit.api.plugin.PluginKind;
 import dev.gatekit.proxy.plugins.PluginEntry;
+import dev.gatekit.proxy.plugins.PluginLoader;
+import dev.gatekit.proxy.plugins.ServiceLoaderWiring;
 import dev.gatekit.transport.stdio.StdioTransport;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -381,6 +383,27 @@ class ConfigLoaderTest {
     assertThat(full.plugins()).extracting(PluginEntry::handler).containsExactly("basic_secrets_filter", "basic_pii_filter", "tool_manager", "audit_jsonl");
     assertThat(full.options().overflowPolicy()).isEqualTo(OverflowPolicy.QUEUE);
     assertThat(full.upstreams().get(0).command()).last().isEqualTo("/h");
+  }
+
+  @Test
+  void aPluginsRelativeFilePathIsRelativeToTheConfigFilesFolder() throws Exception {
+    Path file = write("conf/gatekit.yaml", """
+        proxy:
+          upstreams:
+            - {name: files, command: p}
+        plugins:
+          auditing:
+            _global:
+              - {handler: audit_jsonl, config: {output_file: logs/audit.jsonl}}
+        """);
+    GatekitConfig config = ConfigLoader.load(file, Map.of());
+    Path expected = dir.resolve("conf/logs/audit.jsonl").toAbsolutePath();
+    assertThat(Files.exists(expected.getParent())).isFalse();
+    assertThat(Path.of("logs/audit.jsonl").toAbsolutePath()).isNotEqualTo(expected); // not the working directory
+
+    try (var proxy = config.proxyBuilder(ServiceLoaderWiring.of(PluginLoader.fromClassPath())).build()) {
+      assertThat(Files.isDirectory(expected.getParent())).as("the log's folder, made beside the config").isTrue();
+    }
   }
 
   @Test

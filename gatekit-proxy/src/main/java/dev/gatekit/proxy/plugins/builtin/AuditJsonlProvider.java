@@ -14,7 +14,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -34,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * {@code metadata}. It never writes message payloads (params, results), so nothing a filter stopped or
  * redacted can reach the log.
  *
- * <p>Options: {@code output_file} (required; a relative path is relative to the working directory),
+ * <p>Options: {@code output_file} (required; a relative path is relative to the folder of the
+ * configuration file, or to the working directory for options given in code),
  * {@code max_file_size_mb} (default 10) and {@code backup_count} (default 5): past the size the file
  * is renamed {@code file.1}, {@code file.1} to {@code file.2} and so on, the oldest dropped;
  * {@code critical} (default false). A non-critical log is written by one writer thread from a queue,
@@ -63,30 +63,22 @@ public final class AuditJsonlProvider implements PluginProvider {
 
   @Override
   public Plugin create(PluginConfig config) {
-    String file = config.requireString("output_file");
+    Path path = config.filePath("output_file");
     int maxMb = config.integer("max_file_size_mb", 10, 1, 1_000_000);
     int backups = config.integer("backup_count", 5, 0, 1000);
     boolean critical = config.critical();
     config.rejectUnknownKeys(Set.of("output_file", "max_file_size_mb", "backup_count"));
-    Path path = null;
-    if (!file.isBlank()) {
-      try {
-        path = Path.of(file);
-      } catch (InvalidPathException e) {
-        config.problem("output_file", "a file path", "\"" + file + "\" (" + e.getReason() + ")");
-      }
-    }
-    if (path != null && Files.isDirectory(path)) {
-      config.problem("output_file", "a file", "\"" + file + "\", a directory");
+    if (config.problems().isEmpty() && Files.isDirectory(path)) {
+      config.problem("output_file", "a file", "\"" + path + "\", a directory");
     }
     config.validate();
-    Path parent = path.toAbsolutePath().getParent();
+    Path parent = path.getParent();
     try {
       if (parent != null) {
         Files.createDirectories(parent);
       }
     } catch (IOException e) {
-      config.problem("output_file", "a file in a directory that exists or can be created", "\"" + file + "\" (" + e + ")");
+      config.problem("output_file", "a file in a directory that exists or can be created", "\"" + path + "\" (" + e + ")");
       config.validate();
     }
     return new AuditJsonl(new RotatingFile(path, (long) maxMb * 1024 * 1024, backups), critical);
