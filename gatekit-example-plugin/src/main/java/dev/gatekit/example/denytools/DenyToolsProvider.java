@@ -1,4 +1,4 @@
-package dev.gatekit.proxy.example;
+package dev.gatekit.example.denytools;
 
 import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.plugin.Plugin;
@@ -23,9 +23,14 @@ import java.util.Set;
  *           tools: [delete_file, drop_table]
  * }</pre>
  *
- * <p>Register it in {@code META-INF/services/dev.gatekit.api.plugin.PluginProvider}.
+ * <p>Registered in {@code META-INF/services/dev.gatekit.api.plugin.PluginProvider}; put the jar on
+ * the gateway's class path ({@code java -cp gatekit-cli.jar:deny-tools.jar
+ * dev.gatekit.proxy.cli.GatekitCommand --config gatekit.yaml}) and name the handler in the config.
  */
 public final class DenyToolsProvider implements PluginProvider {
+
+  /** Creates the provider (found by {@link java.util.ServiceLoader}). */
+  public DenyToolsProvider() {}
 
   @Override
   public String handler() {

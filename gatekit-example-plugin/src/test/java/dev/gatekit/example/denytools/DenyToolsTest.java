@@ -1,18 +1,15 @@
-package dev.gatekit.proxy.example;
+package dev.gatekit.example.denytools;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatekit.api.plugin.Plugin;
 import dev.gatekit.api.plugin.PluginConfigException;
-import dev.gatekit.api.plugin.PluginKind;
-import dev.gatekit.proxy.plugins.LoadedPlugin;
-import dev.gatekit.proxy.plugins.PluginEntry;
-import dev.gatekit.proxy.plugins.PluginLoader;
+import dev.gatekit.api.plugin.PluginProvider;
 import dev.gatekit.testkit.plugin.PluginTester;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 
 class DenyToolsTest {
@@ -27,13 +24,9 @@ class DenyToolsTest {
   }
 
   @Test
-  void isFoundOnTheClassPathLikeTheBuiltIns() {
-    PluginLoader loader = PluginLoader.fromClassPath();
-    assertThat(loader.handlers()).contains("deny_tools", "basic_secrets_filter");
-
-    List<LoadedPlugin> loaded = loader.load(List.of(new PluginEntry(PluginKind.SECURITY, "_global", "deny_tools",
-        Map.of("tools", List.of("drop_table")), "plugins.security._global[0]", 0)), Set.of("db"));
-    PluginTester.of(loaded.get(0).plugin()).callTool("drop_table", "{}").assertBlocked("drop_table");
+  void isRegisteredForServiceLoader() {
+    assertThat(ServiceLoader.load(PluginProvider.class).stream().map(ServiceLoader.Provider::type))
+        .contains(DenyToolsProvider.class);
   }
 
   @Test
