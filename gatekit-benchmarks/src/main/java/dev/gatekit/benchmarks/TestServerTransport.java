@@ -37,15 +37,15 @@ public class TestServerTransport {
     return StdioTransport.builder(TestServer.command()).name("test-server").options(options).build();
   }
 
+  /** The options of this state's transport: {@value #MAX_IN_FLIGHT} in flight, a minute each. */
+  static TransportOptions options() {
+    return TransportOptions.builder().maxInFlight(MAX_IN_FLIGHT).requestTimeout(REQUEST_TIMEOUT).build();
+  }
+
   /** Starts the server, makes the MCP handshake, checks echo and primes. */
   @Setup(Level.Trial)
   public void start() {
-    transport =
-        build(
-            TransportOptions.builder()
-                .maxInFlight(MAX_IN_FLIGHT)
-                .requestTimeout(REQUEST_TIMEOUT)
-                .build());
+    transport = build(options());
     transport.start();
     caller = Caller.of(transport);
     McpCalls.handshake(caller);

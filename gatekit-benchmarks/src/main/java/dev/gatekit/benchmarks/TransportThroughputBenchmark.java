@@ -129,45 +129,27 @@ public class TransportThroughputBenchmark {
 
   /** Keeps {@code inFlight} echo calls in flight through {@code StdioTransport}. */
   @State(Scope.Thread)
-  public static class GatekitPipeline {
+  public static class GatekitPipeline extends PumpState {
     @Param({"1", "10", "100", "1000"})
     public int inFlight;
-
-    Pump pump;
 
     /** Fills the window; the pipeline then runs through the whole iteration. */
     @Setup(Level.Iteration)
     public void start(TestServerTransport upstream) {
-      pump = Pump.of(upstream.caller, upstream.echo, inFlight);
-      pump.start();
-    }
-
-    /** Lets what is in flight finish. */
-    @TearDown(Level.Iteration)
-    public void stop() {
-      pump.stop();
+      run(Pump.of(upstream.caller, upstream.echo, inFlight));
     }
   }
 
   /** Keeps {@code inFlight} echo calls in flight through the SDK's async client. */
   @State(Scope.Thread)
-  public static class SdkPipeline {
+  public static class SdkPipeline extends PumpState {
     @Param({"1", "10", "100", "1000"})
     public int inFlight;
-
-    Pump pump;
 
     /** Fills the window; the pipeline then runs through the whole iteration. */
     @Setup(Level.Iteration)
     public void start(SdkUpstream upstream) {
-      pump = sdkPump(upstream.client, upstream.echo, inFlight);
-      pump.start();
-    }
-
-    /** Lets what is in flight finish. */
-    @TearDown(Level.Iteration)
-    public void stop() {
-      pump.stop();
+      run(sdkPump(upstream.client, upstream.echo, inFlight));
     }
   }
 
