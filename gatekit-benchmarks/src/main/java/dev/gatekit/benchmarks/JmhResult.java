@@ -64,6 +64,23 @@ record JmhResult(
     return results;
   }
 
+  /**
+   * Reads the result files named by a report's arguments, in order; without an argument, prints the
+   * usage of {@code report} and exits with code 2.
+   */
+  static List<JmhResult> readArguments(String[] args, String report) throws IOException {
+    if (args.length == 0) {
+      System.err.println(
+          "usage: " + report + " RESULT.json... (from JMH's -rf json -rff RESULT.json)");
+      System.exit(2);
+    }
+    List<JmhResult> results = new ArrayList<>();
+    for (String file : args) {
+      results.addAll(read(Path.of(file)));
+    }
+    return results;
+  }
+
   /** Returns a parameter's value, or {@code fallback} when the benchmark has no such parameter. */
   String param(String name, String fallback) {
     return params.getOrDefault(name, fallback);

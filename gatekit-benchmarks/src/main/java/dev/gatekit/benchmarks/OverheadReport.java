@@ -2,7 +2,6 @@ package dev.gatekit.benchmarks;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -10,15 +9,16 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Prints the proxy-overhead table from a JMH JSON result file of {@link ProxyOverheadBenchmark}: for
+ * Prints the proxy-overhead table from JMH JSON result files of {@link ProxyOverheadBenchmark}: for
  * the transport alone and for each proxy configuration, the pipelined throughput and its share of
  * the transport's, the sequential round trip and what the proxy adds to the transport's, and, when
  * the run had them, the bytes allocated per request ({@code -prof gc}) and the client JVM's CPU
- * time per request ({@code -prof dev.gatekit.benchmarks.CpuProfiler}). Then the issue's two
+ * time per request ({@code -prof dev.gatekit.benchmarks.CpuProfiler}) and the most threads it had
+ * at once ({@code -prof dev.gatekit.benchmarks.ThreadsProfiler}). Then the issue's two
  * targets for the proxy with no plugins, met or missed.
  *
  * <p>Run: {@code java -cp gatekit-benchmarks/target/benchmarks.jar
- * dev.gatekit.benchmarks.OverheadReport overhead.json}.
+ * dev.gatekit.benchmarks.OverheadReport overhead.json [more.json...]}.
  */
 public final class OverheadReport {
 
@@ -26,13 +26,9 @@ public final class OverheadReport {
 
   private OverheadReport() {}
 
-  /** Prints the table of the result file named by the only argument. */
+  /** Prints the table of the result files named by the arguments. */
   public static void main(String[] args) throws IOException {
-    if (args.length != 1) {
-      System.err.println("usage: OverheadReport RESULT.json (from -rf json -rff RESULT.json)");
-      System.exit(2);
-    }
-    print(JmhResult.read(Path.of(args[0])), System.out);
+    print(JmhResult.readArguments(args, "OverheadReport"), System.out);
   }
 
   /** What was measured for one path. */
@@ -71,7 +67,8 @@ public final class OverheadReport {
             "sequential, µs",
             "added to the transport's, µs",
             "allocated per request (pipelined)",
-            "client CPU per request (pipelined)");
+            "client CPU per request (pipelined)",
+            "peak threads (pipelined)");
     rows.forEach((path, row) -> {
       double throughput = row.pipelined == null ? Double.NaN : row.pipelined.score();
       double roundTrip = row.sequential == null ? Double.NaN : row.sequential.score();
@@ -85,7 +82,8 @@ public final class OverheadReport {
           path.equals(TRANSPORT) ? MarkdownTable.NONE
               : MarkdownTable.number(roundTrip - baseRoundTrip, 1),
           secondary(row.pipelined, "gc.alloc.rate.norm", 0, " B"),
-          secondary(row.pipelined, "cpu.client", 1, " µs"));
+          secondary(row.pipelined, "cpu.client", 1, " µs"),
+          secondary(row.pipelined, "threads.peak", 0, ""));
     });
     table.print(out);
     Row bare = rows.get("GatekitProxy, plugins none, executor default");

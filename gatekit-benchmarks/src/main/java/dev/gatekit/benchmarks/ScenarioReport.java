@@ -2,7 +2,6 @@ package dev.gatekit.benchmarks;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,15 +11,16 @@ import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Prints the seed's scenario table from a JMH JSON result file of {@link ProxyScenarioBenchmark}:
+ * Prints the seed's scenario table from JMH JSON result files of {@link ProxyScenarioBenchmark}:
  * for each upstream (and proxy executor, when more than one ran) and batch size, the concurrent and
  * sequential batch times, the efficiency ({@value ProxyScenarioBenchmark#LATENCY_MS} ms divided by
  * the concurrent batch time), the speedup of concurrent over sequential, and, when the run had
  * {@code -prof gc}, the bytes allocated per request (the batch's {@code gc.alloc.rate.norm}
- * divided by its size). Then the issue's two targets, met or missed.
+ * divided by its size), and with {@code -prof dev.gatekit.benchmarks.ThreadsProfiler} the most
+ * threads the benchmark's JVM had at once. Then the issue's two targets, met or missed.
  *
  * <p>Run: {@code java -cp gatekit-benchmarks/target/benchmarks.jar
- * dev.gatekit.benchmarks.ScenarioReport scenarios.json}.
+ * dev.gatekit.benchmarks.ScenarioReport scenarios.json [more.json...]}.
  */
 public final class ScenarioReport {
 
@@ -28,13 +28,9 @@ public final class ScenarioReport {
 
   private ScenarioReport() {}
 
-  /** Prints the table of the result file named by the only argument. */
+  /** Prints the table of the result files named by the arguments. */
   public static void main(String[] args) throws IOException {
-    if (args.length != 1) {
-      System.err.println("usage: ScenarioReport RESULT.json (from -rf json -rff RESULT.json)");
-      System.exit(2);
-    }
-    print(JmhResult.read(Path.of(args[0])), System.out);
+    print(JmhResult.readArguments(args, "ScenarioReport"), System.out);
   }
 
   /** One row: an upstream (with its executor) and a batch size. */
@@ -76,12 +72,14 @@ public final class ScenarioReport {
             "sequential, ms per batch",
             "sequential, ms per request",
             "speedup",
-            "allocated per request (concurrent)");
+            "allocated per request (concurrent)",
+            "peak threads (concurrent)");
     Map<String, String> targets = new LinkedHashMap<>();
     rows.forEach((key, row) -> {
       double concurrent = row.concurrent == null ? Double.NaN : row.concurrent.score();
       double sequential = row.sequential == null ? Double.NaN : row.sequential.score();
       Double alloc = row.concurrent == null ? null : row.concurrent.secondary("gc.alloc.rate.norm");
+      Double threads = row.concurrent == null ? null : row.concurrent.secondary("threads.peak");
       table.row(
           key.upstream(),
           MarkdownTable.number(key.requests(), 0),
@@ -94,7 +92,8 @@ public final class ScenarioReport {
           Double.isNaN(sequential / concurrent) ? MarkdownTable.NONE
               : MarkdownTable.number(sequential / concurrent, 1) + "×",
           alloc == null ? MarkdownTable.NONE
-              : MarkdownTable.number(alloc / key.requests(), 0) + " B");
+              : MarkdownTable.number(alloc / key.requests(), 0) + " B",
+          threads == null ? MarkdownTable.NONE : MarkdownTable.number(threads, 0));
       if (key.requests() == 100 && row.concurrent != null) {
         targets.put(key.upstream() + ", 100 concurrent",
             String.format(Locale.ROOT, "%.1f ms, efficiency %.2f (target < 55 ms, ≥ 0.9): %s",
