@@ -12,10 +12,10 @@ import org.jspecify.annotations.Nullable;
  * Prints the proxy-overhead table from JMH JSON result files of {@link ProxyOverheadBenchmark}: for
  * the transport alone and for each proxy configuration, the pipelined throughput and its share of
  * the transport's, the sequential round trip and what the proxy adds to the transport's, and, when
- * the run had them, the bytes allocated per request ({@code -prof gc}) and the client JVM's CPU
- * time per request ({@code -prof dev.gatekit.benchmarks.CpuProfiler}) and the most threads it had
- * at once ({@code -prof dev.gatekit.benchmarks.ThreadsProfiler}). Then the issue's two
- * targets for the proxy with no plugins, met or missed.
+ * the run had them, the client JVM's CPU time per request ({@code -prof
+ * dev.gatekit.benchmarks.CpuProfiler}), the bytes allocated per request ({@code -prof gc}) and the
+ * most threads it had at once ({@code -prof dev.gatekit.benchmarks.ThreadsProfiler}). Then the
+ * issue's two targets for the proxy with no plugins, met or missed.
  *
  * <p>Run: {@code java -cp gatekit-benchmarks/target/benchmarks.jar
  * dev.gatekit.benchmarks.OverheadReport overhead.json [more.json...]}.
@@ -66,8 +66,9 @@ public final class OverheadReport {
             "share of the transport's",
             "sequential, µs",
             "added to the transport's, µs",
+            "client CPU per request, pipelined",
+            "client CPU per request, sequential",
             "allocated per request (pipelined)",
-            "client CPU per request (pipelined)",
             "peak threads (pipelined)");
     rows.forEach((path, row) -> {
       double throughput = row.pipelined == null ? Double.NaN : row.pipelined.score();
@@ -81,8 +82,9 @@ public final class OverheadReport {
               : MarkdownTable.withError(roundTrip, row.sequential.error(), 1),
           path.equals(TRANSPORT) ? MarkdownTable.NONE
               : MarkdownTable.number(roundTrip - baseRoundTrip, 1),
-          secondary(row.pipelined, "gc.alloc.rate.norm", 0, " B"),
           secondary(row.pipelined, "cpu.client", 1, " µs"),
+          secondary(row.sequential, "cpu.client", 1, " µs"),
+          secondary(row.pipelined, "gc.alloc.rate.norm", 0, " B"),
           secondary(row.pipelined, "threads.peak", 0, ""));
     });
     table.print(out);
