@@ -49,6 +49,11 @@ final class MarkdownTable {
     return Double.isNaN(value) ? NONE : String.format(Locale.ROOT, "%,." + decimals + "f", value);
   }
 
+  /** {@code fraction} as a whole percentage, or {@link #NONE} if NaN. */
+  static String percent(double fraction) {
+    return Double.isNaN(fraction) ? NONE : number(100 * fraction, 0) + " %";
+  }
+
   /** {@code value ± error}, both with {@code decimals} decimals; the error left out if NaN. */
   static String withError(double value, double error, int decimals) {
     return Double.isNaN(error)

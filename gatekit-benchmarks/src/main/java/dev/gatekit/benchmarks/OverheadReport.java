@@ -77,7 +77,7 @@ public final class OverheadReport {
           path,
           row.pipelined == null ? MarkdownTable.NONE
               : MarkdownTable.withError(throughput, row.pipelined.error(), 0),
-          MarkdownTable.number(100 * throughput / baseThroughput, 0) + " %",
+          MarkdownTable.percent(throughput / baseThroughput),
           row.sequential == null ? MarkdownTable.NONE
               : MarkdownTable.withError(roundTrip, row.sequential.error(), 1),
           path.equals(TRANSPORT) ? MarkdownTable.NONE
