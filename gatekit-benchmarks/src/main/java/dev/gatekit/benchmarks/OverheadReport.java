@@ -37,6 +37,7 @@ public final class OverheadReport {
     @Nullable JmhResult sequential;
   }
 
+  /** Prints the table, then the targets, of the overhead results among {@code results}. */
   static void print(List<JmhResult> results, PrintStream out) {
     Map<String, Row> rows = new LinkedHashMap<>();
     rows.put(TRANSPORT, new Row());

@@ -42,27 +42,9 @@ public final class ScenarioReport {
     @Nullable JmhResult sequential;
   }
 
+  /** Prints the table, then the targets, of the scenario results among {@code results}. */
   static void print(List<JmhResult> results, PrintStream out) {
-    boolean severalExecutors =
-        results.stream().map(r -> r.param("proxyExecutor", "default")).distinct().count() > 1;
-    Map<Key, Row> rows =
-        new TreeMap<>(Comparator.comparing(Key::upstream).thenComparingInt(Key::requests));
-    for (JmhResult result : results) {
-      if (!result.className().equals("ProxyScenarioBenchmark")) {
-        continue;
-      }
-      String upstream = result.param("upstream", "?");
-      if (severalExecutors) {
-        upstream += " (" + result.param("proxyExecutor", "default") + " executor)";
-      }
-      Row row = rows.computeIfAbsent(
-          new Key(upstream, Integer.parseInt(result.param("requests", "0"))), k -> new Row());
-      if (result.method().equals("concurrent")) {
-        row.concurrent = result;
-      } else if (result.method().equals("sequential")) {
-        row.sequential = result;
-      }
-    }
+    Map<Key, Row> rows = collect(results);
     MarkdownTable table =
         new MarkdownTable(
             "upstream",
@@ -110,5 +92,30 @@ public final class ScenarioReport {
       out.println();
       targets.forEach((what, verdict) -> out.println("- " + what + ": " + verdict));
     }
+  }
+
+  /** Pairs the concurrent and sequential results of each upstream (and executor) and size. */
+  private static Map<Key, Row> collect(List<JmhResult> results) {
+    boolean severalExecutors =
+        results.stream().map(r -> r.param("proxyExecutor", "default")).distinct().count() > 1;
+    Map<Key, Row> rows =
+        new TreeMap<>(Comparator.comparing(Key::upstream).thenComparingInt(Key::requests));
+    for (JmhResult result : results) {
+      if (!result.className().equals("ProxyScenarioBenchmark")) {
+        continue;
+      }
+      String upstream = result.param("upstream", "?");
+      if (severalExecutors) {
+        upstream += " (" + result.param("proxyExecutor", "default") + " executor)";
+      }
+      Row row = rows.computeIfAbsent(
+          new Key(upstream, Integer.parseInt(result.param("requests", "0"))), k -> new Row());
+      if (result.method().equals("concurrent")) {
+        row.concurrent = result;
+      } else if (result.method().equals("sequential")) {
+        row.sequential = result;
+      }
+    }
+    return rows;
   }
 }
