@@ -45,7 +45,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Each line is the exact bytes {@code StdioTransport} writes for one {@code tools/call echo}.
  *
  * <p>With {@code -p upstreamKind=test-server} the same raw client runs against the test kit's MCP
- * server instead (started, initialized and primed as in {@link TransportThroughputBenchmark}): what that
+ * server instead (started, initialized and primed as in {@link TestServerTransport}): what that
  * server allows when the client costs next to nothing, which tells client overhead from server
  * capacity.
  *
@@ -70,7 +70,7 @@ public class PipeBaselineBenchmark {
 
   /** One echo call as {@code StdioTransport} puts it on the wire, with its line break. */
   static byte[] line() {
-    byte[] json = JsonRpcCodec.get().encode(TransportThroughputBenchmark.echoRequest());
+    byte[] json = JsonRpcCodec.get().encode(McpCalls.echo());
     byte[] line = Arrays.copyOf(json, json.length + 1);
     line[json.length] = '\n';
     return line;
@@ -102,7 +102,7 @@ public class PipeBaselineBenchmark {
         throw new IllegalStateException("the echo did not return the line");
       }
       if (upstreamKind.equals("test-server")) {
-        for (int i = 0; i < TransportThroughputBenchmark.PRIME_REQUESTS; i++) {
+        for (int i = 0; i < Priming.PRIME_REQUESTS; i++) {
           roundTrip();
         }
       }
@@ -170,7 +170,7 @@ public class PipeBaselineBenchmark {
       reader.setDaemon(true);
       reader.start();
       if (upstreamKind.equals("test-server")) {
-        roundTrips(TransportThroughputBenchmark.PRIME_REQUESTS);
+        roundTrips(Priming.PRIME_REQUESTS);
         drain();
       }
     }
@@ -292,7 +292,7 @@ public class PipeBaselineBenchmark {
     /**
      * Starts the upstream: for {@code echo} the C echo if it compiles here (unless told otherwise),
      * else the Java one; for {@code test-server} the test kit's MCP server as {@link
-     * TransportThroughputBenchmark} starts it, with the MCP handshake done.
+     * TestServerTransport} starts it, with the MCP handshake done.
      */
     static EchoUpstream start(String kind) throws IOException, InterruptedException {
       if (kind.equals("test-server")) {
@@ -327,7 +327,7 @@ public class PipeBaselineBenchmark {
       System.out.println("# Pipe baseline upstream: the test kit's MCP server, raw client");
       Process process = TestServer.builder().start();
       OutputStream out = process.getOutputStream();
-      out.write(JsonRpcCodec.get().encode(TransportThroughputBenchmark.initializeRequest()));
+      out.write(JsonRpcCodec.get().encode(McpCalls.initialize()));
       out.write('\n');
       out.write(
           JsonRpcCodec.get()

@@ -1,5 +1,6 @@
 package dev.gatekit.benchmarks;
 
+import dev.gatekit.api.JsonRpcRequest;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,6 +32,28 @@ abstract class Pump {
       throw new IllegalArgumentException("window must be positive, was " + window);
     }
     this.window = window;
+  }
+
+  /**
+   * A pump of {@code request} through {@code caller}. A failed request, or an answer that is a
+   * JSON-RPC error, fails the pump.
+   */
+  static Pump of(Caller caller, JsonRpcRequest request, int window) {
+    return new Pump(window) {
+      @Override
+      protected void send() {
+        caller
+            .call(request)
+            .whenComplete(
+                (response, error) ->
+                    completed(
+                        error != null
+                            ? error
+                            : response.isError()
+                                ? new IllegalStateException("error response: " + response)
+                                : null));
+      }
+    };
   }
 
   /**

@@ -1,16 +1,7 @@
 package dev.gatekit.benchmarks;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gatekit.api.JsonRpcCodec;
-import dev.gatekit.api.JsonRpcNotification;
-import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.JsonRpcResponse;
-import dev.gatekit.api.McpMethods;
-import dev.gatekit.api.RequestId;
-import dev.gatekit.api.TransportOptions;
 import dev.gatekit.testkit.server.TestServer;
-import dev.gatekit.transport.stdio.StdioTransport;
 import io.modelcontextprotocol.client.McpAsyncClient;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.transport.ServerParameters;
@@ -41,14 +32,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * over {@code StdioClientTransport}), on the same upstream: the test kit's MCP server started by
  * {@link TestServer#command(String...)} with its default JVM options, one server per trial, the
  * MCP handshake ({@code initialize}, then {@code notifications/initialized}) done and {@value
- * #PRIME_REQUESTS} requests sent through the client before JMH's warmup starts. Every request is
- * {@code tools/call echo} with the same short text; one operation is one request answered.
+ * Priming#PRIME_REQUESTS} requests sent through the client before JMH's warmup starts ({@link
+ * TestServerTransport} for {@code StdioTransport}). Every request is {@code tools/call echo} with
+ * the same short text ({@link McpCalls#echo()}); one operation is one request answered.
  *
  * <ul>
  *   <li>{@code *Pipelined}: throughput in requests per second with {@code inFlight} requests kept in
  *       flight by a {@link Pump} (each answer sends the next request at once), measured over
  *       batches of {@value #BATCH} answers per invocation. {@code StdioTransport} runs with
- *       {@code maxInFlight} {@value #MAX_IN_FLIGHT}; the SDK has no limit of its own.
+ *       {@code maxInFlight} {@value TestServerTransport#MAX_IN_FLIGHT}; the SDK has no limit of its
+ *       own.
  *   <li>{@code *Sequential}: the round trip of one request at a time, sent and awaited by the
  *       benchmark thread, in microseconds.
  * </ul>
@@ -61,74 +54,7 @@ public class TransportThroughputBenchmark {
   /** Answers awaited per invocation of a pipelined benchmark. */
   static final int BATCH = 1_000;
 
-  /** The in-flight limit of the transport under test: at least the largest {@code inFlight}. */
-  static final int MAX_IN_FLIGHT = 1_000;
-
-  /** The text every echo call sends. */
-  static final String TEXT = "hello from the gatekit benchmarks";
-
-  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
-
-  /**
-   * Requests sent through each client at trial setup, {@value #PRIME_IN_FLIGHT} in flight, before
-   * JMH's own warmup: the same count for both clients, so that the upstream server (a JVM started
-   * fresh for each trial) and the client are compiled before the timed warmup begins, however
-   * fast either client is.
-   */
-  static final int PRIME_REQUESTS = 30_000;
-
-  static final int PRIME_IN_FLIGHT = 100;
-
-  /** The {@code initialize} request, with id 0, as an MCP client of this protocol version sends it. */
-  static JsonRpcRequest initializeRequest() {
-    ObjectNode params = JsonRpcCodec.get().mapper().createObjectNode();
-    params.put("protocolVersion", McpMethods.LATEST_PROTOCOL_VERSION);
-    params.putObject("capabilities");
-    params.putObject("clientInfo").put("name", "gatekit-benchmarks").put("version", "0");
-    return new JsonRpcRequest(RequestId.of(0), McpMethods.INITIALIZE, params);
-  }
-
-  /**
-   * The echo call, with id 1. Ids may repeat: {@code StdioTransport} sends each request under a wire
-   * id of its own, so one request value serves every call.
-   */
-  static JsonRpcRequest echoRequest() {
-    ObjectNode params = JsonRpcCodec.get().mapper().createObjectNode();
-    params.put("name", "echo");
-    params.putObject("arguments").put("text", TEXT);
-    return new JsonRpcRequest(RequestId.of(1), McpMethods.TOOLS_CALL, params);
-  }
-
-  /** Sends {@value #PRIME_REQUESTS} requests through a pump, then lets it drain. */
-  static void prime(Pump pump) {
-    long start = System.nanoTime();
-    pump.start();
-    pump.awaitCompletions(PRIME_REQUESTS);
-    pump.stop();
-    System.out.printf(
-        "# Primed with %,d requests in %,d ms%n",
-        PRIME_REQUESTS,
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-  }
-
-  /** A pump of echo calls through a {@link StdioTransport}. */
-  static Pump gatekitPump(StdioTransport transport, JsonRpcRequest echo, int window) {
-    return new Pump(window) {
-      @Override
-      protected void send() {
-        transport
-            .sendAndReceive(echo)
-            .whenComplete(
-                (response, error) ->
-                    completed(
-                        error != null
-                            ? error
-                            : response.isError()
-                                ? new IllegalStateException("error response: " + response)
-                                : null));
-      }
-    };
-  }
+  static final Duration REQUEST_TIMEOUT = TestServerTransport.REQUEST_TIMEOUT;
 
   /**
    * A pump of echo calls through the SDK's async client. The calls are subscribed one thread at a
@@ -157,55 +83,6 @@ public class TransportThroughputBenchmark {
   // ---------------------------------------------------------------------------------------------
   // The upstreams
 
-  /** The test server behind a {@link StdioTransport}, handshake done. */
-  @State(Scope.Benchmark)
-  public static class GatekitUpstream {
-    StdioTransport transport;
-    JsonRpcRequest echo;
-
-    /** Starts the server, makes the MCP handshake, and checks that echo answers. */
-    @Setup(Level.Trial)
-    public void start() {
-      transport =
-          StdioTransport.builder(TestServer.command())
-              .name("test-server")
-              .options(
-                  TransportOptions.builder()
-                      .maxInFlight(MAX_IN_FLIGHT)
-                      .requestTimeout(REQUEST_TIMEOUT)
-                      .build())
-              .build();
-      transport.start();
-      JsonRpcResponse initialized =
-          transport
-              .sendAndReceive(initializeRequest())
-              .orTimeout(30, TimeUnit.SECONDS)
-              .join();
-      if (initialized.isError()) {
-        throw new IllegalStateException("initialize failed: " + initialized.error());
-      }
-      transport.sendNotification(new JsonRpcNotification(McpMethods.NOTIFICATIONS_INITIALIZED, null));
-
-      echo = echoRequest();
-      checkEcho(transport.sendAndReceive(echo).orTimeout(30, TimeUnit.SECONDS).join());
-      prime(gatekitPump(transport, echo, PRIME_IN_FLIGHT));
-    }
-
-    /** Closes the transport, which ends the server. */
-    @TearDown(Level.Trial)
-    public void close() {
-      CpuProfiler.noteUpstreams();
-      transport.close();
-    }
-
-    private static void checkEcho(JsonRpcResponse response) {
-      JsonNode result = response.result();
-      if (result == null || !TEXT.equals(result.path("content").path(0).path("text").asText())) {
-        throw new IllegalStateException("echo did not answer with its text: " + response);
-      }
-    }
-  }
-
   /** The test server behind the SDK's {@code McpAsyncClient}, initialized. */
   @State(Scope.Benchmark)
   public static class SdkUpstream {
@@ -223,15 +100,16 @@ public class TransportThroughputBenchmark {
       StdioClientTransport stdio = new StdioClientTransport(parameters, McpJsonDefaults.getMapper());
       client = McpClient.async(stdio).requestTimeout(REQUEST_TIMEOUT).build();
       client.initialize().block(Duration.ofSeconds(30));
-      echo = McpSchema.CallToolRequest.builder("echo").arguments(Map.of("text", TEXT)).build();
+      echo =
+          McpSchema.CallToolRequest.builder("echo").arguments(Map.of("text", McpCalls.TEXT)).build();
       McpSchema.CallToolResult result = client.callTool(echo).block(Duration.ofSeconds(30));
       if (result == null
           || Boolean.TRUE.equals(result.isError())
           || !(result.content().get(0) instanceof McpSchema.TextContent text)
-          || !TEXT.equals(text.text())) {
+          || !McpCalls.TEXT.equals(text.text())) {
         throw new IllegalStateException("echo did not answer with its text: " + result);
       }
-      prime(sdkPump(client, echo, PRIME_IN_FLIGHT));
+      Priming.prime(sdkPump(client, echo, Priming.PRIME_IN_FLIGHT));
     }
 
     /** Closes the client, which ends the server. */
@@ -249,47 +127,29 @@ public class TransportThroughputBenchmark {
   // ---------------------------------------------------------------------------------------------
   // The pipelines
 
-  /** Keeps {@code inFlight} echo calls in flight through the {@link StdioTransport}. */
+  /** Keeps {@code inFlight} echo calls in flight through {@code StdioTransport}. */
   @State(Scope.Thread)
-  public static class GatekitPipeline {
+  public static class GatekitPipeline extends PumpState {
     @Param({"1", "10", "100", "1000"})
     public int inFlight;
 
-    Pump pump;
-
     /** Fills the window; the pipeline then runs through the whole iteration. */
     @Setup(Level.Iteration)
-    public void start(GatekitUpstream upstream) {
-      pump = gatekitPump(upstream.transport, upstream.echo, inFlight);
-      pump.start();
-    }
-
-    /** Lets what is in flight finish. */
-    @TearDown(Level.Iteration)
-    public void stop() {
-      pump.stop();
+    public void start(TestServerTransport upstream) {
+      run(Pump.of(upstream.caller, upstream.echo, inFlight));
     }
   }
 
   /** Keeps {@code inFlight} echo calls in flight through the SDK's async client. */
   @State(Scope.Thread)
-  public static class SdkPipeline {
+  public static class SdkPipeline extends PumpState {
     @Param({"1", "10", "100", "1000"})
     public int inFlight;
-
-    Pump pump;
 
     /** Fills the window; the pipeline then runs through the whole iteration. */
     @Setup(Level.Iteration)
     public void start(SdkUpstream upstream) {
-      pump = sdkPump(upstream.client, upstream.echo, inFlight);
-      pump.start();
-    }
-
-    /** Lets what is in flight finish. */
-    @TearDown(Level.Iteration)
-    public void stop() {
-      pump.stop();
+      run(sdkPump(upstream.client, upstream.echo, inFlight));
     }
   }
 
@@ -318,7 +178,7 @@ public class TransportThroughputBenchmark {
   @Benchmark
   @BenchmarkMode(Mode.AverageTime)
   @OutputTimeUnit(TimeUnit.MICROSECONDS)
-  public JsonRpcResponse gatekitSequential(GatekitUpstream upstream) {
+  public JsonRpcResponse gatekitSequential(TestServerTransport upstream) {
     return upstream.transport.sendAndReceive(upstream.echo).join();
   }
 
