@@ -130,6 +130,11 @@ public final class GatekitProxy implements AutoCloseable {
     Objects.requireNonNull(session).replyMalformed(problem);
   }
 
+  private boolean isIdle() {
+    Session current = session;
+    return current == null || current.isIdle();
+  }
+
   /** Returns the proxy's counters. */
   public ProxyStats stats() {
     Session current = session;
@@ -149,7 +154,7 @@ public final class GatekitProxy implements AutoCloseable {
    */
   public boolean awaitIdle(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (stats().inFlight() > 0) {
+    while (!isIdle()) {
       if (System.nanoTime() > deadline) {
         return false;
       }

@@ -82,6 +82,8 @@ public final class Session implements AutoCloseable {
   private volatile CompletableFuture<?> clientNotificationsPassed = CompletableFuture.completedFuture(null);
 
   private final AtomicInteger inFlight = new AtomicInteger();
+  /** Answers counted out of {@link #inFlight} but not yet handed to the client. */
+  private final AtomicInteger replying = new AtomicInteger();
   private final AtomicInteger maxInFlight = new AtomicInteger();
   private final LongAdder handled = new LongAdder();
   private final LongAdder blocked = new LongAdder();
@@ -435,12 +437,22 @@ public final class Session implements AutoCloseable {
     // Free the id and the in-flight count before the client can see the answer: a client may reuse
     // the id at once, and counters read after an answer must already include it.
     calls.remove(call.request.id(), call);
+    replying.incrementAndGet();
     inFlight.decrementAndGet();
-    if (!call.cancelled) {
-      reply(call.request, response, call.isUpstreamAnswer(response));
-    } else {
-      cancelled.increment();
+    try {
+      if (!call.cancelled) {
+        reply(call.request, response, call.isUpstreamAnswer(response));
+      } else {
+        cancelled.increment();
+      }
+    } finally {
+      replying.decrementAndGet();
     }
+  }
+
+  /** Returns whether every client request taken so far has been answered and its answer handed over. */
+  public boolean isIdle() {
+    return inFlight.get() == 0 && replying.get() == 0;
   }
 
   /**
