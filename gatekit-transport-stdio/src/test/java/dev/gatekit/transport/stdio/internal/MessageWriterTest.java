@@ -8,10 +8,20 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 class MessageWriterTest {
@@ -122,6 +132,623 @@ class MessageWriterTest {
     writer.awaitTermination(10_000);
     assertThat(out.lines()).containsExactly("a", "b");
     assertThat(out.closed).isTrue();
+  }
+
+  // --- Direct writes: a sender writes its message itself when the writer thread is idle and the
+  // pipe provably has room; otherwise the writer thread does. -------------------------------------
+
+  @Test
+  void aSmallMessageToAnIdleWriterIsWrittenByTheSenderUntilUnreadBytesWouldExceedTheLimit()
+      throws Exception {
+    ThreadRecordingStream out = new ThreadRecordingStream("direct-writer");
+    MessageWriter writer = new MessageWriter(out, "direct-writer", e -> {});
+    try {
+      Thread writerThread = awaitIdle(writer, out);
+      Thread me = Thread.currentThread();
+      String line = "d".repeat(99); // 100 bytes with its line break
+      int fit = MessageWriter.DIRECT_WRITE_LIMIT / 100; // 40: 4,000 bytes
+      for (int i = 0; i < fit; i++) {
+        awaitIdle(writer, out);
+        assertThat(writer.send(bytes(line))).isTrue();
+        // Written and flushed before send returned, by this thread: the writer thread never woke.
+        assertThat(out.size()).isEqualTo(100L * (i + 1));
+        assertThat(out.lastWrite()).isEqualTo(new Write(me, line + "\n"));
+        assertThat(out.lastFlusher()).isSameAs(me);
+      }
+      // 4,000 bytes written and none known read: 100 more would make 4,100 > 4,096.
+      awaitIdle(writer, out);
+      assertThat(writer.send(bytes(line))).isTrue();
+      awaitUntil("the 41st message written", () -> out.size() == 4_100);
+      assertThat(out.lastWrite()).isEqualTo(new Write(writerThread, line + "\n"));
+      // Nothing is ever reported read, so from now on even a tiny message is the writer thread's.
+      awaitIdle(writer, out);
+      assertThat(writer.send(bytes("t"))).isTrue();
+      awaitUntil("the tiny message written", () -> out.size() == 4_102);
+      assertThat(out.lastWrite()).isEqualTo(new Write(writerThread, "t\n"));
+      assertThat(out.writesBy(me)).hasSize(fit);
+    } finally {
+      closeAndAwait(writer);
+    }
+  }
+
+  @Test
+  void theLimitCountsTheLineBreakAndIsInclusive() throws Exception {
+    int limit = MessageWriter.DIRECT_WRITE_LIMIT;
+    Thread me = Thread.currentThread();
+
+    ThreadRecordingStream exact = new ThreadRecordingStream("limit-writer-1");
+    MessageWriter first = new MessageWriter(exact, "limit-writer-1", e -> {});
+    try {
+      Thread writerThread = awaitIdle(first, exact);
+      String fits = "f".repeat(limit - 1); // with its line break: exactly the limit
+      assertThat(first.send(bytes(fits))).isTrue();
+      assertThat(exact.lastWrite()).isEqualTo(new Write(me, fits + "\n"));
+      // One byte more (an empty message is its line break alone) no longer fits.
+      awaitIdle(first, exact);
+      assertThat(first.send(new byte[0])).isTrue();
+      awaitUntil("the empty message written", () -> exact.size() == limit + 1);
+      assertThat(exact.lastWrite()).isEqualTo(new Write(writerThread, "\n"));
+    } finally {
+      closeAndAwait(first);
+    }
+
+    ThreadRecordingStream over = new ThreadRecordingStream("limit-writer-2");
+    MessageWriter second = new MessageWriter(over, "limit-writer-2", e -> {});
+    try {
+      Thread writerThread = awaitIdle(second, over);
+      String tooBig = "b".repeat(limit); // with its line break: one byte over
+      assertThat(second.send(bytes(tooBig))).isTrue();
+      awaitUntil("the message written", () -> over.size() == limit + 1);
+      assertThat(over.writes()).containsExactly(new Write(writerThread, tooBig + "\n"));
+    } finally {
+      closeAndAwait(second);
+    }
+  }
+
+  @Test
+  void reportsOfWhatThePeerReadLetSendersWriteDirectlyAgainAndOffsetsAreExact() throws Exception {
+    ThreadRecordingStream out = new ThreadRecordingStream("offsets-writer");
+    MessageWriter writer = new MessageWriter(out, "offsets-writer", e -> {});
+    try {
+      Thread writerThread = awaitIdle(writer, out);
+      Thread me = Thread.currentThread();
+      List<RecordingOutgoing> sent = new ArrayList<>();
+
+      // 40 requests of 100 bytes: each written by its sender, told where it ended.
+      for (int i = 0; i < 40; i++) {
+        RecordingOutgoing request = new RecordingOutgoing(String.format("r%02d", i) + "-".repeat(96));
+        sendIdle(writer, out, request);
+        sent.add(request);
+        assertThat(request.calls()).containsExactly(new Written(writer, 100L * (i + 1), me));
+      }
+      // The 41st does not fit (4,000 unread + 100): the writer thread writes it.
+      RecordingOutgoing r40 = new RecordingOutgoing("r40" + "-".repeat(96));
+      sendIdle(writer, out, r40);
+      sent.add(r40);
+      awaitUntil("r40 written", () -> out.size() == 4_100);
+      assertThat(r40.calls()).containsExactly(new Written(writer, 4_100, writerThread));
+
+      // The peer answered r00, so it has read through offset 100: 4,000 unread. A message of 96
+      // bytes (line break included) makes exactly 4,096: the sender writes it.
+      writer.consumedThrough(sent.get(0).end());
+      RecordingOutgoing exact = new RecordingOutgoing("e".repeat(95));
+      sendIdle(writer, out, exact);
+      sent.add(exact);
+      assertThat(exact.calls()).containsExactly(new Written(writer, 4_196, me));
+      // Now nothing more fits, not even an empty message.
+      RecordingOutgoing empty = new RecordingOutgoing("");
+      sendIdle(writer, out, empty);
+      sent.add(empty);
+      awaitUntil("the empty message written", () -> out.size() == 4_197);
+      assertThat(empty.calls()).containsExactly(new Written(writer, 4_197, writerThread));
+
+      // Everything is read; a late answer to an earlier request must not move that back.
+      writer.consumedThrough(empty.end());
+      writer.consumedThrough(sent.get(1).end());
+      writer.consumedThrough(0);
+      RecordingOutgoing after = new RecordingOutgoing("a".repeat(99));
+      sendIdle(writer, out, after);
+      sent.add(after);
+      assertThat(after.calls()).containsExactly(new Written(writer, 4_297, me));
+
+      // Every reported offset is exactly where that message's line ends in the stream.
+      assertThat(out.size()).isEqualTo(4_297);
+      byte[] data = out.data();
+      long start = 0;
+      for (RecordingOutgoing message : sent) {
+        long end = message.end();
+        assertThat(new String(data, (int) start, (int) (end - start), StandardCharsets.UTF_8))
+            .isEqualTo(message.text + "\n");
+        start = end;
+      }
+    } finally {
+      closeAndAwait(writer);
+    }
+  }
+
+  @Test
+  void sendersNeverWaitForAWriterThreadStuckInAWrite() throws Exception {
+    ThreadRecordingStream out = new ThreadRecordingStream("stuck-writer");
+    MessageWriter writer = new MessageWriter(out, "stuck-writer", e -> {});
+    Thread writerThread = awaitIdle(writer, out);
+    Gate gate = out.holdWriterThread();
+    // Too big for a sender to write: the writer thread takes it and is stuck in a full pipe. It is
+    // reported read at once, so afterwards only the busy writer thread keeps senders from writing.
+    String big = "B".repeat(MessageWriter.DIRECT_WRITE_LIMIT + 100);
+    assertThat(writer.send(new RecordingOutgoing(big, (w, end) -> w.consumedThrough(end)))).isTrue();
+    assertThat(gate.entered.await(10, TimeUnit.SECONDS)).isTrue();
+    try {
+      sendWhileTheWriterThreadIsStuck(writer, out, writerThread, gate, big);
+    } finally {
+      gate.release.countDown();
+    }
+  }
+
+  private static void sendWhileTheWriterThreadIsStuck(
+      MessageWriter writer, ThreadRecordingStream out, Thread writerThread, Gate gate, String big)
+      throws Exception {
+    int threads = 4;
+    int perThread = 250;
+    AtomicInteger refused = new AtomicInteger();
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> senders = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      Thread sender =
+          new Thread(
+              () -> {
+                awaitQuietly(start);
+                for (int i = 0; i < perThread; i++) {
+                  String text = "{\"t\":" + id + ",\"i\":" + i + "}";
+                  boolean accepted =
+                      i % 2 == 0 ? writer.send(bytes(text)) : writer.send(new RecordingOutgoing(text));
+                  if (!accepted) {
+                    refused.incrementAndGet();
+                  }
+                }
+              },
+              "stuck-sender-" + t);
+      senders.add(sender);
+      sender.start();
+    }
+    start.countDown();
+    for (Thread sender : senders) {
+      sender.join(10_000);
+      assertThat(sender.isAlive()).as("%s returned from every send", sender.getName()).isFalse();
+    }
+    // All sends returned, all accepted, while the writer thread is still stuck and nobody wrote.
+    assertThat(refused).hasValue(0);
+    assertThat(gate.release.getCount()).isEqualTo(1);
+    assertThat(writerThread.getState()).isEqualTo(Thread.State.WAITING);
+    assertThat(out.writes()).isEmpty();
+
+    gate.release.countDown();
+    closeAndAwait(writer);
+    List<String> lines = out.lines();
+    assertThat(lines).hasSize(1 + threads * perThread);
+    assertThat(lines.get(0)).isEqualTo(big);
+    assertPerSenderOrder(lines.subList(1, lines.size()), threads, perThread);
+    assertThat(out.writes()).extracting(Write::thread).containsOnly(writerThread);
+  }
+
+  @Test
+  void underContentionDirectAndQueuedWritesNeverInterleaveAndEveryOffsetIsExact() throws Exception {
+    ThreadRecordingStream out = new ThreadRecordingStream("contended-writer");
+    MessageWriter writer = new MessageWriter(out, "contended-writer", e -> {});
+    Thread writerThread = awaitIdle(writer, out);
+    int threads = 8;
+    int perThread = 5_000;
+    AtomicIntegerArray writtenCalls = new AtomicIntegerArray(threads * perThread);
+    AtomicLongArray endOffsets = new AtomicLongArray(threads * perThread);
+    // written() is called while the writer's lock is held, so this is the order of the stream.
+    ConcurrentLinkedQueue<Long> reportedInOrder = new ConcurrentLinkedQueue<>();
+    // The "peer": reads whatever was written, shown by answering requests in any order.
+    LinkedBlockingQueue<Long> answers = new LinkedBlockingQueue<>();
+    AtomicLong reportedRead = new AtomicLong(); // updated before the writer hears of it
+    out.checkDirectWrites(reportedRead::get, MessageWriter.DIRECT_WRITE_LIMIT);
+    Thread peer =
+        new Thread(
+            () -> {
+              try {
+                for (long end = answers.take(); end >= 0; end = answers.take()) {
+                  reportedRead.accumulateAndGet(end, Math::max);
+                  writer.consumedThrough(end);
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "contended-peer");
+    peer.start();
+    AtomicInteger refused = new AtomicInteger();
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> senders = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      Thread sender =
+          new Thread(
+              () -> {
+                awaitQuietly(start);
+                for (int i = 0; i < perThread; i++) {
+                  String text = "{\"t\":" + id + ",\"i\":" + i + ",\"pad\":\"" + "x".repeat(i % 50) + "\"}";
+                  boolean accepted;
+                  if (i % 2 == 0) {
+                    accepted = writer.send(bytes(text));
+                  } else {
+                    int slot = id * perThread + i;
+                    accepted =
+                        writer.send(
+                            new RecordingOutgoing(
+                                text,
+                                (w, end) -> {
+                                  writtenCalls.incrementAndGet(slot);
+                                  endOffsets.set(slot, end);
+                                  reportedInOrder.add(end);
+                                  answers.add(end);
+                                }));
+                  }
+                  if (!accepted) {
+                    refused.incrementAndGet();
+                  }
+                }
+              },
+              "contended-sender-" + t);
+      senders.add(sender);
+      sender.start();
+    }
+    start.countDown();
+    for (Thread sender : senders) {
+      sender.join(30_000);
+      assertThat(sender.isAlive()).isFalse();
+    }
+    answers.add(-1L);
+    peer.join(10_000);
+    closeAndAwait(writer);
+
+    assertThat(refused).hasValue(0);
+    List<String> lines = out.lines();
+    assertThat(lines).hasSize(threads * perThread);
+    assertPerSenderOrder(lines, threads, perThread);
+    // Each Outgoing was told once, exactly where its line ends; byte[] messages were not told.
+    long position = 0;
+    for (String line : lines) {
+      position += line.getBytes(StandardCharsets.UTF_8).length + 1;
+      int t = line.charAt(5) - '0';
+      int i = Integer.parseInt(line.substring(line.indexOf("\"i\":") + 4, line.indexOf(",\"pad\"")));
+      int slot = t * perThread + i;
+      if (i % 2 == 0) {
+        assertThat(writtenCalls.get(slot)).isZero();
+      } else {
+        assertThat(writtenCalls.get(slot)).as("written() calls for %s", line).isEqualTo(1);
+        assertThat(endOffsets.get(slot)).as("end offset of %s", line).isEqualTo(position);
+      }
+    }
+    assertThat(position).isEqualTo(out.size());
+    List<Long> reported = new ArrayList<>(reportedInOrder);
+    assertThat(reported).hasSize(threads * perThread / 2).doesNotHaveDuplicates().isSorted();
+    assertThat(out.directWritesOverLimit()).as("sender writes beyond what was known read + limit").isEmpty();
+    // Both paths were taken: senders wrote themselves, and the writer thread wrote queued bursts.
+    List<Write> writes = out.writes();
+    assertThat(writes).filteredOn(w -> w.thread() == writerThread).isNotEmpty();
+    assertThat(writes).filteredOn(w -> w.thread().getName().startsWith("contended-sender-")).isNotEmpty();
+  }
+
+  @Test
+  void aFailedDirectWriteIsReportedOnceOnTheSendersThreadAndEndsTheWriter() throws Exception {
+    ThreadRecordingStream out = new ThreadRecordingStream("failing-writer");
+    ConcurrentLinkedQueue<Thread> reportedOn = new ConcurrentLinkedQueue<>();
+    ConcurrentLinkedQueue<IOException> failures = new ConcurrentLinkedQueue<>();
+    MessageWriter writer =
+        new MessageWriter(
+            out,
+            "failing-writer",
+            e -> {
+              reportedOn.add(Thread.currentThread());
+              failures.add(e);
+            });
+    Thread writerThread = awaitIdle(writer, out);
+    out.failWith(new IOException("Broken pipe"));
+
+    // Small and the writer idle: this thread writes it, and the write fails here.
+    assertThat(writer.send(bytes("first"))).isFalse();
+    assertThat(failures).singleElement().satisfies(e -> assertThat(e).hasMessage("Broken pipe"));
+    assertThat(reportedOn).containsExactly(Thread.currentThread());
+
+    RecordingOutgoing late = new RecordingOutgoing("late");
+    assertThat(writer.send(bytes("later"))).isFalse();
+    assertThat(writer.send(late)).isFalse();
+    assertThat(late.calls()).isEmpty();
+    // The writer thread ends by itself, without close().
+    writer.awaitTermination(10_000);
+    assertThat(writerThread.isAlive()).isFalse();
+    assertThat(failures).hasSize(1);
+  }
+
+  @Test
+  void aFailureRacingManySendersIsReportedExactlyOnceAndEndsTheWriter() throws Exception {
+    for (int round = 0; round < 20; round++) {
+      String name = "racing-failure-" + round;
+      ThreadRecordingStream out = new ThreadRecordingStream(name);
+      AtomicInteger failures = new AtomicInteger();
+      MessageWriter writer = new MessageWriter(out, name, e -> failures.incrementAndGet());
+      Thread writerThread = awaitIdle(writer, out);
+      out.failAfter(round % 5, new IOException("Broken pipe")); // on whichever thread writes then
+      int threads = 4;
+      CountDownLatch start = new CountDownLatch(1);
+      AtomicReference<Throwable> unexpected = new AtomicReference<>();
+      List<Thread> senders = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int id = t;
+        Thread sender =
+            new Thread(
+                () -> {
+                  awaitQuietly(start);
+                  try {
+                    // Until refused. Read at once, so senders keep writing directly, racing the
+                    // writer thread to fail.
+                    for (int i = 0; ; i++) {
+                      String text = id + ":" + i;
+                      boolean ok =
+                          i % 2 == 0
+                              ? writer.send(bytes(text))
+                              : writer.send(new RecordingOutgoing(text, (w, end) -> w.consumedThrough(end)));
+                      if (!ok) {
+                        break;
+                      }
+                    }
+                  } catch (Throwable e) {
+                    unexpected.set(e);
+                  }
+                },
+                name + "-sender-" + t);
+        senders.add(sender);
+        sender.start();
+      }
+      start.countDown();
+      for (Thread sender : senders) {
+        sender.join(10_000);
+        assertThat(sender.isAlive()).as("%s refused in the end", sender.getName()).isFalse();
+      }
+      writer.awaitTermination(10_000);
+      assertThat(writerThread.isAlive()).isFalse();
+      assertThat(unexpected.get()).isNull();
+      assertThat(failures).hasValue(1);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** Waits until the writer thread is parked idle (not writing, not waiting for its lock). */
+  private static Thread awaitIdle(MessageWriter writer, ThreadRecordingStream out) {
+    // The writer thread flushes once before it first parks; the stream learns it from that.
+    awaitUntil("the writer thread started", () -> out.writerThread != null);
+    Thread thread = out.writerThread;
+    awaitUntil("the writer thread idle", () -> LockSupport.getBlocker(thread) == writer);
+    return thread;
+  }
+
+  private static void sendIdle(MessageWriter writer, ThreadRecordingStream out, RecordingOutgoing message) {
+    awaitIdle(writer, out);
+    assertThat(writer.send(message)).isTrue();
+  }
+
+  private static void closeAndAwait(MessageWriter writer) throws InterruptedException {
+    writer.close();
+    writer.awaitTermination(10_000);
+  }
+
+  private static void awaitUntil(String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError("Timed out waiting for: " + what);
+      }
+      LockSupport.parkNanos(100_000);
+    }
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Lines {"t":T,"i":I,...}: each whole, and each sender's in the order it sent them. */
+  private static void assertPerSenderOrder(List<String> lines, int threads, int perThread) {
+    int[] next = new int[threads];
+    for (String line : lines) {
+      assertThat(line).matches("\\{\"t\":\\d,\"i\":\\d+(,\"pad\":\"x*\")?}");
+      int t = line.charAt(5) - '0';
+      int from = line.indexOf("\"i\":") + 4;
+      int end = line.indexOf(',', from);
+      int i = Integer.parseInt(line.substring(from, end < 0 ? line.length() - 1 : end));
+      assertThat(i).as("per-sender order").isEqualTo(next[t]++);
+    }
+    assertThat(next).containsOnly(perThread);
+  }
+
+  private record Write(Thread thread, String text) {}
+
+  private record Written(MessageWriter writer, long endOffset, Thread thread) {}
+
+  private record Gate(CountDownLatch entered, CountDownLatch release) {}
+
+  /** An Outgoing message that records every written() call. */
+  private static final class RecordingOutgoing implements MessageWriter.Outgoing {
+    final String text;
+    private final byte[] bytes;
+    private final BiConsumer<MessageWriter, Long> onWritten;
+    private final ConcurrentLinkedQueue<Written> calls = new ConcurrentLinkedQueue<>();
+
+    RecordingOutgoing(String text) {
+      this(text, (w, end) -> {});
+    }
+
+    RecordingOutgoing(String text, BiConsumer<MessageWriter, Long> onWritten) {
+      this.text = text;
+      this.bytes = MessageWriterTest.bytes(text);
+      this.onWritten = onWritten;
+    }
+
+    @Override
+    public byte[] bytes() {
+      return bytes;
+    }
+
+    @Override
+    public void written(MessageWriter writer, long endOffset) {
+      calls.add(new Written(writer, endOffset, Thread.currentThread()));
+      onWritten.accept(writer, endOffset);
+    }
+
+    List<Written> calls() {
+      return List.copyOf(calls);
+    }
+
+    long end() {
+      assertThat(calls).hasSize(1);
+      return calls.peek().endOffset();
+    }
+  }
+
+  /**
+   * Records what reaches the stream and which thread wrote or flushed it; can hold the writer
+   * thread inside a write (a full pipe), fail writes, and notes any use after close.
+   */
+  private static final class ThreadRecordingStream extends OutputStream {
+    private final String writerThreadName;
+    private final ByteArrayOutputStream data = new ByteArrayOutputStream();
+    private final List<Write> writes = new ArrayList<>();
+    private final AtomicInteger writesLeftBeforeFailing = new AtomicInteger(Integer.MAX_VALUE);
+    private volatile @Nullable IOException failure;
+    private volatile @Nullable Gate gate;
+    private volatile @Nullable Thread lastFlusher;
+    private volatile @Nullable LongSupplier knownRead;
+    private int directWriteLimit;
+    private final List<String> directWritesOverLimit = new ArrayList<>();
+    volatile @Nullable Thread writerThread;
+    volatile boolean closed;
+    final AtomicInteger callsAfterClose = new AtomicInteger();
+
+    ThreadRecordingStream(String writerThreadName) {
+      this.writerThreadName = writerThreadName;
+    }
+
+    Gate holdWriterThread() {
+      Gate held = new Gate(new CountDownLatch(1), new CountDownLatch(1));
+      gate = held;
+      return held;
+    }
+
+    /**
+     * Notes every write by a thread other than the writer thread (a direct write) that leaves more
+     * than {@code limit} bytes beyond {@code knownRead} in the stream.
+     */
+    void checkDirectWrites(LongSupplier knownRead, int limit) {
+      this.directWriteLimit = limit;
+      this.knownRead = knownRead;
+    }
+
+    synchronized List<String> directWritesOverLimit() {
+      return List.copyOf(directWritesOverLimit);
+    }
+
+    void failWith(IOException e) {
+      failAfter(0, e);
+    }
+
+    void failAfter(int writes, IOException e) {
+      failure = e;
+      writesLeftBeforeFailing.set(writes);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      Thread me = noteCaller();
+      IOException fail = failure;
+      if (fail != null && writesLeftBeforeFailing.getAndDecrement() <= 0) {
+        throw fail;
+      }
+      Gate held = gate;
+      if (held != null && me == writerThread) {
+        held.entered.countDown();
+        try {
+          held.release.await();
+        } catch (InterruptedException e) {
+          throw new IOException(e);
+        }
+      }
+      synchronized (this) {
+        data.write(b, off, len);
+        writes.add(new Write(me, new String(b, off, len, StandardCharsets.UTF_8)));
+        LongSupplier read = knownRead;
+        if (read != null && me != writerThread) {
+          long unread = data.size() - read.getAsLong();
+          if (unread > directWriteLimit) {
+            directWritesOverLimit.add(me.getName() + " left " + unread + " bytes unread");
+          }
+        }
+      }
+    }
+
+    @Override
+    public void flush() {
+      lastFlusher = noteCaller();
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+    }
+
+    private Thread noteCaller() {
+      Thread me = Thread.currentThread();
+      if (closed) {
+        callsAfterClose.incrementAndGet();
+      }
+      if (writerThread == null && me.getName().equals(writerThreadName)) {
+        writerThread = me;
+      }
+      return me;
+    }
+
+    synchronized long size() {
+      return data.size();
+    }
+
+    synchronized byte[] data() {
+      return data.toByteArray();
+    }
+
+    synchronized List<Write> writes() {
+      return List.copyOf(writes);
+    }
+
+    synchronized List<Write> writesBy(Thread thread) {
+      return writes.stream().filter(w -> w.thread() == thread).toList();
+    }
+
+    synchronized @Nullable Write lastWrite() {
+      return writes.isEmpty() ? null : writes.get(writes.size() - 1);
+    }
+
+    @Nullable Thread lastFlusher() {
+      return lastFlusher;
+    }
+
+    synchronized List<String> lines() {
+      String all = data.toString(StandardCharsets.UTF_8);
+      List<String> lines = new ArrayList<>(List.of(all.split("\n", -1)));
+      lines.remove(lines.size() - 1); // after the last line break
+      return lines;
+    }
   }
 
   private static byte[] bytes(String s) {
