@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -516,6 +517,83 @@ class MessageWriterTest {
     }
   }
 
+  @Test
+  void closeRacingSendersWritesExactlyTheAcceptedMessagesAndNothingAfterClosing() throws Exception {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    for (int round = 0; round < 200; round++) {
+      String name = "closing-writer-" + round;
+      ThreadRecordingStream out = new ThreadRecordingStream(name);
+      MessageWriter writer = new MessageWriter(out, name, e -> {});
+      boolean reportReads = round % 2 == 0; // with reports, direct writes race close too
+      int threads = 4;
+      List<List<String>> accepted = new ArrayList<>();
+      AtomicInteger acceptedCount = new AtomicInteger();
+      AtomicReference<Throwable> unexpected = new AtomicReference<>();
+      CountDownLatch start = new CountDownLatch(1);
+      List<Thread> senders = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int id = t;
+        List<String> mine = new ArrayList<>();
+        accepted.add(mine);
+        Thread sender =
+            new Thread(
+                () -> {
+                  awaitQuietly(start);
+                  try {
+                    for (int i = 0; ; i++) {
+                      String text = id + ":" + i;
+                      boolean ok =
+                          i % 2 == 0
+                              ? writer.send(bytes(text))
+                              : writer.send(
+                                  new RecordingOutgoing(
+                                      text, (w, end) -> {
+                                        if (reportReads) {
+                                          w.consumedThrough(end);
+                                        }
+                                      }));
+                      if (!ok) {
+                        break;
+                      }
+                      mine.add(text);
+                      acceptedCount.incrementAndGet();
+                    }
+                  } catch (Throwable e) {
+                    unexpected.set(e);
+                  }
+                },
+                name + "-sender-" + t);
+        senders.add(sender);
+        sender.start();
+      }
+      int closeAfter = random.nextInt(200);
+      start.countDown();
+      awaitUntil("messages accepted", () -> acceptedCount.get() >= closeAfter);
+      writer.close();
+      for (Thread sender : senders) {
+        sender.join(10_000);
+        assertThat(sender.isAlive()).as("%s refused after close", sender.getName()).isFalse();
+      }
+      writer.awaitTermination(10_000);
+      assertThat(unexpected.get()).isNull();
+      assertThat(out.closed).isTrue();
+      assertThat(out.callsAfterClose).as("writes or flushes after the stream was closed").hasValue(0);
+      // Every accepted message was written, in its sender's order, and no refused one.
+      List<List<String>> written = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        written.add(new ArrayList<>());
+      }
+      for (String line : out.lines()) {
+        written.get(line.charAt(0) - '0').add(line);
+      }
+      for (int t = 0; t < threads; t++) {
+        assertThat(difference(accepted.get(t), written.get(t)))
+            .as("round %d, sender %d: accepted (send returned true) vs written", round, t)
+            .isNull();
+      }
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------
 
   /** Waits until the writer thread is parked idle (not writing, not waiting for its lock). */
@@ -553,6 +631,18 @@ class MessageWriterTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** Where two lists first differ, or null if they are equal; short, unlike a full list diff. */
+  private static @Nullable String difference(List<String> expected, List<String> actual) {
+    for (int i = 0; i < Math.max(expected.size(), actual.size()); i++) {
+      String e = i < expected.size() ? expected.get(i) : null;
+      String a = i < actual.size() ? actual.get(i) : null;
+      if (e == null || !e.equals(a)) {
+        return "at " + i + " of " + expected.size() + "/" + actual.size() + ": expected " + e + ", got " + a;
+      }
+    }
+    return null;
   }
 
   /** Lines {"t":T,"i":I,...}: each whole, and each sender's in the order it sent them. */
