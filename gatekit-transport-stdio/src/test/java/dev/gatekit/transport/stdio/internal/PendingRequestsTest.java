@@ -107,6 +107,9 @@ class PendingRequestsTest {
     assertThatThrownBy(() -> future.get(10, TimeUnit.SECONDS))
         .hasCauseInstanceOf(RequestTimeoutException.class);
     long wireId = ((RequestId.NumberId) sentRequests().get(0).id()).value();
+    // The timeout scheduler hands the timeout to the waiting caller first, then writes the
+    // cancellation: it may not be written yet when get() throws.
+    awaitUntil("the cancellation written", () -> !cancellations().isEmpty());
     List<JsonRpcNotification> cancels = cancellations();
     assertThat(cancels).hasSize(1);
     assertThat(cancels.get(0).params().get("requestId").asLong()).isEqualTo(wireId);
