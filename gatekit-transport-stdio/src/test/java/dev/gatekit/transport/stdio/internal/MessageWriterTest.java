@@ -540,7 +540,7 @@ class MessageWriterTest {
                 () -> {
                   awaitQuietly(start);
                   try {
-                    for (int i = 0; ; i++) {
+                    for (int i = 0; i < 5_000; i++) { // mostly stopped by close() first
                       String text = id + ":" + i;
                       boolean ok =
                           i % 2 == 0

@@ -29,9 +29,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -381,6 +383,7 @@ class PendingRequestsTest {
     int returned = 0;
     int interrupted = 0;
     ConcurrentLinkedQueue<String> wrongThreads = new ConcurrentLinkedQueue<>();
+    Caller caller = new Caller(Wait.GET);
     for (int round = 0; round < rounds; round++) {
       CompletableFuture<JsonRpcResponse> future =
           pending.send(request(RequestId.of(round), "x"), Duration.ofSeconds(30), () -> null);
@@ -389,10 +392,7 @@ class PendingRequestsTest {
         stageRuns.incrementAndGet();
         noteIfOn("reader", wrongThreads);
       });
-      AtomicReference<Object> outcome = new AtomicReference<>();
-      Thread caller = new Thread(() -> outcome.set(waitFor(future, Wait.GET)), "caller-" + round);
-      caller.start();
-      awaitBlocked(caller);
+      caller.waitOn(future);
       JsonRpcRequest sent = sentRequest();
       CountDownLatch go = new CountDownLatch(1);
       Future<?> answered = reader.submit(() -> {
@@ -403,19 +403,18 @@ class PendingRequestsTest {
       });
       if (random.nextBoolean()) {
         go.countDown();
-        caller.interrupt();
+        caller.thread.interrupt();
       } else {
-        caller.interrupt();
+        caller.thread.interrupt();
         go.countDown();
       }
       answered.get(10, TimeUnit.SECONDS);
-      caller.join(10_000);
 
-      assertThat(caller.isAlive()).isFalse();
-      if (outcome.get() instanceof InterruptedException) {
+      Object outcome = caller.outcome();
+      if (outcome instanceof InterruptedException) {
         interrupted++;
       } else {
-        assertThat(outcome.get()).isInstanceOf(JsonRpcResponse.class);
+        assertThat(outcome).isInstanceOf(JsonRpcResponse.class);
         returned++;
       }
       // Whichever way the caller left, the response completed the future.
@@ -425,6 +424,7 @@ class PendingRequestsTest {
       awaitUntil("round " + round + " stage ran", () -> stageRuns.get() > 0);
       assertThat(stageRuns).hasValue(1);
     }
+    caller.stop();
     assertThat(returned + interrupted).isEqualTo(rounds);
     assertThat(wrongThreads).isEmpty();
     assertThat(pending.stats().completed()).isEqualTo(rounds);
@@ -512,6 +512,7 @@ class PendingRequestsTest {
     int cancellations = 0;
     AtomicInteger stageRuns = new AtomicInteger();
     ConcurrentLinkedQueue<String> wrongThreads = new ConcurrentLinkedQueue<>();
+    Caller caller = new Caller(Wait.JOIN);
     for (int round = 0; round < rounds; round++) {
       CompletableFuture<JsonRpcResponse> future =
           pending.send(request(RequestId.of(round), "x"), Duration.ofSeconds(30), () -> null);
@@ -523,10 +524,7 @@ class PendingRequestsTest {
           noteIfOn("rival", wrongThreads); // the timeout scheduler
         }
       });
-      AtomicReference<Object> outcome = new AtomicReference<>();
-      Thread caller = new Thread(() -> outcome.set(waitFor(future, Wait.JOIN)), "caller-" + round);
-      caller.start();
-      awaitBlocked(caller);
+      caller.waitOn(future);
       JsonRpcRequest sent = sentRequest();
       CountDownLatch go = new CountDownLatch(1);
       // Each side starts after a random little while, so either may win, or both may collide.
@@ -551,11 +549,9 @@ class PendingRequestsTest {
       go.countDown();
       answered.get(10, TimeUnit.SECONDS);
       ended.get(10, TimeUnit.SECONDS);
-      caller.join(10_000);
 
-      assertThat(caller.isAlive()).as("round %d: the caller returned", round).isFalse();
+      Object result = caller.outcome();
       assertThat(future).isDone();
-      Object result = outcome.get();
       if (result instanceof JsonRpcResponse response) {
         assertThat(response.id()).isEqualTo(RequestId.of(round));
         responses++;
@@ -568,6 +564,7 @@ class PendingRequestsTest {
       }
     }
 
+    caller.stop();
     int expectedStages = rounds;
     awaitUntil("every stage ran", () -> stageRuns.get() >= expectedStages);
     assertThat(stageRuns).hasValue(rounds);
@@ -705,6 +702,61 @@ class PendingRequestsTest {
     JsonRpcRequest sent = lastSent;
     assertThat(sent).isNotNull();
     return sent;
+  }
+
+  /**
+   * A thread that waits on each future it is given, as a caller would, one after another; cheaper
+   * than a thread per round.
+   */
+  private static final class Caller {
+    private static final CompletableFuture<JsonRpcResponse> STOP = new CompletableFuture<>();
+    final Thread thread;
+    private final SynchronousQueue<CompletableFuture<JsonRpcResponse>> next = new SynchronousQueue<>();
+    private final LinkedBlockingQueue<Object> outcomes = new LinkedBlockingQueue<>();
+    private volatile @Nullable CompletableFuture<JsonRpcResponse> waitingOn;
+
+    Caller(Wait how) {
+      thread = new Thread(() -> run(how), "caller");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    private void run(Wait how) {
+      while (true) {
+        CompletableFuture<JsonRpcResponse> future;
+        try {
+          future = next.take();
+        } catch (InterruptedException late) {
+          continue; // an interrupt meant for the last round, which ended before it landed
+        }
+        if (future == STOP) {
+          return;
+        }
+        Thread.interrupted(); // likewise
+        waitingOn = future;
+        Object outcome = waitFor(future, how);
+        waitingOn = null;
+        outcomes.add(outcome);
+      }
+    }
+
+    /** Hands the caller a future and returns once it is blocked waiting on it. */
+    void waitOn(CompletableFuture<JsonRpcResponse> future) throws InterruptedException {
+      next.put(future);
+      awaitUntil("the caller blocked", () -> waitingOn == future && isBlocked(thread));
+    }
+
+    /** How the caller's last wait ended: the response, or what was thrown. */
+    Object outcome() throws InterruptedException {
+      Object outcome = outcomes.poll(10, TimeUnit.SECONDS);
+      assertThat(outcome).as("the caller returned").isNotNull();
+      return outcome;
+    }
+
+    void stop() throws InterruptedException {
+      next.put(STOP);
+      thread.join(10_000);
+    }
   }
 
   /**
