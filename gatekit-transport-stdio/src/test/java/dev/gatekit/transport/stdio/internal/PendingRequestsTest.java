@@ -506,7 +506,7 @@ class PendingRequestsTest {
       throws Exception {
     PendingRequests pending = silent(TransportOptions.defaults(), timers);
     ThreadLocalRandom random = ThreadLocalRandom.current();
-    int rounds = 2_000;
+    int rounds = 1_000;
     int responses = 0;
     int timeouts = 0;
     int cancellations = 0;
