@@ -101,8 +101,10 @@ class StdioTransportEdgeCasesTest {
     assertThatThrownBy(() -> slow.orTimeout(100, TimeUnit.MILLISECONDS).join()).hasCauseInstanceOf(TimeoutException.class);
     TestUpstream.await("slot freed", () -> transport.stats().inFlight() == 0);
     assertThat(transport.pendingCount()).isZero();
-    // The only slot is free again, and the server was told.
-    assertThat(TestUpstream.cancelledIds(transport)).hasSize(1);
+    // The only slot is free again, and the server was told: the cancellation is written just after
+    // the slot is freed, so it may still be on its way.
+    TestUpstream.await("the cancellation reached the server", () -> cancelledIds().size() == 1);
+    assertThat(cancelledIds()).hasSize(1);
   }
 
   @Test
@@ -130,6 +132,14 @@ class StdioTransportEdgeCasesTest {
     long childPid = Long.parseLong(Files.readString(pidFile).trim());
     TestUpstream.await(
         "the orphaned child ended", () -> ProcessHandle.of(childPid).map(p -> !p.isAlive()).orElse(true));
+  }
+
+  private List<Long> cancelledIds() {
+    try {
+      return TestUpstream.cancelledIds(transport);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
   }
 
   private static JsonRpcRequest initialize() {

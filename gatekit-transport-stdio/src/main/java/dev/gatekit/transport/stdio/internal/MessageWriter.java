@@ -84,7 +84,8 @@ public final class MessageWriter {
 
   /**
    * Sends one encoded message (without its line break). Returns false if the writer is closing or
-   * has failed, in which case the message is not written.
+   * has failed, in which case the message is not written; once it returns true, the message is
+   * written before the stream is closed, unless writing fails first.
    */
   public boolean send(byte[] message) {
     return enqueueOrWrite(message, message);
@@ -146,6 +147,12 @@ public final class MessageWriter {
       }
     }
     queue.add(message);
+    if (closing.get() && queue.remove(message)) {
+      // close() ran since the check above, and its poison may be ahead of this message, where the
+      // writer thread stops: taken back, the message is refused rather than accepted and dropped.
+      // If the writer thread took it first, it was ahead of the poison and is written.
+      return false;
+    }
     if (parked) {
       LockSupport.unpark(thread);
     }
