@@ -395,8 +395,8 @@ public final class PendingRequests {
     public JsonRpcResponse join() {
       try {
         awaitAsDirectWaiter(0, false);
-      } catch (InterruptedException cannotHappen) {
-        Thread.currentThread().interrupt();
+      } catch (InterruptedException notThrownWhenUninterruptible) {
+        throw new AssertionError(notThrownWhenUninterruptible);
       }
       return super.join();
     }
@@ -465,7 +465,7 @@ public final class PendingRequests {
           me.interrupt();
         }
       }
-      if (interrupted) {
+      if (interrupted && interruptible) {
         throw new InterruptedException();
       }
       return true;
