@@ -22,7 +22,7 @@ import dev.gatekit.api.RequestId;
 import dev.gatekit.api.TransportOptions;
 import dev.gatekit.api.TransportStats;
 import dev.gatekit.api.plugin.AuditEvent;
-import dev.gatekit.api.plugin.AuditEvent.Direction;
+import dev.gatekit.api.plugin.Direction;
 import dev.gatekit.api.plugin.AuditEvent.Outcome;
 import dev.gatekit.api.plugin.Plugin;
 import dev.gatekit.proxy.ScenarioPlugins.AliasAndCache;

@@ -17,7 +17,7 @@ import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.RequestId;
 import dev.gatekit.api.TransportOptions;
 import dev.gatekit.api.plugin.AuditEvent;
-import dev.gatekit.api.plugin.AuditEvent.Direction;
+import dev.gatekit.api.plugin.Direction;
 import dev.gatekit.api.plugin.AuditEvent.Outcome;
 import dev.gatekit.api.plugin.AuditingPlugin;
 import dev.gatekit.api.plugin.MiddlewarePlugin;

@@ -7,6 +7,7 @@ import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.McpMethods;
 import dev.gatekit.api.RequestId;
 import dev.gatekit.api.plugin.AuditEvent;
+import dev.gatekit.api.plugin.Direction;
 import dev.gatekit.api.plugin.AuditingPlugin;
 import dev.gatekit.api.plugin.MiddlewarePlugin;
 import dev.gatekit.api.plugin.PluginContext;
@@ -247,7 +248,7 @@ final class ScenarioPlugins {
       return List.copyOf(events);
     }
 
-    List<AuditEvent> eventsFor(RequestId id, AuditEvent.Direction direction) {
+    List<AuditEvent> eventsFor(RequestId id, Direction direction) {
       return events.stream().filter(e -> id.equals(e.requestId()) && e.direction() == direction).toList();
     }
   }

@@ -36,14 +36,6 @@ public record AuditEvent(
     @Nullable Duration duration,
     Map<String, Object> metadata) {
 
-  /** Which way a message travelled. */
-  public enum Direction {
-    /** A request or notification from the client on its way to an upstream. */
-    CLIENT_TO_UPSTREAM,
-    /** A response or notification from an upstream on its way to the client. */
-    UPSTREAM_TO_CLIENT
-  }
-
   /** What happened to a message. */
   public enum Outcome {
     /** Passed unchanged. */

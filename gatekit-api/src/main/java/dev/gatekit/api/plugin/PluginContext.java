@@ -8,6 +8,13 @@ import org.jspecify.annotations.Nullable;
 /**
  * What a plugin knows about the message it is looking at besides the message itself.
  *
+ * <p>{@link #direction()} tells which side started the exchange. A plugin sees a client's request
+ * with {@link Direction#CLIENT_TO_UPSTREAM} and the response to it with the same context; it sees a
+ * server-to-client request (such as {@code sampling/createMessage}, {@code elicitation/create} or
+ * {@code roots/list}) with {@link Direction#UPSTREAM_TO_CLIENT}, and the client's answer to it with
+ * that same context. A notification's direction is the way it travels.
+ *
+ * @param direction which way the request or notification this message belongs to travels
  * @param upstream the name of the upstream server the message goes to or comes from, or {@code null}
  *     when it concerns the gateway itself (such as {@code ping})
  * @param requestId the client's id of the request this message belongs to, or {@code null} for a
@@ -17,6 +24,7 @@ import org.jspecify.annotations.Nullable;
  *     negotiated protocol version; immutable
  */
 public record PluginContext(
+    Direction direction,
     @Nullable String upstream,
     @Nullable RequestId requestId,
     String method,
@@ -30,12 +38,24 @@ public record PluginContext(
 
   /** Copies the attributes. */
   public PluginContext {
+    Objects.requireNonNull(direction, "direction");
     Objects.requireNonNull(method, "method");
     attributes = Map.copyOf(attributes);
   }
 
-  /** Returns a context without attributes. */
+  /** Returns a context without attributes for a message that a client started. */
   public static PluginContext of(@Nullable String upstream, @Nullable RequestId requestId, String method) {
-    return new PluginContext(upstream, requestId, method, Map.of());
+    return of(Direction.CLIENT_TO_UPSTREAM, upstream, requestId, method);
+  }
+
+  /** Returns a context without attributes. */
+  public static PluginContext of(
+      Direction direction, @Nullable String upstream, @Nullable RequestId requestId, String method) {
+    return new PluginContext(direction, upstream, requestId, method, Map.of());
+  }
+
+  /** Returns whether the exchange was started by an upstream (a server-to-client request). */
+  public boolean fromUpstream() {
+    return direction == Direction.UPSTREAM_TO_CLIENT;
   }
 }

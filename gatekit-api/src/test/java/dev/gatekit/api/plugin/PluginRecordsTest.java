@@ -155,7 +155,7 @@ class PluginRecordsTest {
     private AuditEvent event(Map<String, Object> metadata) {
       return new AuditEvent(
           Instant.EPOCH,
-          AuditEvent.Direction.CLIENT_TO_UPSTREAM,
+          Direction.CLIENT_TO_UPSTREAM,
           "fs",
           "tools/call",
           RequestId.of(1),
@@ -186,7 +186,7 @@ class PluginRecordsTest {
       assertThatThrownBy(
               () ->
                   new AuditEvent(
-                      null, AuditEvent.Direction.CLIENT_TO_UPSTREAM, null, "m", null,
+                      null, Direction.CLIENT_TO_UPSTREAM, null, "m", null,
                       AuditEvent.Outcome.ALLOWED, null, null, null, Map.of()))
           .isInstanceOf(NullPointerException.class)
           .hasMessageContaining("time");
@@ -200,14 +200,14 @@ class PluginRecordsTest {
       assertThatThrownBy(
               () ->
                   new AuditEvent(
-                      Instant.EPOCH, AuditEvent.Direction.UPSTREAM_TO_CLIENT, null, null, null,
+                      Instant.EPOCH, Direction.UPSTREAM_TO_CLIENT, null, null, null,
                       AuditEvent.Outcome.ALLOWED, null, null, null, Map.of()))
           .isInstanceOf(NullPointerException.class)
           .hasMessageContaining("method");
       assertThatThrownBy(
               () ->
                   new AuditEvent(
-                      Instant.EPOCH, AuditEvent.Direction.UPSTREAM_TO_CLIENT, null, "m", null,
+                      Instant.EPOCH, Direction.UPSTREAM_TO_CLIENT, null, "m", null,
                       null, null, null, null, Map.of()))
           .isInstanceOf(NullPointerException.class)
           .hasMessageContaining("outcome");
@@ -218,7 +218,7 @@ class PluginRecordsTest {
     void optionalFields() {
       AuditEvent event =
           new AuditEvent(
-              Instant.EPOCH, AuditEvent.Direction.UPSTREAM_TO_CLIENT, null, "notifications/x", null,
+              Instant.EPOCH, Direction.UPSTREAM_TO_CLIENT, null, "notifications/x", null,
               AuditEvent.Outcome.ALLOWED, null, null, null, Map.of());
 
       assertThat(event.upstream()).isNull();
@@ -235,7 +235,7 @@ class PluginRecordsTest {
     void copiesAttributes() {
       Map<String, Object> source = new HashMap<>();
       source.put(PluginContext.CLIENT_NAME, "claude");
-      PluginContext context = new PluginContext("fs", RequestId.of(1), "tools/call", source);
+      PluginContext context = new PluginContext(Direction.CLIENT_TO_UPSTREAM, "fs", RequestId.of(1), "tools/call", source);
 
       source.put(PluginContext.CLIENT_NAME, "other");
       source.put(PluginContext.PROTOCOL_VERSION, "2025-06-18");

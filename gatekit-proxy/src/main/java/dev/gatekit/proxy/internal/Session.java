@@ -16,6 +16,7 @@ import dev.gatekit.api.McpMethods;
 import dev.gatekit.api.RequestId;
 import dev.gatekit.api.Transport;
 import dev.gatekit.api.plugin.AuditEvent;
+import dev.gatekit.api.plugin.Direction;
 import dev.gatekit.api.plugin.PluginContext;
 import dev.gatekit.proxy.ClientConnection;
 import dev.gatekit.proxy.ProxyStats;
@@ -313,9 +314,9 @@ public final class Session implements AutoCloseable {
    * plugins on the response, auditing of both. The result carries the client's id.
    */
   private CompletableFuture<JsonRpcResponse> exchange(ClientCall call, String upstream, JsonRpcRequest request) {
-    PluginContext context = new PluginContext(upstream, call.request.id(), request.method(), attributes);
+    PluginContext context = new PluginContext(Direction.CLIENT_TO_UPSTREAM, upstream, call.request.id(), request.method(), attributes);
     Pipeline.Outcome in = pipeline.request(request, context);
-    RuntimeException auditFailure = audit(AuditEvent.Direction.CLIENT_TO_UPSTREAM, context, in, null);
+    RuntimeException auditFailure = audit(Direction.CLIENT_TO_UPSTREAM, context, in, null);
     if (auditFailure != null) {
       return CompletableFuture.completedFuture(auditingFailure(call.request.id()));
     }
@@ -336,11 +337,11 @@ public final class Session implements AutoCloseable {
             Pipeline.Outcome outcome = new Pipeline.Outcome(
                 isTimeout(failure) ? AuditEvent.Outcome.TIMED_OUT : AuditEvent.Outcome.FAILED,
                 failedResponse, failedResponse.error().message(), failedResponse.error().code(), Map.of());
-            audit(AuditEvent.Direction.UPSTREAM_TO_CLIENT, context, outcome, call);
+            audit(Direction.UPSTREAM_TO_CLIENT, context, outcome, call);
             return failedResponse;
           }
           Pipeline.Outcome out = pipeline.response(sent, response.withId(call.request.id()), context);
-          if (audit(AuditEvent.Direction.UPSTREAM_TO_CLIENT, context, out, call) != null) {
+          if (audit(Direction.UPSTREAM_TO_CLIENT, context, out, call) != null) {
             return auditingFailure(call.request.id());
           }
           if (!out.passes()) {
@@ -537,10 +538,10 @@ public final class Session implements AutoCloseable {
       pending.join();
     }
     for (Map.Entry<String, Transport> upstream : upstreams.entrySet()) {
-      PluginContext context = new PluginContext(upstream.getKey(), null, notification.method(), attributes);
+      PluginContext context = new PluginContext(Direction.CLIENT_TO_UPSTREAM, upstream.getKey(), null, notification.method(), attributes);
       Pipeline.Outcome out = pipeline.notification(notification, context, false);
       // A critical auditor that could not record it blocks the notification, as it blocks requests.
-      boolean recorded = audit(AuditEvent.Direction.CLIENT_TO_UPSTREAM, context, out, null) == null;
+      boolean recorded = audit(Direction.CLIENT_TO_UPSTREAM, context, out, null) == null;
       if (out.passes() && recorded) {
         try {
           upstream.getValue().sendNotification((JsonRpcNotification) out.message());
@@ -569,9 +570,9 @@ public final class Session implements AutoCloseable {
           return;
         }
       }
-      PluginContext context = new PluginContext(upstream, null, notification.method(), attributes);
+      PluginContext context = new PluginContext(Direction.UPSTREAM_TO_CLIENT, upstream, null, notification.method(), attributes);
       Pipeline.Outcome out = pipeline.notification(toSend, context, true);
-      boolean recorded = audit(AuditEvent.Direction.UPSTREAM_TO_CLIENT, context, out, null) == null;
+      boolean recorded = audit(Direction.UPSTREAM_TO_CLIENT, context, out, null) == null;
       if (out.passes() && recorded) {
         client.send(out.message());
       }
@@ -604,7 +605,7 @@ public final class Session implements AutoCloseable {
   // Helpers
 
   private @Nullable RuntimeException audit(
-      AuditEvent.Direction direction, PluginContext context, Pipeline.Outcome outcome, @Nullable ClientCall call) {
+      Direction direction, PluginContext context, Pipeline.Outcome outcome, @Nullable ClientCall call) {
     if (!pipeline.audits()) {
       return null;
     }

@@ -11,6 +11,7 @@ import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.RequestId;
 import dev.gatekit.api.plugin.AuditEvent;
+import dev.gatekit.api.plugin.Direction;
 import dev.gatekit.api.plugin.AuditingPlugin;
 import dev.gatekit.api.plugin.MiddlewarePlugin;
 import dev.gatekit.api.plugin.PluginContext;
@@ -367,7 +368,7 @@ class PipelineTest {
   }
 
   private static AuditEvent event() {
-    return new AuditEvent(Instant.now(), AuditEvent.Direction.CLIENT_TO_UPSTREAM, "up", "tools/call",
+    return new AuditEvent(Instant.now(), Direction.CLIENT_TO_UPSTREAM, "up", "tools/call",
         RequestId.of(7), AuditEvent.Outcome.ALLOWED, call(), null, null, Map.of());
   }
 

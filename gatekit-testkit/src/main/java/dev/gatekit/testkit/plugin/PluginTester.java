@@ -9,6 +9,7 @@ import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.RequestId;
 import dev.gatekit.api.plugin.AuditEvent;
+import dev.gatekit.api.plugin.Direction;
 import dev.gatekit.api.plugin.AuditingPlugin;
 import dev.gatekit.api.plugin.MiddlewarePlugin;
 import dev.gatekit.api.plugin.Plugin;
@@ -109,16 +110,38 @@ public final class PluginTester {
 
   /** Runs a client request through middleware, then security. */
   public Outcome request(JsonRpcRequest request) {
-    PluginContext context = context(request.id(), request.method());
-    return run(true, request, context, AuditEvent.Direction.CLIENT_TO_UPSTREAM, (plugin, message) ->
+    PluginContext context = context(Direction.CLIENT_TO_UPSTREAM, request.id(), request.method());
+    return run(true, request, context, Direction.CLIENT_TO_UPSTREAM, (plugin, message) ->
         plugin instanceof SecurityPlugin s ? s.checkRequest((JsonRpcRequest) message, context)
             : ((MiddlewarePlugin) plugin).processRequest((JsonRpcRequest) message, context));
   }
 
   /** Runs an upstream response to {@code request} through security, then middleware. */
   public Outcome response(JsonRpcRequest request, JsonRpcResponse response) {
-    PluginContext context = context(request.id(), request.method());
-    return run(false, response.withId(request.id()), context, AuditEvent.Direction.UPSTREAM_TO_CLIENT, (plugin, message) ->
+    PluginContext context = context(Direction.CLIENT_TO_UPSTREAM, request.id(), request.method());
+    return run(false, response.withId(request.id()), context, Direction.UPSTREAM_TO_CLIENT, (plugin, message) ->
+        plugin instanceof SecurityPlugin s ? s.checkResponse(request, (JsonRpcResponse) message, context)
+            : ((MiddlewarePlugin) plugin).processResponse(request, (JsonRpcResponse) message, context));
+  }
+
+  /**
+   * Runs a server-to-client request (such as {@code sampling/createMessage}) from the upstream
+   * through security, then middleware, as the gateway does before the client sees it.
+   */
+  public Outcome serverRequest(JsonRpcRequest request) {
+    PluginContext context = context(Direction.UPSTREAM_TO_CLIENT, request.id(), request.method());
+    return run(false, request, context, Direction.UPSTREAM_TO_CLIENT, (plugin, message) ->
+        plugin instanceof SecurityPlugin s ? s.checkRequest((JsonRpcRequest) message, context)
+            : ((MiddlewarePlugin) plugin).processRequest((JsonRpcRequest) message, context));
+  }
+
+  /**
+   * Runs the client's answer to the server-to-client {@code request} through middleware, then
+   * security, as the gateway does before the upstream sees it.
+   */
+  public Outcome clientAnswer(JsonRpcRequest request, JsonRpcResponse response) {
+    PluginContext context = context(Direction.UPSTREAM_TO_CLIENT, request.id(), request.method());
+    return run(true, response.withId(request.id()), context, Direction.CLIENT_TO_UPSTREAM, (plugin, message) ->
         plugin instanceof SecurityPlugin s ? s.checkResponse(request, (JsonRpcResponse) message, context)
             : ((MiddlewarePlugin) plugin).processResponse(request, (JsonRpcResponse) message, context));
   }
@@ -130,16 +153,17 @@ public final class PluginTester {
 
   /** Runs a notification, from the client or from the upstream. */
   public Outcome notification(JsonRpcNotification notification, boolean fromUpstream) {
-    PluginContext context = context(null, notification.method());
+    PluginContext context = context(
+        fromUpstream ? Direction.UPSTREAM_TO_CLIENT : Direction.CLIENT_TO_UPSTREAM, null, notification.method());
     return run(!fromUpstream, notification, context,
-        fromUpstream ? AuditEvent.Direction.UPSTREAM_TO_CLIENT : AuditEvent.Direction.CLIENT_TO_UPSTREAM,
+        fromUpstream ? Direction.UPSTREAM_TO_CLIENT : Direction.CLIENT_TO_UPSTREAM,
         (plugin, message) -> plugin instanceof SecurityPlugin s
             ? s.checkNotification((JsonRpcNotification) message, context)
             : ((MiddlewarePlugin) plugin).processNotification((JsonRpcNotification) message, context));
   }
 
-  private PluginContext context(@Nullable RequestId id, String method) {
-    return new PluginContext(upstream, id, method, attributes);
+  private PluginContext context(Direction direction, @Nullable RequestId id, String method) {
+    return new PluginContext(direction, upstream, id, method, attributes);
   }
 
   private interface Call {
@@ -147,7 +171,7 @@ public final class PluginTester {
   }
 
   private Outcome run(boolean towardsUpstream, JsonRpcMessage original, PluginContext context,
-      AuditEvent.Direction direction, Call call) {
+      Direction direction, Call call) {
     List<Plugin> middleware = sorted(MiddlewarePlugin.class);
     List<Plugin> security = sorted(SecurityPlugin.class);
     List<Plugin> order = new ArrayList<>(towardsUpstream ? middleware : security);

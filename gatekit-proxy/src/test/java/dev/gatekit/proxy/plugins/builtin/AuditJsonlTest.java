@@ -9,6 +9,7 @@ import dev.gatekit.api.JsonRpcCodec;
 import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.RequestId;
 import dev.gatekit.api.plugin.AuditEvent;
+import dev.gatekit.api.plugin.Direction;
 import dev.gatekit.api.plugin.AuditingPlugin;
 import dev.gatekit.api.plugin.PluginConfigException;
 import java.nio.file.Files;
@@ -29,7 +30,7 @@ class AuditJsonlTest {
   final AuditJsonlProvider provider = new AuditJsonlProvider();
 
   static AuditEvent event(RequestId id, String reason) {
-    return new AuditEvent(Instant.parse("2026-01-02T03:04:05Z"), AuditEvent.Direction.UPSTREAM_TO_CLIENT, "files",
+    return new AuditEvent(Instant.parse("2026-01-02T03:04:05Z"), Direction.UPSTREAM_TO_CLIENT, "files",
         "tools/call", id, AuditEvent.Outcome.MODIFIED,
         new JsonRpcRequest(id, "tools/call", FilterTestSupport.json("{'secret':'payload-never-logged'}")),
         reason, Duration.ofMillis(12), Map.of("pii_types", List.of("email")));
