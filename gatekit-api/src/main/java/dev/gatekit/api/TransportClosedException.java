@@ -18,4 +18,14 @@ public class TransportClosedException extends GatekitException {
   public TransportClosedException(String message, @Nullable Throwable cause) {
     super(ErrorCodes.UPSTREAM_UNAVAILABLE, message, cause);
   }
+
+  /**
+   * Returns a description of the failure that holds no text the upstream wrote (such as its
+   * stderr), fit for a client or an audit log.
+   */
+  public String clientMessage() {
+    String message = String.valueOf(getMessage());
+    int stderr = message.indexOf("; last stderr");
+    return stderr < 0 ? message : message.substring(0, stderr);
+  }
 }

@@ -6,9 +6,9 @@ import dev.gatekit.api.Transport;
 import dev.gatekit.api.TransportStats;
 import dev.gatekit.api.plugin.AuditingPlugin;
 import dev.gatekit.api.plugin.Plugin;
-import dev.gatekit.api.plugin.PluginKind;
-import dev.gatekit.proxy.internal.Pipeline;
-import dev.gatekit.proxy.internal.PluginStage;
+import dev.gatekit.api.plugin.SecurityPlugin;
+import dev.gatekit.proxy.internal.chain.PluginStage;
+import dev.gatekit.proxy.internal.chain.Stages;
 import dev.gatekit.proxy.internal.Router;
 import dev.gatekit.proxy.internal.Session;
 import dev.gatekit.transport.stdio.internal.SerialExecutor;
@@ -48,7 +48,7 @@ public final class GatekitProxy implements AutoCloseable {
   private final Map<String, Transport> upstreams;
   private final List<Plugin> plugins;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
-  private final Pipeline pipeline;
+  private final Stages stages;
   private final boolean namespaced;
   private final Executor executor;
   private final @Nullable ExecutorService ownedExecutor;
@@ -60,17 +60,18 @@ public final class GatekitProxy implements AutoCloseable {
     this.upstreams = new LinkedHashMap<>(builder.upstreams);
     List<PluginStage> stages = new ArrayList<>();
     List<AuditingPlugin> auditors = new ArrayList<>();
-    int order = 0;
+    List<SecurityPlugin> security = new ArrayList<>();
     for (Builder.Entry entry : builder.plugins) {
       if (entry.plugin instanceof AuditingPlugin auditor) {
         auditors.add(auditor);
       } else {
-        PluginKind kind = entry.plugin instanceof dev.gatekit.api.plugin.SecurityPlugin
-            ? PluginKind.SECURITY : PluginKind.MIDDLEWARE;
-        stages.add(new PluginStage(entry.plugin, kind, entry.name, entry.scope, entry.priority, order++));
+        stages.add(PluginStage.of(entry.plugin, entry.name, entry.scope, entry.priority));
+      }
+      if (entry.plugin instanceof SecurityPlugin securityPlugin) {
+        security.add(securityPlugin);
       }
     }
-    this.pipeline = new Pipeline(stages, auditors);
+    this.stages = new Stages(stages, auditors, security);
     // One instance may be added for several upstreams (a global plugin an upstream replaced): close it once.
     java.util.Set<Plugin> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     this.plugins = builder.plugins.stream().map(Builder.Entry::plugin).filter(distinct::add).toList();
@@ -109,7 +110,7 @@ public final class GatekitProxy implements AutoCloseable {
       throw new IllegalStateException("a client is already connected; a proxy serves one connection");
     }
     Session started =
-        new Session(upstreams, namespaced, pipeline, executor, new SerialExecutor(executor), client,
+        new Session(upstreams, namespaced, stages, executor, new SerialExecutor(executor), client,
             serverRequestTimeout, initializeTimeout);
     started.start();
     session = started;

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * Merges the {@code initialize} results of several upstreams into the one answer the client gets:
@@ -24,14 +23,14 @@ final class InitializeResults {
 
   private InitializeResults() {}
 
-  static JsonRpcResponse merge(RequestId id, Map<String, CompletableFuture<JsonRpcResponse>> answers) {
+  static JsonRpcResponse merge(RequestId id, Map<String, JsonRpcResponse> answers) {
     ObjectNode merged = JSON.objectNode();
     ObjectNode capabilities = JSON.objectNode();
     List<String> instructions = new ArrayList<>();
     JsonRpcResponse firstError = null;
     String protocolVersion = null;
-    for (Map.Entry<String, CompletableFuture<JsonRpcResponse>> answer : answers.entrySet()) {
-      JsonRpcResponse response = answer.getValue().join();
+    for (Map.Entry<String, JsonRpcResponse> answer : answers.entrySet()) {
+      JsonRpcResponse response = answer.getValue();
       String upstream = answer.getKey();
       if (response.isError()) {
         firstError = firstError == null ? response : firstError;

@@ -1,0 +1,223 @@
+package dev.gatekit.proxy.internal.chain;
+
+import dev.gatekit.api.ErrorCodes;
+import dev.gatekit.api.JsonRpcMessage;
+import dev.gatekit.api.JsonRpcNotification;
+import dev.gatekit.api.JsonRpcRequest;
+import dev.gatekit.api.JsonRpcResponse;
+import dev.gatekit.api.plugin.MiddlewarePlugin;
+import dev.gatekit.api.plugin.Plugin;
+import dev.gatekit.api.plugin.PluginContext;
+import dev.gatekit.api.plugin.PluginKind;
+import dev.gatekit.api.plugin.PluginResult;
+import dev.gatekit.api.plugin.SecurityPlugin;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A security or middleware plugin as one stage of the chain. The plugin is adapted once, when the
+ * stage is made, into the two calls a stage needs — one for the message on its way out, one for the
+ * answer on its way back — so nothing downstream asks which kind it is.
+ *
+ * <p>The SPI's promises are kept here: a security plugin that throws blocks the message (fail
+ * closed, a generic reason for the client, details in the log); a middleware plugin that throws fails
+ * it with an internal error; a decision the plugin's kind may not make, or a rewrite into another
+ * kind of message, fails the message the same way. Immutable and thread-safe; the plugin runs on the
+ * thread that runs the chain.
+ */
+public final class PluginStage implements Stage {
+
+  private static final Logger log = LoggerFactory.getLogger(PluginStage.class);
+
+  /** The plugin's two calls: on the way out, on the way back (for responses to requests). */
+  private interface Calls {
+    PluginResult out(JsonRpcMessage message, PluginContext context);
+
+    PluginResult back(JsonRpcRequest request, JsonRpcResponse response, PluginContext context);
+  }
+
+  private final String name;
+  private final PluginKind kind;
+  private final @Nullable String scope;
+  private final int priority;
+  private final Calls calls;
+
+  private PluginStage(String name, PluginKind kind, @Nullable String scope, int priority, Calls calls) {
+    this.name = name;
+    this.kind = kind;
+    this.scope = scope;
+    this.priority = priority;
+    this.calls = calls;
+  }
+
+  /**
+   * Adapts {@code plugin}, a {@link SecurityPlugin} or a {@link MiddlewarePlugin}.
+   *
+   * @param name the name in logs and block reasons (the handler name, or the class name)
+   * @param scope the upstream it applies to, or {@code null} for every upstream
+   * @param priority 0 to 100, lower runs first on the way out
+   * @throws IllegalArgumentException for an auditing plugin, which is not a stage
+   */
+  public static PluginStage of(Plugin plugin, String name, @Nullable String scope, int priority) {
+    if (plugin instanceof SecurityPlugin security) {
+      return new PluginStage(name, PluginKind.SECURITY, scope, priority, new Calls() {
+        @Override
+        public PluginResult out(JsonRpcMessage message, PluginContext context) {
+          return message instanceof JsonRpcRequest request
+              ? security.checkRequest(request, context)
+              : security.checkNotification((JsonRpcNotification) message, context);
+        }
+
+        @Override
+        public PluginResult back(JsonRpcRequest request, JsonRpcResponse response, PluginContext context) {
+          return security.checkResponse(request, response, context);
+        }
+      });
+    }
+    if (plugin instanceof MiddlewarePlugin middleware) {
+      return new PluginStage(name, PluginKind.MIDDLEWARE, scope, priority, new Calls() {
+        @Override
+        public PluginResult out(JsonRpcMessage message, PluginContext context) {
+          return message instanceof JsonRpcRequest request
+              ? middleware.processRequest(request, context)
+              : middleware.processNotification((JsonRpcNotification) message, context);
+        }
+
+        @Override
+        public PluginResult back(JsonRpcRequest request, JsonRpcResponse response, PluginContext context) {
+          return middleware.processResponse(request, response, context);
+        }
+      });
+    }
+    throw new IllegalArgumentException(name + " is neither a security nor a middleware plugin");
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public PluginKind kind() {
+    return kind;
+  }
+
+  public int priority() {
+    return priority;
+  }
+
+  /** Returns whether this stage runs for messages of {@code upstream}. */
+  public boolean appliesTo(@Nullable String upstream) {
+    return scope == null || scope.equals(upstream);
+  }
+
+  @Override
+  public CompletableFuture<Outcome> intercept(Chain chain) {
+    Passage passage = chain.passage();
+    PluginContext context = passage.context();
+    JsonRpcMessage message = chain.message();
+    PluginResult result;
+    try {
+      result = calls.out(message, context);
+    } catch (RuntimeException e) {
+      return done(threw(e, context));
+    }
+    passage.addMetadataOnTheWayOut(result.metadata());
+    JsonRpcMessage next = message;
+    switch (result.decision()) {
+      case ALLOW -> {}
+      case MODIFY -> {
+        next = sameKind(message, result.message());
+        if (next == null) {
+          return done(misbehaved("rewrote a " + kindOf(message) + " into a " + kindOf(result.message())));
+        }
+        passage.rewroteOnTheWayOut(result.reason());
+      }
+      case BLOCK -> {
+        return done(Outcome.blocked(ErrorCodes.SECURITY_VIOLATION, name + ": " + result.reason(),
+            passage.metadataOnTheWayOut()));
+      }
+      case COMPLETE -> {
+        if (kind != PluginKind.MIDDLEWARE || !(message instanceof JsonRpcRequest request)) {
+          return done(misbehaved("completed a " + kindOf(message) + ", which only middleware may do to requests"));
+        }
+        JsonRpcResponse answer = ((JsonRpcResponse) result.message()).withId(request.id());
+        return done(Outcome.completed(answer, result.reason(), passage.metadataOnTheWayOut()));
+      }
+    }
+    return chain.proceed(next).thenApply(outcome -> back(passage, outcome));
+  }
+
+  /** Shows the far side's answer to the plugin; anything else passes untouched. */
+  private Outcome back(Passage passage, Outcome outcome) {
+    if (!outcome.fromFarSide()
+        || !(outcome.message() instanceof JsonRpcResponse response)
+        || !(passage.departed() instanceof JsonRpcRequest request)) {
+      return outcome;
+    }
+    PluginResult result;
+    try {
+      result = calls.back(request, response, passage.context());
+    } catch (RuntimeException e) {
+      return threw(e, passage.context());
+    }
+    return switch (result.decision()) {
+      case ALLOW -> outcome.withMetadata(result.metadata());
+      case MODIFY -> {
+        JsonRpcMessage rewritten = sameKind(response, result.message());
+        yield rewritten == null
+            ? misbehaved("rewrote a response into a " + kindOf(result.message()))
+            : outcome.modified(rewritten, result.reason(), result.metadata());
+      }
+      case BLOCK -> Outcome.blocked(ErrorCodes.SECURITY_VIOLATION, name + ": " + result.reason(),
+          outcome.withMetadata(result.metadata()).metadata());
+      case COMPLETE -> misbehaved("completed a response, which only middleware may do to requests");
+    };
+  }
+
+  /** A plugin threw: security fails closed, middleware fails the message. */
+  private Outcome threw(RuntimeException e, PluginContext context) {
+    if (kind == PluginKind.SECURITY) {
+      log.error("Security plugin {} failed on {}; blocking the message (fail closed)", name, context.method(), e);
+      return Outcome.blocked(ErrorCodes.SECURITY_VIOLATION, "Blocked: security check " + name + " failed", Map.of());
+    }
+    log.error("Middleware plugin {} failed on {}", name, context.method(), e);
+    return Outcome.failed(ErrorCodes.INTERNAL_ERROR, "Internal error in plugin " + name);
+  }
+
+  private Outcome misbehaved(String what) {
+    log.error("Plugin {} {}; failing the message", name, what);
+    String reason = "Internal error in plugin " + name;
+    return kind == PluginKind.SECURITY
+        ? Outcome.blocked(ErrorCodes.SECURITY_VIOLATION, reason, Map.of())
+        : Outcome.failed(ErrorCodes.INTERNAL_ERROR, reason);
+  }
+
+  /** Returns the rewrite if it is of the original's kind (a request or response keeps its id), else null. */
+  private static @Nullable JsonRpcMessage sameKind(JsonRpcMessage original, @Nullable JsonRpcMessage rewritten) {
+    if (original instanceof JsonRpcRequest request && rewritten instanceof JsonRpcRequest r) {
+      return r.withId(request.id());
+    }
+    if (original instanceof JsonRpcResponse response && rewritten instanceof JsonRpcResponse r) {
+      return r.withId(response.id());
+    }
+    if (original instanceof JsonRpcNotification && rewritten instanceof JsonRpcNotification) {
+      return rewritten;
+    }
+    return null;
+  }
+
+  private static String kindOf(@Nullable JsonRpcMessage message) {
+    return message == null ? "nothing" : message.getClass().getSimpleName();
+  }
+
+  private static CompletableFuture<Outcome> done(Outcome outcome) {
+    return CompletableFuture.completedFuture(outcome);
+  }
+
+  @Override
+  public String toString() {
+    return kind.configKey() + " plugin " + name;
+  }
+}

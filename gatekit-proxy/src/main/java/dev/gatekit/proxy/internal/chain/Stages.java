@@ -1,0 +1,62 @@
+package dev.gatekit.proxy.internal.chain;
+
+import dev.gatekit.api.plugin.AuditingPlugin;
+import dev.gatekit.api.plugin.PluginKind;
+import dev.gatekit.api.plugin.SecurityPlugin;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The gateway's plugins, put in the order of a chain. Towards an upstream (client requests and
+ * notifications, the client's answers to server-to-client requests... on their way back, in reverse)
+ * a message meets middleware, then security; towards the client it meets security, then middleware;
+ * within a kind, lower priority first, ties in the order added. Since the answer to a request comes
+ * back through the same stages in reverse, it meets them in the opposite order. Auditing comes first,
+ * wrapping everything; the far side comes last. Immutable.
+ */
+public final class Stages {
+
+  private final List<PluginStage> middleware;
+  private final List<PluginStage> security;
+  private final @Nullable AuditStage audit;
+
+  /**
+   * @param plugins the security and middleware stages, in the order added
+   * @param auditors the auditing plugins, in the order added
+   * @param securityPlugins every security plugin, asked what text must stay out of audit records
+   */
+  public Stages(List<PluginStage> plugins, List<AuditingPlugin> auditors, List<SecurityPlugin> securityPlugins) {
+    Comparator<PluginStage> byPriority = Comparator.comparingInt(PluginStage::priority); // stable sort keeps ties in order
+    this.middleware = plugins.stream().filter(s -> s.kind() == PluginKind.MIDDLEWARE).sorted(byPriority).toList();
+    this.security = plugins.stream().filter(s -> s.kind() == PluginKind.SECURITY).sorted(byPriority).toList();
+    this.audit = auditors.isEmpty() ? null : new AuditStage(auditors, new SensitiveText(securityPlugins));
+  }
+
+  /** Returns whether there is no plugin at all, so that nothing can block on a message's way. */
+  public boolean isEmpty() {
+    return audit == null && middleware.isEmpty() && security.isEmpty();
+  }
+
+  /** Returns the chain to {@code upstream}, ending at {@code farSide}. */
+  public List<Stage> towardsUpstream(String upstream, Stage farSide) {
+    return chain(upstream, middleware, security, farSide);
+  }
+
+  /** Returns the chain from {@code upstream} to the client, ending at {@code farSide}. */
+  public List<Stage> towardsClient(String upstream, Stage farSide) {
+    return chain(upstream, security, middleware, farSide);
+  }
+
+  private List<Stage> chain(String upstream, List<PluginStage> first, List<PluginStage> second, Stage farSide) {
+    List<Stage> stages = new ArrayList<>();
+    if (audit != null) {
+      stages.add(audit);
+    }
+    first.stream().filter(s -> s.appliesTo(upstream)).forEach(stages::add);
+    second.stream().filter(s -> s.appliesTo(upstream)).forEach(stages::add);
+    stages.add(farSide);
+    return List.copyOf(stages);
+  }
+}
