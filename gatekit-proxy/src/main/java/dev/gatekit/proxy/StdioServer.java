@@ -5,13 +5,14 @@ import dev.gatekit.api.ErrorCodes;
 import dev.gatekit.api.JsonRpcCodec;
 import dev.gatekit.api.JsonRpcMessage;
 import dev.gatekit.api.ProtocolException;
+import dev.gatekit.proxy.internal.ClientOutbox;
 import dev.gatekit.transport.stdio.StdioTransport;
 import dev.gatekit.transport.stdio.internal.LineReader;
-import dev.gatekit.transport.stdio.internal.MessageWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,14 +29,24 @@ import org.slf4j.LoggerFactory;
  * length gets -32600 (id null) and is read past without being held in memory; blank lines are
  * skipped. When the client closes the input, requests in flight get up to the drain timeout to
  * finish, then the proxy closes its upstreams and the output is flushed and closed.
+ *
+ * <p>Backpressure: what waits to be written to the client is bounded ({@link #DEFAULT_MAX_QUEUED_BYTES}
+ * by default). A client that does not read its answers makes the server stop reading its requests
+ * until the answers drain, so a slow client holds back its own requests instead of filling the
+ * gateway's memory; every answer is still delivered once the client reads.
  */
 public final class StdioServer {
 
   private static final Logger log = LoggerFactory.getLogger(StdioServer.class);
 
+  /** What may wait to be written to the client before the server stops reading it: 8 MiB. */
+  public static final long DEFAULT_MAX_QUEUED_BYTES = 8L * 1024 * 1024;
+
   private final GatekitProxy proxy;
   private final int maxLineLength;
   private final Duration drainTimeout;
+  private final long maxQueuedBytes;
+  private volatile @Nullable ClientOutbox outbox;
   private final JsonRpcCodec codec = JsonRpcCodec.get();
 
   /**
@@ -43,9 +54,38 @@ public final class StdioServer {
    * @param drainTimeout how long requests in flight may take to finish after the input ends
    */
   public StdioServer(GatekitProxy proxy, int maxLineLength, Duration drainTimeout) {
+    this(proxy, maxLineLength, drainTimeout, DEFAULT_MAX_QUEUED_BYTES);
+  }
+
+  /**
+   * @param maxLineLength the longest line accepted from the client, in bytes
+   * @param drainTimeout how long requests in flight may take to finish after the input ends
+   * @param maxQueuedBytes how many bytes may wait to be written to the client before the server
+   *     stops reading the client's input until they drain
+   */
+  public StdioServer(GatekitProxy proxy, int maxLineLength, Duration drainTimeout, long maxQueuedBytes) {
+    if (maxQueuedBytes <= 0) {
+      throw new IllegalArgumentException("maxQueuedBytes must be positive, was " + maxQueuedBytes);
+    }
     this.proxy = proxy;
     this.maxLineLength = maxLineLength;
     this.drainTimeout = drainTimeout;
+    this.maxQueuedBytes = maxQueuedBytes;
+  }
+
+  /**
+   * Returns whether the server has stopped reading the client because too many answers wait to be
+   * written to it (for monitoring and tests).
+   */
+  public boolean isWaitingForClient() {
+    ClientOutbox current = outbox;
+    return current != null && current.isReaderWaiting();
+  }
+
+  /** Returns the bytes waiting to be written to the client now. */
+  public long queuedBytes() {
+    ClientOutbox current = outbox;
+    return current == null ? 0 : current.queuedBytes();
   }
 
   /** A server with the default line limit (16 MiB) and a 30 second drain. */
@@ -60,13 +100,14 @@ public final class StdioServer {
    * @throws IOException if reading fails for another reason than the end of input
    */
   public void serve(InputStream in, OutputStream out) throws IOException {
-    MessageWriter writer =
-        new MessageWriter(out, "gatekit-client-writer", e -> log.warn("Writing to the client failed: {}", e.toString()));
-    proxy.connect(message -> writer.send(codec.encode(message)));
+    ClientOutbox queue = new ClientOutbox(out, maxQueuedBytes);
+    outbox = queue;
+    proxy.connect(message -> queue.send(codec.encode(message)));
     try {
       new LineReader(in, maxLineLength).run(new LineReader.Handler() {
         @Override
         public void onLine(byte[] buffer, int offset, int length) {
+          waitForClient(queue);
           JsonRpcMessage message;
           try {
             message = codec.decode(buffer, offset, length);
@@ -85,6 +126,7 @@ public final class StdioServer {
 
         @Override
         public void onOversizeLine(long length) {
+          waitForClient(queue);
           log.warn("Client sent a line of {} bytes, over the limit of {}; answered with an error", length, maxLineLength);
           proxy.receiveMalformed(new ProtocolException(ErrorCodes.INVALID_REQUEST,
               "Invalid request: a message of " + length + " bytes is over the limit of " + maxLineLength
@@ -96,12 +138,23 @@ public final class StdioServer {
         log.warn("Requests still in flight {} s after the client closed its input; failing them", drainTimeout.toSeconds());
       }
       proxy.close();
-      writer.close();
+      queue.close();
       try {
-        writer.awaitTermination(drainTimeout.toMillis());
+        queue.awaitTermination(drainTimeout.toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  /** Stops taking the client's messages while too many answers wait for it to read. */
+  private static void waitForClient(ClientOutbox queue) {
+    try {
+      if (queue.awaitRoom()) {
+        log.debug("The client read its answers; reading its input again");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
