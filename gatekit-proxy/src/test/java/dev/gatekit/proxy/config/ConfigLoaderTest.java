@@ -8,7 +8,6 @@ import dev.gatekit.api.plugin.ConfigProblem;
 import dev.gatekit.api.plugin.PluginKind;
 import dev.gatekit.proxy.plugins.PluginEntry;
 import dev.gatekit.proxy.plugins.PluginLoader;
-import dev.gatekit.proxy.plugins.ServiceLoaderWiring;
 import dev.gatekit.transport.stdio.StdioTransport;
 import java.io.IOException;
 import java.nio.file.Files;
