@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeType;
 import dev.gatekit.api.plugin.ConfigProblems;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -205,11 +206,15 @@ final class ConfigNode {
     Collections.sort(sorted);
     for (String key : keys()) {
       if (!known.contains(key)) {
-        String suggestion = ConfigProblems.closest(key, known);
-        get(key).problem("one of the keys " + String.join(", ", sorted),
-            "unknown key " + quote(key) + (suggestion != null ? "; did you mean '" + suggestion + "'?" : ""));
+        get(key).problem("one of the keys " + String.join(", ", sorted), "unknown key " + quote(key) + didYouMean(key, known));
       }
     }
+  }
+
+  /** Returns {@code "; did you mean 'x'?"} for the candidate closest to {@code word}, or "" when none is close. */
+  static String didYouMean(String word, Collection<String> candidates) {
+    String suggestion = ConfigProblems.closest(word, candidates);
+    return suggestion != null ? "; did you mean '" + suggestion + "'?" : "";
   }
 
   /**

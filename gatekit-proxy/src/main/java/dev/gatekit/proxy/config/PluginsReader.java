@@ -1,6 +1,5 @@
 package dev.gatekit.proxy.config;
 
-import dev.gatekit.api.plugin.ConfigProblems;
 import dev.gatekit.api.plugin.PluginKind;
 import dev.gatekit.proxy.plugins.PluginEntry;
 import java.util.ArrayList;
@@ -55,9 +54,8 @@ final class PluginsReader {
       for (String scope : section.keys()) {
         ConfigNode list = section.get(scope);
         if (!scopes.contains(scope)) {
-          String suggestion = ConfigProblems.closest(scope, scopes);
           list.problem("_global or an upstream's name (" + (upstreams.isEmpty() ? "none valid" : String.join(", ", upstreams)) + ")",
-              ConfigNode.quote(scope) + (suggestion != null ? "; did you mean '" + suggestion + "'?" : ""));
+              ConfigNode.quote(scope) + ConfigNode.didYouMean(scope, scopes));
         }
         if (!list.isList()) {
           list.expected("a list of plugins ({handler, config})");
