@@ -23,10 +23,7 @@ class ConfigLoaderTest {
   @TempDir Path dir;
 
   private Path write(String name, String yaml) throws IOException {
-    Path file = dir.resolve(name);
-    Files.createDirectories(file.getParent());
-    Files.writeString(file, yaml);
-    return file;
+    return ConfigFiles.write(dir, name, yaml);
   }
 
   private GatekitConfig load(String yaml, Map<String, String> env) throws Exception {

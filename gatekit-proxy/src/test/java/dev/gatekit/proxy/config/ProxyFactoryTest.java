@@ -18,10 +18,7 @@ class ProxyFactoryTest {
   @TempDir Path dir;
 
   private Path write(String name, String yaml) throws IOException {
-    Path file = dir.resolve(name);
-    Files.createDirectories(file.getParent());
-    Files.writeString(file, yaml);
-    return file;
+    return ConfigFiles.write(dir, name, yaml);
   }
 
   @Test
