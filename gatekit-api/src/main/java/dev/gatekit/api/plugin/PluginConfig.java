@@ -31,7 +31,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Options hold what a YAML or JSON document holds: strings, numbers, booleans, lists and maps.
  * The common options {@code enabled}, {@code priority} and {@code critical} are read by the gateway
  * through {@link #enabled()}, {@link #priority()} and {@link #critical()}. A config and the configs it
- * hands out for nested objects share one problem list and one {@linkplain #baseDirectory() base
+ * hands out for nested objects share one {@link ConfigProblems} and one {@linkplain #baseDirectory() base
  * directory}, against which {@link #filePath} resolves relative paths: the folder of the
  * configuration file they came from. Not thread-safe; used while building a plugin.
  */
@@ -43,7 +43,7 @@ public final class PluginConfig {
   private final String handler;
   private final String path;
   private final Map<String, Object> options;
-  private final List<ConfigProblem> problems;
+  private final ConfigProblems problems;
   private final boolean topLevel;
   private final Path baseDirectory;
 
@@ -51,7 +51,7 @@ public final class PluginConfig {
       String handler,
       String path,
       Map<String, Object> options,
-      List<ConfigProblem> problems,
+      ConfigProblems problems,
       boolean topLevel,
       Path baseDirectory) {
     this.handler = handler;
@@ -86,7 +86,7 @@ public final class PluginConfig {
         handler,
         path,
         Collections.unmodifiableMap(new LinkedHashMap<>(options)),
-        new ArrayList<>(),
+        new ConfigProblems(),
         true,
         baseDirectory.toAbsolutePath().normalize());
   }
@@ -269,7 +269,7 @@ public final class PluginConfig {
       if (list.get(i) instanceof String s) {
         strings.add(s);
       } else {
-        problem(key + "[" + i + "]", "a string", describe(list.get(i)));
+        problem(ConfigProblems.index(key, i), "a string", describe(list.get(i)));
       }
     }
     return List.copyOf(strings);
@@ -301,9 +301,9 @@ public final class PluginConfig {
     List<PluginConfig> configs = new ArrayList<>(list.size());
     for (int i = 0; i < list.size(); i++) {
       if (list.get(i) instanceof Map<?, ?> map) {
-        configs.add(nested(key + "[" + i + "]", map));
+        configs.add(nested(ConfigProblems.index(key, i), map));
       } else {
-        problem(key + "[" + i + "]", "an object", describe(list.get(i)));
+        problem(ConfigProblems.index(key, i), "an object", describe(list.get(i)));
       }
     }
     return List.copyOf(configs);
@@ -320,7 +320,7 @@ public final class PluginConfig {
     }
     for (String key : options.keySet()) {
       if (!all.contains(key)) {
-        String suggestion = closest(key, all);
+        String suggestion = ConfigProblems.closest(key, all);
         problem(
             key,
             suggestion == null ? "one of the keys " + all : "'" + suggestion + "' (did you mean it?)",
@@ -331,64 +331,34 @@ public final class PluginConfig {
 
   /** Records a problem with an option. */
   public void problem(String key, String expected, String found) {
-    problems.add(new ConfigProblem(path + "." + key, expected, found));
+    problems.add(ConfigProblems.key(path, key), expected, found);
   }
 
   /** Returns the problems recorded so far. */
   public List<ConfigProblem> problems() {
-    return List.copyOf(problems);
+    return problems.toList();
   }
 
   /** Throws a {@link PluginConfigException} listing every problem recorded, if there is any. */
   public void validate() {
     if (!problems.isEmpty()) {
-      throw new PluginConfigException(problems);
+      throw new PluginConfigException(problems.toList());
     }
   }
 
   /**
-   * Returns the candidate closest to {@code word} by edit distance when it is close enough to be a
-   * likely typo (at most a third of the word's length, and at most 3), else {@code null}.
+   * Returns the candidate closest to {@code word} when it is close enough to be a likely typo, else
+   * {@code null}: the same as {@link ConfigProblems#closest}, kept here for plugin authors.
    */
   public static @Nullable String closest(String word, Collection<String> candidates) {
-    String best = null;
-    int bestDistance = Integer.MAX_VALUE;
-    String lower = word.toLowerCase(Locale.ROOT);
-    for (String candidate : candidates) {
-      int distance = editDistance(lower, candidate.toLowerCase(Locale.ROOT));
-      if (distance < bestDistance) {
-        bestDistance = distance;
-        best = candidate;
-      }
-    }
-    int allowed = Math.min(3, Math.max(1, word.length() / 3));
-    return bestDistance <= allowed ? best : null;
-  }
-
-  private static int editDistance(String a, String b) {
-    int[] previous = new int[b.length() + 1];
-    int[] current = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      previous[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      current[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-      }
-      int[] swap = previous;
-      previous = current;
-      current = swap;
-    }
-    return previous[b.length()];
+    return ConfigProblems.closest(word, candidates);
   }
 
   private PluginConfig nested(String key, Map<?, ?> map) {
     Map<String, Object> copy = new LinkedHashMap<>();
     map.forEach((k, v) -> copy.put(String.valueOf(k), v));
     return new PluginConfig(
-        handler, path + "." + key, Collections.unmodifiableMap(copy), problems, false, baseDirectory);
+        handler, ConfigProblems.key(path, key), Collections.unmodifiableMap(copy), problems, false, baseDirectory);
   }
 
   private static boolean isIntegral(Number n) {

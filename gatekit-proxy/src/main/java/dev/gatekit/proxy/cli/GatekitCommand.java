@@ -12,7 +12,7 @@ import dev.gatekit.proxy.config.ConfigException;
 import dev.gatekit.proxy.config.ConfigLoader;
 import dev.gatekit.proxy.config.GatekitConfig;
 import dev.gatekit.proxy.config.PluginWiring;
-import dev.gatekit.proxy.plugins.ServiceLoaderWiring;
+import dev.gatekit.proxy.config.ServiceLoaderWiring;
 import dev.gatekit.proxy.internal.Versions;
 import dev.gatekit.proxy.plugins.PluginEntry;
 import dev.gatekit.transport.stdio.StdioTransport;

@@ -7,7 +7,6 @@ import dev.gatekit.transport.stdio.RestartPolicy;
 import dev.gatekit.transport.stdio.StdioTransport;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,36 +96,18 @@ public record GatekitConfig(
     return upstreams.stream().filter(u -> u.name().equals(name)).findFirst().orElse(null);
   }
 
-  /** Returns a builder of the transport to {@code upstream} with every setting of this configuration. */
+  /** Returns a builder of the transport to {@code upstream}: {@link ProxyFactory#transportBuilder}. */
   public StdioTransport.Builder transportBuilder(Upstream upstream) {
-    StdioTransport.Builder builder = StdioTransport.builder(upstream.command())
-        .name(upstream.name())
-        .inheritEnvironment(upstream.inheritEnvironment())
-        .environment(upstream.environment())
-        .options(options)
-        .maxLineLength(maxLineLength)
-        .restartPolicy(upstream.restartPolicy());
-    if (upstream.directory() != null) {
-      builder.directory(upstream.directory());
-    }
-    return builder;
+    return ProxyFactory.transportBuilder(this, upstream);
   }
 
   /**
-   * Returns a proxy builder with a transport per upstream and the plugins {@code plugins} builds.
-   * Nothing is started until the proxy connects.
+   * Returns a proxy builder with a transport per upstream and the plugins {@code plugins} builds:
+   * {@link ProxyFactory#proxyBuilder}. Nothing is started until the proxy connects.
    *
    * @throws ConfigException if {@code plugins} cannot build an entry
    */
   public GatekitProxy.Builder proxyBuilder(PluginWiring plugins) throws ConfigException {
-    GatekitProxy.Builder builder = GatekitProxy.builder().initializeTimeout(connectionTimeout);
-    List<StdioTransport> built = new ArrayList<>();
-    for (Upstream upstream : upstreams) {
-      StdioTransport transport = transportBuilder(upstream).build();
-      built.add(transport);
-      builder.upstream(upstream.name(), transport);
-    }
-    plugins.wire(this, builder);
-    return builder;
+    return ProxyFactory.proxyBuilder(this, plugins);
   }
 }

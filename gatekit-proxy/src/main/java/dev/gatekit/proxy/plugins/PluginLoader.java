@@ -1,7 +1,7 @@
 package dev.gatekit.proxy.plugins;
 
 import dev.gatekit.api.plugin.AuditingPlugin;
-import dev.gatekit.api.plugin.ConfigProblem;
+import dev.gatekit.api.plugin.ConfigProblems;
 import dev.gatekit.api.plugin.Plugin;
 import dev.gatekit.api.plugin.PluginConfig;
 import dev.gatekit.api.plugin.PluginConfigException;
@@ -123,7 +123,7 @@ public final class PluginLoader {
    * {@link #load(List, Set)}.
    */
   public List<LoadedPlugin> load(List<PluginEntry> entries, Set<String> upstreamNames, Path baseDirectory) {
-    List<ConfigProblem> problems = new ArrayList<>();
+    ConfigProblems problems = new ConfigProblems();
     List<PluginEntry> sorted = new ArrayList<>(entries);
     sorted.sort(Comparator.comparingInt(PluginEntry::order));
 
@@ -141,26 +141,26 @@ public final class PluginLoader {
       if (!entry.isGlobal() && !upstreamNames.contains(entry.scope())) {
         Set<String> scopes = new LinkedHashSet<>(upstreamNames);
         scopes.add(PluginEntry.GLOBAL);
-        String suggestion = PluginConfig.closest(entry.scope(), scopes);
-        problems.add(new ConfigProblem(entry.path(),
+        String suggestion = ConfigProblems.closest(entry.scope(), scopes);
+        problems.add(entry.path(),
             suggestion != null ? "scope '" + suggestion + "' (did you mean it?)"
                 : "scope " + PluginEntry.GLOBAL + " or one of the upstreams " + upstreamNames,
-            "unknown scope '" + entry.scope() + "'"));
+            "unknown scope '" + entry.scope() + "'");
       }
       PluginProvider provider = providers.get(entry.handler());
       if (provider == null) {
-        String suggestion = PluginConfig.closest(entry.handler(), providers.keySet());
-        problems.add(new ConfigProblem(entry.path() + ".handler",
+        String suggestion = ConfigProblems.closest(entry.handler(), providers.keySet());
+        problems.add(entry.path() + ".handler",
             suggestion != null ? "'" + suggestion + "' (did you mean it?)"
                 : "one of the handlers " + providers.keySet(),
-            "unknown handler '" + entry.handler() + "'"));
+            "unknown handler '" + entry.handler() + "'");
         continue;
       }
       if (provider.kind() != entry.kind()) {
-        problems.add(new ConfigProblem(entry.path() + ".handler",
+        problems.add(entry.path() + ".handler",
             "a " + entry.kind().configKey() + " plugin",
             "'" + entry.handler() + "', a " + provider.kind().configKey() + " plugin (put it under plugins."
-                + provider.kind().configKey() + ")"));
+                + provider.kind().configKey() + ")");
         continue;
       }
       PluginConfig common = PluginConfig.of(entry.handler(), entry.path() + ".config", entry.config(), baseDirectory);
@@ -179,20 +179,20 @@ public final class PluginLoader {
         problems.addAll(e.problems());
         continue;
       } catch (RuntimeException e) {
-        problems.add(new ConfigProblem(entry.path(), "a configuration " + entry.handler() + " can start with",
-            "an error: " + e));
+        problems.add(entry.path(), "a configuration " + entry.handler() + " can start with",
+            "an error: " + e);
         continue;
       }
       if (!entry.kind().type().isInstance(plugin)) {
-        problems.add(new ConfigProblem(entry.path(), "a " + entry.kind().configKey() + " plugin from "
-            + provider.getClass().getName(), "a " + plugin.getClass().getName()));
+        problems.add(entry.path(), "a " + entry.kind().configKey() + " plugin from "
+            + provider.getClass().getName(), "a " + plugin.getClass().getName());
         closeQuietly(plugin);
         continue;
       }
       int effective = priority != null ? priority : plugin.priority();
       if (effective < 0 || effective > 100) {
-        problems.add(new ConfigProblem(entry.path() + ".config.priority", "an integer from 0 to 100",
-            effective + " (the plugin's own priority)"));
+        problems.add(entry.path() + ".config.priority", "an integer from 0 to 100",
+            effective + " (the plugin's own priority)");
         closeQuietly(plugin);
         continue;
       }
@@ -200,7 +200,7 @@ public final class PluginLoader {
     }
     if (!problems.isEmpty()) {
       built.forEach(b -> closeQuietly(b.plugin));
-      throw new PluginConfigException(problems);
+      throw new PluginConfigException(problems.toList());
     }
 
     List<LoadedPlugin> loaded = new ArrayList<>();

@@ -7,8 +7,6 @@ import dev.gatekit.api.OverflowPolicy;
 import dev.gatekit.api.plugin.ConfigProblem;
 import dev.gatekit.api.plugin.PluginKind;
 import dev.gatekit.proxy.plugins.PluginEntry;
-import dev.gatekit.proxy.plugins.PluginLoader;
-import dev.gatekit.proxy.plugins.ServiceLoaderWiring;
 import dev.gatekit.transport.stdio.StdioTransport;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,10 +23,7 @@ class ConfigLoaderTest {
   @TempDir Path dir;
 
   private Path write(String name, String yaml) throws IOException {
-    Path file = dir.resolve(name);
-    Files.createDirectories(file.getParent());
-    Files.writeString(file, yaml);
-    return file;
+    return ConfigFiles.write(dir, name, yaml);
   }
 
   private GatekitConfig load(String yaml, Map<String, String> env) throws Exception {
@@ -165,17 +160,9 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void commandLinesSplitLikeAShell() {
-    assertThat(ConfigLoader.splitCommand("  a  b\tc ")).containsExactly("a", "b", "c");
+  void splitCommandSplitsLikeAShell() {
     assertThat(ConfigLoader.splitCommand("a 'b c' \"d e\"")).containsExactly("a", "b c", "d e");
-    assertThat(ConfigLoader.splitCommand("x\"y z\"'w'")).containsExactly("xy zw");
-    assertThat(ConfigLoader.splitCommand("'a\\b' \"c\\\"d\\\\e\\n\"")).containsExactly("a\\b", "c\"d\\e\\n");
-    assertThat(ConfigLoader.splitCommand("a\\ b \\'c")).containsExactly("a b", "'c");
-    assertThat(ConfigLoader.splitCommand("'' \"\"")).containsExactly("", "");
-    assertThat(ConfigLoader.splitCommand("echo $(rm -rf /) ; ls | wc")).containsExactly("echo", "$(rm", "-rf", "/)", ";", "ls", "|", "wc");
     assertThatThrownBy(() -> ConfigLoader.splitCommand("a 'b")).hasMessageContaining("single quote");
-    assertThatThrownBy(() -> ConfigLoader.splitCommand("a \"b")).hasMessageContaining("double quote");
-    assertThatThrownBy(() -> ConfigLoader.splitCommand("a \\")).hasMessageContaining("backslash");
   }
 
   @Test
@@ -383,69 +370,5 @@ class ConfigLoaderTest {
     assertThat(full.plugins()).extracting(PluginEntry::handler).containsExactly("basic_secrets_filter", "basic_pii_filter", "tool_manager", "audit_jsonl");
     assertThat(full.options().overflowPolicy()).isEqualTo(OverflowPolicy.QUEUE);
     assertThat(full.upstreams().get(0).command()).last().isEqualTo("/h");
-  }
-
-  @Test
-  void aPluginsRelativeFilePathIsRelativeToTheConfigFilesFolder() throws Exception {
-    Path file = write("conf/gatekit.yaml", """
-        proxy:
-          upstreams:
-            - {name: files, command: p}
-        plugins:
-          auditing:
-            _global:
-              - {handler: audit_jsonl, config: {output_file: logs/audit.jsonl}}
-        """);
-    GatekitConfig config = ConfigLoader.load(file, Map.of());
-    Path expected = dir.resolve("conf/logs/audit.jsonl").toAbsolutePath();
-    assertThat(Files.exists(expected.getParent())).isFalse();
-    assertThat(Path.of("logs/audit.jsonl").toAbsolutePath()).isNotEqualTo(expected); // not the working directory
-
-    try (var proxy = config.proxyBuilder(ServiceLoaderWiring.of(PluginLoader.fromClassPath())).build()) {
-      assertThat(Files.isDirectory(expected.getParent())).as("the log's folder, made beside the config").isTrue();
-    }
-  }
-
-  @Test
-  void theProxyBuilderCarriesTheUpstreamsAndCallsThePluginWiring() throws Exception {
-    GatekitConfig config = load("proxy:\n  upstreams:\n    - {name: a, command: p}\n    - {name: b, command: q}\n", Map.of());
-    GatekitConfig[] seen = new GatekitConfig[1];
-    PluginWiring wiring = new PluginWiring() {
-      @Override
-      public List<ConfigProblem> check(GatekitConfig c) {
-        return List.of();
-      }
-
-      @Override
-      public void wire(GatekitConfig c, dev.gatekit.proxy.GatekitProxy.Builder proxy) {
-        seen[0] = c;
-      }
-    };
-    try (var proxy = config.proxyBuilder(wiring).build()) {
-      assertThat(proxy.upstreamStats()).containsOnlyKeys("a", "b");
-    }
-    assertThat(seen[0]).isSameAs(config);
-  }
-
-  @Test
-  void theConnectionTimeoutBoundsHowLongAnUpstreamMayTakeToAnswerInitialize() throws Exception {
-    Path file = dir.resolve("slow.yaml");
-    Files.writeString(file, """
-        proxy:
-          upstreams:
-            - {name: mute, command: ["/bin/sh", "-c", "read line; sleep 30"]}
-          timeouts: {connection_seconds: 0.3, request_seconds: 60}
-        """);
-    GatekitConfig config = ConfigLoader.load(file, Map.of());
-    java.util.concurrent.ConcurrentLinkedQueue<dev.gatekit.api.JsonRpcMessage> out = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    try (dev.gatekit.proxy.GatekitProxy proxy = config.proxyBuilder(PluginWiring.NONE).build()) {
-      proxy.connect(out::add);
-      proxy.receive(dev.gatekit.api.JsonRpcCodec.get().decode(
-          "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"));
-      assertThat(proxy.awaitIdle(Duration.ofSeconds(20))).isTrue();
-      dev.gatekit.api.JsonRpcResponse answer = (dev.gatekit.api.JsonRpcResponse) out.peek();
-      assertThat(answer.error().code()).isEqualTo(dev.gatekit.api.ErrorCodes.REQUEST_TIMEOUT);
-      assertThat(answer.error().message()).contains("300 ms");
-    }
   }
 }

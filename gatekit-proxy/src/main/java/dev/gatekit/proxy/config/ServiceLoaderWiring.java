@@ -1,11 +1,10 @@
-package dev.gatekit.proxy.plugins;
+package dev.gatekit.proxy.config;
 
 import dev.gatekit.api.plugin.ConfigProblem;
 import dev.gatekit.api.plugin.PluginConfigException;
 import dev.gatekit.proxy.GatekitProxy;
-import dev.gatekit.proxy.config.ConfigException;
-import dev.gatekit.proxy.config.GatekitConfig;
-import dev.gatekit.proxy.config.PluginWiring;
+import dev.gatekit.proxy.plugins.LoadedPlugin;
+import dev.gatekit.proxy.plugins.PluginLoader;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
