@@ -30,6 +30,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 
 /** Auditing as the first stage: what is recorded when, critical auditors, and what an event may carry. */
@@ -223,6 +225,30 @@ class AuditStageTest {
       assertThat(failed.reason()).isEqualTo("Upstream exited with code 1").doesNotContain("Traceback");
       assertThat(events.get(3).reason()).contains("tools/slow", "timed out");
       assertThat(events.get(3).duration()).isNotNull();
+    } finally {
+      transport.close();
+    }
+  }
+
+  @Test
+  void anAnswerLostOnTheWayBackIsStillRecordedFailed() {
+    // The way back is handed to the plugin executor; once it is shut down (the gateway closing while
+    // requests are in flight), the hand-off fails and the chain's future fails with it.
+    MockTransport transport = MockTransport.builder().result("tools/call", NODES.objectNode()).build();
+    transport.start();
+    ExecutorService closed = Executors.newSingleThreadExecutor();
+    closed.shutdown();
+    try {
+      Stages stages = stages(List.of(), keeping(events));
+      UpstreamStage upstream = new UpstreamStage("up", transport, null, closed);
+
+      Outcome outcome = Chain.run(stages.towardsUpstream("up", upstream), passage(CONTEXT), call())
+          .handle((answer, failure) -> answer != null ? answer : Failures.outcomeOf(failure)).join();
+
+      assertThat(outcome.verdict()).isEqualTo(AuditEvent.Outcome.FAILED);
+      assertThat(events).extracting(AuditEvent::outcome)
+          .containsExactly(AuditEvent.Outcome.ALLOWED, AuditEvent.Outcome.FAILED);
+      assertThat(events.get(1).direction()).isEqualTo(Direction.UPSTREAM_TO_CLIENT);
     } finally {
       transport.close();
     }
