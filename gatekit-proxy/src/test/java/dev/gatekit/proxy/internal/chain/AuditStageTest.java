@@ -30,6 +30,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
@@ -249,6 +250,33 @@ class AuditStageTest {
       assertThat(events).extracting(AuditEvent::outcome)
           .containsExactly(AuditEvent.Outcome.ALLOWED, AuditEvent.Outcome.FAILED);
       assertThat(events.get(1).direction()).isEqualTo(Direction.UPSTREAM_TO_CLIENT);
+    } finally {
+      transport.close();
+    }
+  }
+
+  @Test
+  void aCallTheClientCancelsIsRecordedFailedAndThePassageTrackedIt() {
+    MockTransport transport = MockTransport.builder()
+        .result("tools/call", NODES.objectNode()).latency(Duration.ofMinutes(10)).build();
+    transport.start();
+    List<CompletableFuture<?>> tracked = Collections.synchronizedList(new ArrayList<>());
+    try {
+      Stages stages = stages(List.of(), keeping(events));
+      UpstreamStage upstream = new UpstreamStage("up", transport, null, null);
+
+      CompletableFuture<Outcome> running =
+          Chain.run(stages.towardsUpstream("up", upstream), new Passage(CONTEXT, System.nanoTime(), tracked::add), call());
+      assertThat(tracked).hasSize(1);
+      assertThat(running).isNotDone();
+      tracked.get(0).cancel(true);
+      Outcome outcome = running.join();
+
+      assertThat(outcome.verdict()).isEqualTo(AuditEvent.Outcome.FAILED);
+      assertThat(outcome.errorCode()).isEqualTo(ErrorCodes.INTERNAL_ERROR);
+      assertThat(events).extracting(AuditEvent::outcome)
+          .containsExactly(AuditEvent.Outcome.ALLOWED, AuditEvent.Outcome.FAILED);
+      assertThat(events.get(1).reason()).isEqualTo("Request cancelled");
     } finally {
       transport.close();
     }
