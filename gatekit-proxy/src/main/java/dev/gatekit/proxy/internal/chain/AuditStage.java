@@ -52,7 +52,8 @@ public final class AuditStage implements Stage {
     JsonRpcMessage original = chain.message();
     Departure departure = new Departure(original);
     passage.setDepartureListener(departure);
-    return chain.proceed(original).thenApply(outcome -> {
+    // A stage further in may fail its future (a hand-off to a closed executor): record that too.
+    return chain.proceed(original).exceptionally(Failures::outcomeOf).thenApply(outcome -> {
       if (departure.refused) {
         return outcome; // recorded as it tried to leave
       }

@@ -3,6 +3,7 @@ package dev.gatekit.proxy.internal.chain;
 import dev.gatekit.api.RequestId;
 import dev.gatekit.api.plugin.SecurityPlugin;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,6 +79,9 @@ public final class SensitiveText {
       Map<String, Object> copy = new LinkedHashMap<>();
       map.forEach((k, v) -> copy.put(String.valueOf(k), v));
       return scrub(copy);
+    }
+    if (value instanceof Object[] items) {
+      return scrubValue(Arrays.asList(items)); // serialised as a JSON array, like a list
     }
     if (value instanceof Iterable<?> items) {
       List<Object> copy = new ArrayList<>();
