@@ -84,14 +84,15 @@ public final class SensitiveText {
       return scrubValue(Arrays.asList(items)); // serialised as a JSON array, like a list
     }
     if (value instanceof Iterable<?> items) {
-      List<Object> copy = new ArrayList<>();
-      items.forEach(item -> copy.add(item == null ? "null" : scrubValue(item)));
+      List<@Nullable Object> copy = new ArrayList<>();
+      items.forEach(item -> copy.add(item == null ? null : scrubValue(item)));
       return copy;
     }
-    if (value instanceof com.fasterxml.jackson.databind.JsonNode || value instanceof CharSequence) {
-      String text = value.toString();
-      return isSensitive(text) ? REPLACEMENT : value;
+    if (value instanceof Number || value instanceof Boolean) {
+      return value;
     }
-    return value;
+    // Anything else (a JSON tree, a record, a char[]) is checked by the text a log would write of it.
+    String text = value instanceof char[] chars ? new String(chars) : String.valueOf(value);
+    return isSensitive(text) ? REPLACEMENT : value;
   }
 }
