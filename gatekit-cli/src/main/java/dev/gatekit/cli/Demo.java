@@ -1,4 +1,4 @@
-package dev.gatekit.proxy.cli;
+package dev.gatekit.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
