@@ -3,12 +3,21 @@ package dev.gatekit.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatekit.api.JsonRpcNotification;
+import dev.gatekit.api.JsonRpcRequest;
+import dev.gatekit.api.JsonRpcResponse;
+import dev.gatekit.api.McpMethods;
+import dev.gatekit.api.RequestId;
+import dev.gatekit.api.TransportOptions;
 import dev.gatekit.testkit.server.TestServer;
+import dev.gatekit.transport.stdio.StdioTransport;
 import java.io.PrintStream;
-import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -16,9 +25,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code gatekit demo}: the concurrency demonstration. Starts this same program as a gateway
- * subprocess ({@code -- <test server command>}) in front of the test kit's MCP server, talks to it
- * over a real stdio pipe, and for each N sends N {@code sleep} calls one at a time and then all at
- * once. Call i sleeps {@code latency + i % 5} ms, so neighbouring answers differ and a mix-up shows.
+ * subprocess ({@code -- <test server command>}) in front of the test kit's MCP server and drives it
+ * as an MCP client over stdio would, through a {@link StdioTransport}. For each N it sends N {@code
+ * sleep} calls one at a time and then all at once. Call i sleeps {@code latency + i % 5} ms, so
+ * neighbouring answers differ and a mix-up shows.
+ *
+ * <p>Both processes start cold, and the first bursts through cold JVMs take about twice as long as
+ * later ones; {@link #WARM_UP_ROUNDS} bursts of 1 ms calls (as many as the largest N, at most
+ * {@link #WARM_UP_MAX_BURST}), not measured, come first, and the printed table says so.
  */
 final class Demo {
 
@@ -29,100 +43,112 @@ final class Demo {
     }
   }
 
+  static final int WARM_UP_ROUNDS = 20;
+  static final int WARM_UP_MAX_BURST = 1_000;
   private static final long TIMEOUT_SECONDS = 30;
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private Demo() {}
 
   static int run(List<Integer> sizes, int latencyMs, boolean json, PrintStream out, PrintStream err) {
+    int largest = Collections.max(sizes);
+    TransportOptions options = TransportOptions.builder()
+        .maxInFlight(Math.max(TransportOptions.DEFAULT_MAX_IN_FLIGHT, largest))
+        .requestTimeout(Duration.ofSeconds(TIMEOUT_SECONDS))
+        .build();
+    List<Row> rows = new ArrayList<>();
+    try (StdioTransport gateway = StdioTransport.builder(gatewayCommand()).name("gatekit").options(options).build()) {
+      gateway.start();
+      ObjectNode init = NODES.objectNode().put("protocolVersion", "2025-06-18");
+      init.putObject("capabilities");
+      init.putObject("clientInfo").put("name", "gatekit-demo").put("version", "1");
+      JsonRpcResponse initialized = await(gateway.sendAndReceive(new JsonRpcRequest(RequestId.of(0), McpMethods.INITIALIZE, init)));
+      if (initialized.isError()) {
+        err.println("gatekit demo: initialize failed: " + initialized.error());
+        return GatekitCommand.FAILURE;
+      }
+      gateway.sendNotification(new JsonRpcNotification(McpMethods.NOTIFICATIONS_INITIALIZED, null));
+      int warmUpBurst = Math.min(largest, WARM_UP_MAX_BURST);
+      for (int round = 0; round < WARM_UP_ROUNDS; round++) {
+        awaitAll(burst(gateway, warmUpBurst, 1));
+      }
+      for (int n : sizes) {
+        rows.add(measure(gateway, n, latencyMs));
+      }
+    } catch (Exception e) {
+      err.println("gatekit demo: failed: " + e);
+      return GatekitCommand.FAILURE;
+    }
+    print(rows, latencyMs, Math.min(largest, WARM_UP_MAX_BURST), json, out);
+    return rows.stream().allMatch(Row::allMatched) ? GatekitCommand.OK : GatekitCommand.FAILURE;
+  }
+
+  /** {@code java ... GatekitCommand -- <test server>}, on this JVM and class path. */
+  private static List<String> gatewayCommand() {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(TestServer.DEFAULT_JVM_OPTIONS);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(GatekitCommand.class.getName());
-    command.add("--log-level");
-    command.add("warn");
-    command.add("--name");
-    command.add("testserver");
-    command.add("--");
+    command.addAll(List.of("--log-level", "warn", "--name", "testserver", "--"));
     command.addAll(TestServer.command());
-    Process gateway;
-    try {
-      gateway = new ProcessBuilder(command).redirectError(Redirect.INHERIT).start();
-    } catch (Exception e) {
-      err.println("gatekit demo: cannot start the gateway: " + e.getMessage());
-      return GatekitCommand.FAILURE;
-    }
-    List<Row> rows = new ArrayList<>();
-    try (DemoClient client = new DemoClient(gateway)) {
-      ObjectNode init = DemoClient.object().put("protocolVersion", "2025-06-18");
-      init.putObject("capabilities");
-      init.putObject("clientInfo").put("name", "gatekit-demo").put("version", "1");
-      JsonNode initialized = client.request("initialize", init).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      if (!initialized.has("result")) {
-        err.println("gatekit demo: initialize failed: " + initialized);
-        return GatekitCommand.FAILURE;
-      }
-      client.notify("notifications/initialized");
-      // Warm-up, not measured: a burst starts the threads of both processes before the first row.
-      List<CompletableFuture<JsonNode>> warmUp = new ArrayList<>();
-      for (int i = 0; i < 20; i++) {
-        warmUp.add(call(client, "sleep", DemoClient.object().put("ms", 1)));
-      }
-      CompletableFuture.allOf(warmUp.toArray(CompletableFuture[]::new)).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      for (int n : sizes) {
-        boolean matched = true;
-        long start = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-          long ms = latencyMs + i % 5;
-          matched &= matches(call(client, "sleep", DemoClient.object().put("ms", ms)).get(TIMEOUT_SECONDS, TimeUnit.SECONDS), ms);
-        }
-        long sequential = (System.nanoTime() - start) / 1_000_000;
-        call(client, "reset_stats", DemoClient.object()).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        start = System.nanoTime();
-        List<CompletableFuture<JsonNode>> calls = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-          calls.add(call(client, "sleep", DemoClient.object().put("ms", latencyMs + i % 5)));
-        }
-        CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        long concurrent = (System.nanoTime() - start) / 1_000_000;
-        for (int i = 0; i < n; i++) {
-          matched &= matches(calls.get(i).join(), latencyMs + i % 5);
-        }
-        JsonNode stats = call(client, "stats", DemoClient.object()).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        int maxInFlight = stats.path("result").path("structuredContent").path("maxInFlight").asInt(-1);
-        rows.add(new Row(n, sequential, concurrent, maxInFlight, matched));
-      }
-    } catch (Exception e) {
-      err.println("gatekit demo: failed: " + e);
-      gateway.destroyForcibly();
-      return GatekitCommand.FAILURE;
-    }
-    try {
-      if (!gateway.waitFor(15, TimeUnit.SECONDS)) {
-        gateway.destroy();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    print(rows, latencyMs, json, out);
-    return rows.stream().allMatch(Row::allMatched) ? GatekitCommand.OK : GatekitCommand.FAILURE;
+    return command;
   }
 
-  private static CompletableFuture<JsonNode> call(DemoClient client, String tool, ObjectNode arguments) {
-    ObjectNode params = DemoClient.object().put("name", tool);
+  private static Row measure(StdioTransport gateway, int n, int latencyMs) throws Exception {
+    boolean matched = true;
+    long start = System.nanoTime();
+    for (int i = 0; i < n; i++) {
+      long ms = latencyMs + i % 5;
+      matched &= matches(await(call(gateway, i, "sleep", NODES.objectNode().put("ms", ms))), ms);
+    }
+    long sequential = (System.nanoTime() - start) / 1_000_000;
+    await(call(gateway, 0, "reset_stats", NODES.objectNode()));
+    start = System.nanoTime();
+    List<CompletableFuture<JsonRpcResponse>> calls = burst(gateway, n, latencyMs);
+    awaitAll(calls);
+    long concurrent = (System.nanoTime() - start) / 1_000_000;
+    for (int i = 0; i < n; i++) {
+      matched &= matches(calls.get(i).join(), latencyMs + i % 5);
+    }
+    JsonRpcResponse stats = await(call(gateway, 0, "stats", NODES.objectNode()));
+    int maxInFlight = stats.result() == null ? -1 : stats.result().path("structuredContent").path("maxInFlight").asInt(-1);
+    return new Row(n, sequential, concurrent, maxInFlight, matched);
+  }
+
+  /** Sends n sleep calls at once, call i sleeping {@code latencyMs + i % 5} ms. */
+  private static List<CompletableFuture<JsonRpcResponse>> burst(StdioTransport gateway, int n, int latencyMs) {
+    List<CompletableFuture<JsonRpcResponse>> calls = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      calls.add(call(gateway, i, "sleep", NODES.objectNode().put("ms", latencyMs + i % 5)));
+    }
+    return calls;
+  }
+
+  /** Calls a tool under request id {@code id}; the transport keeps ids of concurrent calls apart. */
+  private static CompletableFuture<JsonRpcResponse> call(StdioTransport gateway, long id, String tool, ObjectNode arguments) {
+    ObjectNode params = NODES.objectNode().put("name", tool);
     params.set("arguments", arguments);
-    return client.request("tools/call", params);
+    return gateway.sendAndReceive(new JsonRpcRequest(RequestId.of(id), McpMethods.TOOLS_CALL, params));
   }
 
-  /** Whether a response is the answer to a sleep of {@code ms}. The client matched it by id. */
-  private static boolean matches(JsonNode response, long ms) {
-    JsonNode content = response.path("result").path("content");
-    return content.isArray() && content.size() == 1
+  private static JsonRpcResponse await(CompletableFuture<JsonRpcResponse> response) throws Exception {
+    return response.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+  }
+
+  private static void awaitAll(List<CompletableFuture<JsonRpcResponse>> responses) throws Exception {
+    CompletableFuture.allOf(responses.toArray(CompletableFuture[]::new)).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /** Whether a response is the answer to a sleep of {@code ms}. */
+  private static boolean matches(JsonRpcResponse response, long ms) {
+    JsonNode content = response.result() == null ? null : response.result().path("content");
+    return content != null && content.isArray() && content.size() == 1
         && content.get(0).path("text").asText("").equals("slept " + ms + " ms");
   }
 
-  private static void print(List<Row> rows, int latencyMs, boolean json, PrintStream out) {
+  private static void print(List<Row> rows, int latencyMs, int warmUpBurst, boolean json, PrintStream out) {
     if (json) {
       ObjectMapper mapper = new ObjectMapper();
       ArrayNode array = mapper.createArrayNode();
@@ -137,6 +163,7 @@ final class Demo {
       return;
     }
     out.printf(Locale.ROOT, "Gatekit concurrency demo: sleep calls of %d ms through a gateway process to the test server%n", latencyMs);
+    out.printf(Locale.ROOT, "(measured after a warm-up of %d bursts of %d calls, not shown)%n", WARM_UP_ROUNDS, warmUpBurst);
     out.printf(Locale.ROOT, "%9s %15s %15s %9s %14s %12s%n", "requests", "sequential ms", "concurrent ms", "speedup", "max in flight", "all matched");
     for (Row row : rows) {
       out.printf(Locale.ROOT, "%9d %15d %15d %8.1fx %14d %12s%n", row.requests(), row.sequentialMs(), row.concurrentMs(),

@@ -200,6 +200,6 @@ class GatekitCliIT {
   void theDemoPrintsATable() throws Exception {
     Result result = run(gatekit("demo", "--requests", "3", "--latency-ms", "5"));
     assertThat(result.exit()).as(result.err()).isZero();
-    assertThat(result.out()).contains("requests").contains("sequential ms").contains("max in flight").contains("yes");
+    assertThat(result.out()).contains("warm-up").contains("requests").contains("sequential ms").contains("max in flight").contains("yes");
   }
 }
