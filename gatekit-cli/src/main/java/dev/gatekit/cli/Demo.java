@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.gatekit.api.JsonRpcNotification;
 import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.JsonRpcResponse;
@@ -13,7 +14,9 @@ import dev.gatekit.api.RequestId;
 import dev.gatekit.api.TransportOptions;
 import dev.gatekit.testkit.server.TestServer;
 import dev.gatekit.transport.stdio.StdioTransport;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,8 +28,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code gatekit demo}: the concurrency demonstration. Starts this same program as a gateway
- * subprocess ({@code -- <test server command>}) in front of the test kit's MCP server and drives it
- * as an MCP client over stdio would, through a {@link StdioTransport}. For each N it sends N {@code
+ * subprocess ({@code --config FILE}, a file naming the test kit's MCP server as its upstream, with
+ * an in-flight limit that fits the largest N) and drives it as an MCP client over stdio would,
+ * through a {@link StdioTransport}. For each N it sends N {@code
  * sleep} calls one at a time and then all at once. Call i sleeps {@code latency + i % 5} ms, so
  * neighbouring answers differ and a mix-up shows.
  *
@@ -57,7 +61,14 @@ final class Demo {
         .requestTimeout(Duration.ofSeconds(TIMEOUT_SECONDS))
         .build();
     List<Row> rows = new ArrayList<>();
-    try (StdioTransport gateway = StdioTransport.builder(gatewayCommand()).name("gatekit").options(options).build()) {
+    Path config;
+    try {
+      config = writeConfig(options.maxInFlight());
+    } catch (IOException e) {
+      err.println("gatekit demo: cannot write the gateway's configuration: " + e.getMessage());
+      return GatekitCommand.FAILURE;
+    }
+    try (StdioTransport gateway = StdioTransport.builder(gatewayCommand(config)).name("gatekit").options(options).build()) {
       gateway.start();
       ObjectNode init = NODES.objectNode().put("protocolVersion", "2025-06-18");
       init.putObject("capabilities");
@@ -78,21 +89,40 @@ final class Demo {
     } catch (Exception e) {
       err.println("gatekit demo: failed: " + e);
       return GatekitCommand.FAILURE;
+    } finally {
+      try {
+        Files.deleteIfExists(config);
+      } catch (IOException e) {
+        // a temporary file; deleteOnExit has it too
+      }
     }
     print(rows, latencyMs, Math.min(largest, WARM_UP_MAX_BURST), json, out);
     return rows.stream().allMatch(Row::allMatched) ? GatekitCommand.OK : GatekitCommand.FAILURE;
   }
 
-  /** {@code java ... GatekitCommand -- <test server>}, on this JVM and class path. */
-  private static List<String> gatewayCommand() {
+  /** The gateway's configuration: the test server as its one upstream, {@code maxInFlight} at once. */
+  private static Path writeConfig(int maxInFlight) throws IOException {
+    ObjectNode root = NODES.objectNode();
+    ObjectNode proxy = root.putObject("proxy");
+    ObjectNode upstream = proxy.putArray("upstreams").addObject().put("name", "testserver");
+    TestServer.command().forEach(upstream.putArray("command")::add);
+    proxy.put("max_requests_in_flight", maxInFlight);
+    root.putObject("logging").put("level", "warn");
+    Path file = Files.createTempFile("gatekit-demo-", ".yaml");
+    file.toFile().deleteOnExit();
+    new YAMLMapper().writeValue(file.toFile(), root);
+    return file;
+  }
+
+  /** {@code java ... GatekitCommand --config FILE}, on this JVM and class path. */
+  private static List<String> gatewayCommand(Path config) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(TestServer.DEFAULT_JVM_OPTIONS);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(GatekitCommand.class.getName());
-    command.addAll(List.of("--log-level", "warn", "--name", "testserver", "--"));
-    command.addAll(TestServer.command());
+    command.addAll(List.of("--config", config.toString()));
     return command;
   }
 
