@@ -43,7 +43,6 @@ class ModuleBoundariesTest {
       "gatekit-testkit -> dev.gatekit.api.internal.InFlightLimiter",
       "gatekit-testkit -> dev.gatekit.api.internal.TransportCounters");
 
-  private static final Pattern MODULE = Pattern.compile("<module>\\s*([^<\\s]+)\\s*</module>");
   private static final Pattern PACKAGE = Pattern.compile("^package\\s+([\\w.]+)\\s*;", Pattern.MULTILINE);
   private static final Pattern IMPORT =
       Pattern.compile("^import\\s+(?:static\\s+)?([\\w.]+(?:\\.\\*)?)\\s*;", Pattern.MULTILINE);
@@ -59,13 +58,8 @@ class ModuleBoundariesTest {
 
   @BeforeAll
   static void scanTheReactor() throws IOException {
-    Path root = Path.of(System.getProperty("gatekit.reactorRoot", "..")).toAbsolutePath().normalize();
-    String rootPom = Files.readString(root.resolve("pom.xml"), StandardCharsets.UTF_8);
-    List<String> modules = new ArrayList<>();
-    Matcher module = MODULE.matcher(rootPom);
-    while (module.find()) {
-      modules.add(module.group(1));
-    }
+    Path root = Reactor.root();
+    List<String> modules = Reactor.modules();
     assertThat(modules).as("modules of " + root.resolve("pom.xml")).contains("gatekit-api", "gatekit-cli");
     offences = new ArrayList<>();
     for (String name : modules) {
