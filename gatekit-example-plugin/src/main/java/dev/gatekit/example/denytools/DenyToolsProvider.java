@@ -24,8 +24,8 @@ import java.util.Set;
  * }</pre>
  *
  * <p>Registered in {@code META-INF/services/dev.gatekit.api.plugin.PluginProvider}; put the jar on
- * the gateway's class path ({@code java -cp gatekit-cli.jar:deny-tools.jar
- * dev.gatekit.proxy.cli.GatekitCommand --config gatekit.yaml}) and name the handler in the config.
+ * the gateway's class path ({@code java -cp gatekit.jar:deny-tools.jar
+ * dev.gatekit.cli.GatekitCommand --config gatekit.yaml}) and name the handler in the config.
  */
 public final class DenyToolsProvider implements PluginProvider {
 

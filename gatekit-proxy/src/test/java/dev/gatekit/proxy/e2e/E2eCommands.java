@@ -1,6 +1,5 @@
 package dev.gatekit.proxy.e2e;
 
-import dev.gatekit.proxy.cli.GatekitCommand;
 import dev.gatekit.testkit.server.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,14 +73,12 @@ final class E2eCommands {
   }
 
   /**
-   * The {@code gatekit} command in front of one upstream: {@code java ... GatekitCommand --log-level
-   * warn -- UPSTREAM...}.
+   * The proxy in front of one upstream, transparent as {@code gatekit -- UPSTREAM...} is: {@link
+   * TwoUpstreamProxyMain} with that one upstream. The command itself lives in {@code gatekit-cli},
+   * whose tests run its packaged jar.
    */
   static List<String> gatekit(List<String> upstream) {
-    List<String> command = javaMain(GatekitCommand.class.getName());
-    command.addAll(List.of("--log-level", "warn", "--"));
-    command.addAll(upstream);
-    return List.copyOf(command);
+    return gatekitMulti(List.of(), new Upstream("upstream", upstream));
   }
 
   /**

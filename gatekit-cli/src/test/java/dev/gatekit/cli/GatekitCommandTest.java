@@ -1,4 +1,4 @@
-package dev.gatekit.proxy.cli;
+package dev.gatekit.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.gatekit.proxy.cli;
+package dev.gatekit.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -13,7 +13,6 @@ import dev.gatekit.proxy.config.ConfigLoader;
 import dev.gatekit.proxy.config.GatekitConfig;
 import dev.gatekit.proxy.config.PluginWiring;
 import dev.gatekit.proxy.config.ServiceLoaderWiring;
-import dev.gatekit.proxy.internal.Versions;
 import dev.gatekit.proxy.plugins.PluginEntry;
 import dev.gatekit.transport.stdio.StdioTransport;
 import java.io.PrintStream;
@@ -90,7 +89,7 @@ public final class GatekitCommand {
           return OK;
         }
         case "--version" -> {
-          err.println("gatekit " + Versions.GATEKIT);
+          err.println("gatekit " + version());
           return OK;
         }
         case "--log-level" -> {
@@ -326,6 +325,12 @@ public final class GatekitCommand {
     } catch (Exception e) {
       return root.toPrettyString() + System.lineSeparator();
     }
+  }
+
+  /** The version in the jar's manifest, or {@code "dev"} when running from classes rather than a jar. */
+  static String version() {
+    String version = GatekitCommand.class.getPackage().getImplementationVersion();
+    return version == null ? "dev" : version;
   }
 
   private static int usageError(PrintStream err, String problem) {

@@ -1,4 +1,4 @@
-package dev.gatekit.proxy.cli;
+package dev.gatekit.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -19,13 +19,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs the packaged command-line jar ({@code gatekit-proxy-VERSION-cli.jar}) as a process, as a user
+ * Runs the packaged command-line jar ({@code gatekit-cli/target/gatekit.jar}) as a process, as a user
  * would. Run by Maven Failsafe after {@code package}.
  */
 class GatekitCliIT {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static Path jar;
+  private static Path configExamples;
   private static String java;
 
   @TempDir Path dir;
@@ -36,6 +37,8 @@ class GatekitCliIT {
     assertThat(property).as("system property gatekit.cliJar").isNotNull();
     jar = Path.of(property);
     assertThat(jar).exists();
+    configExamples = Path.of(System.getProperty("gatekit.configExamples", ""));
+    assertThat(configExamples).as("system property gatekit.configExamples").isDirectory();
     java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
@@ -132,7 +135,7 @@ class GatekitCliIT {
   @Test
   void checkAcceptsTheExamplesAndPrintsThemResolved() throws Exception {
     for (String example : List.of("minimal.yaml", "two-upstreams.yaml", "full.yaml")) {
-      Result result = run(gatekit("check", "--config", Path.of("config-examples", example).toString()));
+      Result result = run(gatekit("check", "--config", configExamples.resolve(example).toString()));
       assertThat(result.exit()).as(example + ": " + result.err()).isZero();
       assertThat(result.out()).contains("valid").contains("upstreams:").contains("max_requests_in_flight:");
     }
@@ -197,6 +200,6 @@ class GatekitCliIT {
   void theDemoPrintsATable() throws Exception {
     Result result = run(gatekit("demo", "--requests", "3", "--latency-ms", "5"));
     assertThat(result.exit()).as(result.err()).isZero();
-    assertThat(result.out()).contains("requests").contains("sequential ms").contains("max in flight").contains("yes");
+    assertThat(result.out()).contains("warm-up").contains("requests").contains("sequential ms").contains("max in flight").contains("yes");
   }
 }

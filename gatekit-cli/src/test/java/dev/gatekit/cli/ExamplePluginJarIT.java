@@ -1,4 +1,4 @@
-package dev.gatekit.proxy.plugins;
+package dev.gatekit.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatekit.api.ErrorCodes;
 import dev.gatekit.api.plugin.PluginKind;
 import dev.gatekit.api.plugin.PluginProvider;
+import dev.gatekit.proxy.plugins.LoadedPlugin;
+import dev.gatekit.proxy.plugins.PluginEntry;
+import dev.gatekit.proxy.plugins.PluginLoader;
 import dev.gatekit.testkit.plugin.PluginTester;
 import java.io.BufferedReader;
 import java.io.File;
@@ -108,7 +111,7 @@ class ExamplePluginJarIT {
             .formatted(java, cliJar));
     String classPath = cliJar + File.pathSeparator + pluginJar;
     Process gateway =
-        new ProcessBuilder(java, "-cp", classPath, "dev.gatekit.proxy.cli.GatekitCommand", "--config", config.toString())
+        new ProcessBuilder(java, "-cp", classPath, GatekitCommand.class.getName(), "--config", config.toString())
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
     try {

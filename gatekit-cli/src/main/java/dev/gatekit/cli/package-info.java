@@ -1,5 +1,5 @@
 /** The {@code gatekit} command line. */
 @NullMarked
-package dev.gatekit.proxy.cli;
+package dev.gatekit.cli;
 
 import org.jspecify.annotations.NullMarked;
