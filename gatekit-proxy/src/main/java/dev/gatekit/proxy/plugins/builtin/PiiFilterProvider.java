@@ -36,7 +36,7 @@ public final class PiiFilterProvider implements PluginProvider {
 
   static {
     TYPES.put("email", List.of(Detector.of("email",
-        "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63}){0,8}\\.[A-Za-z]{2,24}\\b")
+        "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63}){0,8}\\.[A-Za-z]{2,24}")
         .hint("@")
         .startingAt(MatchStart.runBefore(LOCAL_PART_CHARS, 64, '@'))));
     TYPES.put("phone", List.of(
@@ -52,14 +52,18 @@ public final class PiiFilterProvider implements PluginProvider {
     TYPES.put("ip_address", List.of(
         Detector.of("ip_address", "(?<![\\d.])" + OCTET + "(?:\\." + OCTET + "){3}(?!\\d|\\.\\d)").hint(".")
             .startingAt(MatchStart.number("", ".", ".", 4)),
-        Detector.of("ip_address", "(?<![:\\w])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![:\\w])").hint(":")
-            .checked(PiiFilterProvider::isIpv6)));
+        // Not glued to what could continue it (a hex digit, a colon); glued to another word character
+        // it needs three groups, so that "Rc::clone" or "self::dbg" is not an address.
+        Detector.of("ip_address", "(?<![:0-9A-Fa-f])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![:0-9A-Fa-f])").hint(":")
+            .checked(PiiFilterProvider::isIpv6)
+            .whenGlued(s -> ipv6Groups(s) >= 3)));
     TYPES.put("national_id", List.of(
         Detector.of("national_id", "(?<![\\d-])(?!000|666|9[0-9]{2})[0-9]{3}-(?!00)[0-9]{2}-(?!0000)[0-9]{4}(?![\\d-])").hint("-")
             .startingAt(MatchStart.number("", "-", "-", 9)),
         Detector.of("national_id",
-            "\\b(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]\\b")
-            .startingAt(MatchStart.capitalAtWordStart())));
+            // Not glued to capitals or digits, which would make it another code (ORDER123456A).
+            "(?<![A-Z0-9])(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D](?![A-Z0-9])")
+            .startingAt(MatchStart.capitalNotAfterCapitalOrDigit())));
   }
 
   /** Creates the provider (found by {@link java.util.ServiceLoader}). */
@@ -123,6 +127,17 @@ public final class PiiFilterProvider implements PluginProvider {
       twice = !twice;
     }
     return sum % 10 == 0;
+  }
+
+  /** The number of non-empty colon-separated groups of {@code s}. */
+  static int ipv6Groups(String s) {
+    int groups = 0;
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) != ':' && (i == 0 || s.charAt(i - 1) == ':')) {
+        groups++;
+      }
+    }
+    return groups;
   }
 
   /** Returns whether {@code s} is an IPv6 address: eight groups, or fewer with one {@code ::}. */

@@ -29,14 +29,47 @@ public final class SecretsFilterProvider implements PluginProvider {
   private static final Map<String, Detector> DETECTORS = new LinkedHashMap<>();
 
   static {
-    add(Detector.of("aws_access_keys", "\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b").hint("A"));
-    add(Detector.of("github_tokens", "\\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\\b").hint("_"));
-    add(Detector.of("slack_tokens", "\\bxox[abprs]-[A-Za-z0-9-]{10,250}").hint("xox"));
-    add(Detector.of("bearer_tokens", "(?i)\\bbearer[ \\t]{1,10}([A-Za-z0-9._~+/=-]{16,4096})").redactGroup(1));
-    add(Detector.of("jwt_tokens", "\\beyJ[A-Za-z0-9_-]{8,8192}\\.[A-Za-z0-9_-]{8,8192}\\.[A-Za-z0-9_-]{8,8192}").hint("eyJ"));
+    // No word boundaries: a fixed prefix (AKIA, ghp_, xoxb-, eyJ, -----BEGIN) marks the token
+    // wherever it stands, glued to an identifier (key_AKIA...) or not. Where a glued match is easily
+    // ordinary text, a stricter check applies to it (see Detector).
+    add(Detector.of("aws_access_keys", "(?:AKIA|ASIA)[0-9A-Z]{16}").hint("A"));
+    add(Detector.of("github_tokens", "gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255}").hint("_"));
+    add(Detector.of("slack_tokens", "xox[abprs]-[A-Za-z0-9-]{10,250}").hint("xox"));
+    // "pallbearer /home/user/files" is prose: glued to a word, the token must hold a digit.
+    add(Detector.of("bearer_tokens", "(?i)bearer[ \\t]{1,10}([A-Za-z0-9._~+/=-]{16,4096})").redactGroup(1)
+        .whenGlued(SecretsFilterProvider::hasDigit));
+    // "surveyJobs_x.internal_package.implementation" is not a token: glued to a word, the header
+    // must decode to the JSON a JWT header is.
+    add(Detector.of("jwt_tokens", "eyJ[A-Za-z0-9_-]{8,8192}\\.[A-Za-z0-9_-]{8,8192}\\.[A-Za-z0-9_-]{8,8192}").hint("eyJ")
+        .whenGlued(SecretsFilterProvider::hasJsonHeader));
     add(Detector.of("private_keys",
         "-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----(?:[A-Za-z0-9+/=\\s:,.-]{0,65536}-----END [A-Z0-9 ]{0,40}PRIVATE KEY-----)?")
         .hint("PRIVATE KEY-----"));
+  }
+
+  static boolean hasDigit(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether a JWT's first part decodes (base64url) to printable ASCII that starts a JSON object. */
+  static boolean hasJsonHeader(String jwt) {
+    byte[] header;
+    try {
+      header = java.util.Base64.getUrlDecoder().decode(jwt.substring(0, jwt.indexOf('.')));
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    for (byte b : header) {
+      if ((b < 0x20 || b > 0x7e) && b != '\t' && b != '\n' && b != '\r') {
+        return false;
+      }
+    }
+    return header.length >= 2 && header[0] == '{' && header[1] == '"';
   }
 
   private static void add(Detector detector) {
