@@ -70,9 +70,15 @@ abstract class DetectorFilter implements SecurityPlugin {
     this.metadataKey = metadataKey;
   }
 
-  /** True when an enabled detector finds something in {@code text}, whatever the action. */
+  /**
+   * True when an enabled detector finds something in {@code text} and the action is {@code block} or
+   * {@code redact}; an {@code audit_only} filter blocks and redacts nothing, so it answers false.
+   */
   @Override
   public boolean isSensitive(String text) {
+    if (action == Action.AUDIT_ONLY) {
+      return false;
+    }
     for (Detector detector : detectors) {
       if (detector.find(text)) {
         return true;
