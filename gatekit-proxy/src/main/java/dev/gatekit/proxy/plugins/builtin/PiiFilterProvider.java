@@ -13,13 +13,24 @@ import java.util.Set;
 
 /**
  * {@code basic_pii_filter}: a security plugin that finds personal data in every string of requests,
- * responses and notifications.
+ * responses and notifications, in both directions (server-to-client requests and the client's
+ * answers included): the method, a string request id, every string value and object member name at
+ * any depth, and an error's message and data. Strings are scanned decoded, so JSON escapes hide
+ * nothing; numbers are not scanned (a millisecond timestamp would pass for a card number).
  *
  * <p>Options: {@code action} ({@code block} (default), {@code redact}, {@code audit_only});
  * {@code pii_types}, a map of {@code email}, {@code phone}, {@code credit_card} (Luhn-checked),
  * {@code ip_address} (IPv4 and IPv6), {@code national_id} (US SSN, UK National Insurance number) to
  * {@code {enabled: bool}} (all on by default). Block reasons and metadata name the kinds found, never
  * the data. Every pattern scans in time linear in the text.
+ *
+ * <p>A value is found whatever touches it, except what would make it another value: a number glued
+ * to more digits (or an SSN to a dash), an IPv6 address to a hex digit or colon, a National
+ * Insurance number to a capital or digit. An IPv6 address glued to another word character needs
+ * three groups, so that code such as {@code Rc::clone} is not an address. In {@code redact} mode a
+ * match in a method or id blocks the message, and a member whose name holds one is renamed; {@link
+ * dev.gatekit.api.plugin.SecurityPlugin#isSensitive} answers true for text with a match unless the
+ * action is {@code audit_only}.
  */
 public final class PiiFilterProvider implements PluginProvider {
 

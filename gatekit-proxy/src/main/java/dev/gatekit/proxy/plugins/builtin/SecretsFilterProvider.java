@@ -12,7 +12,10 @@ import java.util.Set;
 
 /**
  * {@code basic_secrets_filter}: a security plugin that finds credentials in every string of requests,
- * responses and notifications.
+ * responses and notifications, in both directions (server-to-client requests and the client's
+ * answers included): the method, a string request id, every string value and object member name at
+ * any depth, and an error's message and data. Strings are scanned decoded, so JSON escapes hide
+ * nothing; numbers are not scanned.
  *
  * <p>Options: {@code action} ({@code block} (default), {@code redact}, {@code audit_only});
  * {@code secret_types}, a map of {@code aws_access_keys}, {@code github_tokens}, {@code slack_tokens},
@@ -20,6 +23,16 @@ import java.util.Set;
  * by default); {@code entropy_detection: {enabled (default false), min_length (default 32),
  * threshold (bits per character, default 4.5)}} for long random-looking tokens. Block reasons and
  * metadata name the kinds found, never the secrets.
+ *
+ * <p>A token is found whatever touches it ({@code key_AKIA...}, {@code token=ghp_...}, glued to
+ * letters or digits): the fixed prefixes {@code AKIA}/{@code ASIA}, {@code gh?_}/{@code
+ * github_pat_}, {@code xox?-}, {@code eyJ} and {@code -----BEGIN} need no word boundary. Two checks
+ * keep glued look-alikes out: a bearer token whose {@code bearer} or end touches a letter, digit or
+ * underscore must hold a digit ({@code pallbearer /home/docs} is prose), and such a JWT's header
+ * must decode to a JSON object. In {@code redact} mode a match in a method or id blocks the message,
+ * and a member whose name holds one is renamed (see {@code DetectorFilter}); {@link
+ * dev.gatekit.api.plugin.SecurityPlugin#isSensitive} answers true for text with a match unless the
+ * action is {@code audit_only}.
  */
 public final class SecretsFilterProvider implements PluginProvider {
 
