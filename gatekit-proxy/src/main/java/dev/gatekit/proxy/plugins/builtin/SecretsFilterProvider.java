@@ -26,10 +26,10 @@ import java.util.Set;
  *
  * <p>A token is found whatever touches it ({@code key_AKIA...}, {@code token=ghp_...}, glued to
  * letters or digits): the fixed prefixes {@code AKIA}/{@code ASIA}, {@code gh?_}/{@code
- * github_pat_}, {@code xox?-}, {@code eyJ} and {@code -----BEGIN} need no word boundary. Two checks
- * keep glued look-alikes out: a bearer token whose {@code bearer} or end touches a letter, digit or
- * underscore must hold a digit ({@code pallbearer /home/docs} is prose), and such a JWT's header
- * must decode to a JSON object. In {@code redact} mode a match in a method or id blocks the message,
+ * github_pat_}, {@code xox?-}, {@code eyJ} and {@code -----BEGIN} need no word boundary. Checks
+ * keep glued look-alikes out: a GitHub or bearer token that touches a letter, digit or underscore
+ * must hold a digit ({@code highs_temperatureReadings...}, {@code pallbearer /home/docs} are
+ * prose), and such a JWT's header must decode to a JSON object. In {@code redact} mode a match in a method or id blocks the message,
  * and a member whose name holds one is renamed (see {@code DetectorFilter}); {@link
  * dev.gatekit.api.plugin.SecurityPlugin#isSensitive} answers true for text with a match unless the
  * action is {@code audit_only}.
@@ -46,7 +46,10 @@ public final class SecretsFilterProvider implements PluginProvider {
     // wherever it stands, glued to an identifier (key_AKIA...) or not. Where a glued match is easily
     // ordinary text, a stricter check applies to it (see Detector).
     add(Detector.of("aws_access_keys", "(?:AKIA|ASIA)[0-9A-Z]{16}").hint("A"));
-    add(Detector.of("github_tokens", "gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255}").hint("_"));
+    // "daily_highs_temperatureReadingsForTheLastThirtyDays" holds "ghs_" and 36 letters: glued to a
+    // word, a token must hold a digit (a random one of 36 characters lacks one about once in 500).
+    add(Detector.of("github_tokens", "gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255}").hint("_")
+        .whenGlued(SecretsFilterProvider::hasDigit));
     add(Detector.of("slack_tokens", "xox[abprs]-[A-Za-z0-9-]{10,250}").hint("xox"));
     // "pallbearer /home/user/files" is prose: glued to a word, the token must hold a digit.
     add(Detector.of("bearer_tokens", "(?i)bearer[ \\t]{1,10}([A-Za-z0-9._~+/=-]{16,4096})").redactGroup(1)

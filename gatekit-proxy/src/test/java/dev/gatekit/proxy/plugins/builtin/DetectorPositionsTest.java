@@ -311,6 +311,7 @@ class DetectorPositionsTest {
       "let x = Rc::clone(&a); self::dbg!(x); std::vector<int> v; Vec::new();",
       "the pallbearer /home/user/documents/reports and the cupbearer abcdefghijklmnopqrstuvwxyz",
       "surveyJobs_something.internal_package.implementation",
+      "daily_highs_temperatureReadingsForTheLastThirtyDays",
       "ORDER123456A and SKU99AB123456CD",
       "version 1.2.3 at 12:30:45 on 2026-12-03T12:30:45Z",
       "dGhpcyBpcyBhIHRlc3Qgb2YgYmFzZTY0IHRleHQ=",
