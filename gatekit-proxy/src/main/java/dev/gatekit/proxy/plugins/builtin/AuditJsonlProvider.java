@@ -27,11 +27,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code audit_jsonl}: an auditing plugin that writes one JSON object per line for every event:
- * {@code time} (ISO-8601), {@code direction}, {@code method}, {@code upstream}, {@code request_id}
- * (with its JSON type), {@code outcome}, {@code reason}, {@code duration_ms} and the plugins'
- * {@code metadata}. It never writes message payloads (params, results), so nothing a filter stopped or
- * redacted can reach the log.
+ * {@code audit_jsonl}: an auditing plugin that writes one JSON object per line (UTF-8) for every
+ * {@link AuditEvent}, with these members in this order and nothing else:
+ *
+ * <ul>
+ *   <li>{@code time}: {@link AuditEvent#time()}, ISO-8601 in UTC ({@code "2026-01-02T03:04:05Z"});
+ *   <li>{@code direction}: {@code "client_to_upstream"} or {@code "upstream_to_client"};
+ *   <li>{@code method}: {@link AuditEvent#method()};
+ *   <li>{@code upstream}: the upstream's name, or {@code null};
+ *   <li>{@code request_id}: the request id with its JSON type (number or string), or {@code null}
+ *       for a notification;
+ *   <li>{@code outcome}: {@code "allowed"}, {@code "modified"}, {@code "blocked"}, {@code
+ *       "completed"}, {@code "failed"} or {@code "timed_out"};
+ *   <li>{@code reason}: {@link AuditEvent#reason()}, or {@code null};
+ *   <li>{@code duration_ms}: milliseconds (fractional) for a response, absent otherwise;
+ *   <li>{@code metadata}: {@link AuditEvent#metadata()} as JSON, keys sorted, absent when empty.
+ * </ul>
+ *
+ * <p>It never writes {@link AuditEvent#message()}, nor any params, result or error of a message:
+ * every text it writes comes from the event's own fields, which the gateway has cleared of anything
+ * an enabled security filter would block or redact before any auditing plugin sees them. So
+ * nothing a filter stopped or redacted reaches the log through this plugin.
  *
  * <p>Options: {@code output_file} (required; a relative path is relative to the folder of the
  * configuration file, or to the working directory for options given in code),

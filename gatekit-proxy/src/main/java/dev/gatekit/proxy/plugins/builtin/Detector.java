@@ -10,6 +10,13 @@ import org.jspecify.annotations.Nullable;
  * Luhn checksum), and the group to redact (0 for the whole match). Patterns are written so that
  * scanning is linear in the text: bounded repetitions, no nested quantifiers.
  *
+ * <p>Matches are found whatever characters touch them: a pattern states only the boundaries its
+ * value needs (a number is not glued to more digits; a token with a fixed prefix such as {@code
+ * AKIA} needs none), never a word boundary. Where a value glued to word characters is too easily
+ * mistaken for ordinary text (such as {@code c::c} in {@code Rc::clone}, or a word ending in
+ * {@code bearer}), {@code gluedCheck} must also hold for a match that a letter, digit or underscore
+ * touches on either side.
+ *
  * <p>Two cheap filters keep a scan of a large text fast. A hint skips texts that lack a string every
  * match contains. A {@link MatchStart} names the positions where a match can begin (a digit that
  * starts a number, say); the pattern is then tried only there, anchored, instead of at every
@@ -21,6 +28,7 @@ record Detector(
     Pattern pattern,
     int group,
     Predicate<String> check,
+    Predicate<String> gluedCheck,
     String quickHint,
     @Nullable MatchStart start) {
 
@@ -87,11 +95,18 @@ record Detector(
       return c < table.length && table[c];
     }
 
-    /** An upper-case ASCII letter that begins a word: what {@code \\b[A-Z]} needs. */
-    static MatchStart capitalAtWordStart() {
+    /**
+     * An upper-case ASCII letter after neither an upper-case ASCII letter nor a digit: what {@code
+     * (?<![A-Z0-9])[A-Z]} needs.
+     */
+    static MatchStart capitalNotAfterCapitalOrDigit() {
       return (text, i) -> {
         char c = text.charAt(i);
-        return c >= 'A' && c <= 'Z' && (i == 0 || !isWordChar(text.charAt(i - 1)));
+        if (c < 'A' || c > 'Z' || i == 0) {
+          return c >= 'A' && c <= 'Z';
+        }
+        char before = text.charAt(i - 1);
+        return !(before >= 'A' && before <= 'Z') && !isDigit(before);
       };
     }
 
@@ -99,31 +114,44 @@ record Detector(
       return c >= '0' && c <= '9';
     }
 
-    private static boolean isWordChar(char c) {
-      return isDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-    }
   }
+
+  private static final Predicate<String> ANY = s -> true;
 
   static Detector of(String name, String regex) {
-    return new Detector(name, Pattern.compile(regex), 0, s -> true, "", null);
+    return new Detector(name, Pattern.compile(regex), 0, ANY, ANY, "", null);
   }
 
+  /** Keeps only matches whose redact group passes {@code newCheck}. */
   Detector checked(Predicate<String> newCheck) {
-    return new Detector(name, pattern, group, newCheck, quickHint, start);
+    return new Detector(name, pattern, group, newCheck, gluedCheck, quickHint, start);
+  }
+
+  /**
+   * Keeps a match that a word character (letter, digit, underscore) touches only if its redact group
+   * also passes {@code newCheck}.
+   */
+  Detector whenGlued(Predicate<String> newCheck) {
+    return new Detector(name, pattern, group, check, newCheck, quickHint, start);
   }
 
   Detector redactGroup(int newGroup) {
-    return new Detector(name, pattern, newGroup, check, quickHint, start);
+    return new Detector(name, pattern, newGroup, check, gluedCheck, quickHint, start);
   }
 
   /** Skips the regex for texts that do not contain {@code hint} (a cheap prefilter). */
   Detector hint(String newHint) {
-    return new Detector(name, pattern, group, check, newHint, start);
+    return new Detector(name, pattern, group, check, gluedCheck, newHint, start);
   }
 
   /** Tries the regex only where {@code newStart} holds; it must hold wherever a match begins. */
   Detector startingAt(MatchStart newStart) {
-    return new Detector(name, pattern, group, check, quickHint, newStart);
+    return new Detector(name, pattern, group, check, gluedCheck, quickHint, newStart);
+  }
+
+  /** The same detector tried at every position: finds exactly what this one finds, only slower. */
+  Detector withoutStart() {
+    return new Detector(name, pattern, group, check, gluedCheck, quickHint, null);
   }
 
   boolean mayMatch(String text) {
@@ -138,7 +166,7 @@ record Detector(
     Matcher m = matcher(text);
     int from = 0;
     while (next(m, text, from)) {
-      if (check.test(m.group(group))) {
+      if (accepts(m, text)) {
         return true;
       }
       from = after(m);
@@ -157,7 +185,7 @@ record Detector(
     int from = 0;
     while (next(m, text, from)) {
       from = after(m);
-      if (!check.test(m.group(group))) {
+      if (!accepts(m, text)) {
         continue;
       }
       if (out == null) {
@@ -170,6 +198,24 @@ record Detector(
       return text;
     }
     return out.append(text, last, text.length()).toString();
+  }
+
+  private boolean accepts(Matcher m, String text) {
+    String value = m.group(group);
+    if (!check.test(value)) {
+      return false;
+    }
+    if (gluedCheck == ANY) {
+      return true;
+    }
+    boolean glued = (m.start() > 0 && isWordChar(text.charAt(m.start() - 1)))
+        || (m.end() < text.length() && isWordChar(text.charAt(m.end())));
+    return !glued || gluedCheck.test(value);
+  }
+
+  /** A letter or digit in any script, or an underscore: what glues a value to a word. */
+  static boolean isWordChar(char c) {
+    return c == '_' || Character.isLetterOrDigit(c);
   }
 
   private Matcher matcher(String text) {

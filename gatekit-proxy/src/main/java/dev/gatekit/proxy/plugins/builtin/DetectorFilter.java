@@ -2,27 +2,46 @@ package dev.gatekit.proxy.plugins.builtin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.gatekit.api.JsonRpcError;
+import dev.gatekit.api.JsonRpcMessage;
 import dev.gatekit.api.JsonRpcNotification;
 import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.JsonRpcResponse;
+import dev.gatekit.api.RequestId;
 import dev.gatekit.api.plugin.PluginContext;
 import dev.gatekit.api.plugin.PluginResult;
 import dev.gatekit.api.plugin.SecurityPlugin;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A security plugin that looks for sensitive text in every string value of a message's JSON tree
- * (request params, response result and error data, notification params) and blocks, redacts or only
- * reports it. Reasons and metadata name the detectors, never the text found.
+ * A security plugin that looks for sensitive text in every string of a message and blocks, redacts
+ * or only reports it. Reasons and metadata name the detectors, never the text found.
+ *
+ * <p>What is scanned, in requests (from the client or from an upstream), responses (to either) and
+ * notifications (either way): the method; a string request id; every string value and every object
+ * member name of the params or the result, at any depth, arrays included; an error's message, and
+ * the string values and member names of its data. Numbers, booleans and numeric ids are not text and
+ * are not scanned. Strings are scanned as decoded, so a JSON escape ({@code \\u0041KIA...}) hides
+ * nothing.
+ *
+ * <p>What happens on a match, by action: {@code block} blocks the message; {@code audit_only} lets it
+ * through, with the detectors' names in the reason and metadata; {@code redact} replaces each match
+ * in a value or an error message with {@value #REDACTED}, and renames a member whose name holds one
+ * (its name redacted the same way, made unique with a {@code " (2)"}, {@code " (3)"}... suffix when
+ * that name is taken), keeping the members' order. A method or an id cannot be rewritten without
+ * breaking the exchange, so a match there blocks the message in {@code redact} mode too.
  */
 abstract class DetectorFilter implements SecurityPlugin {
 
@@ -51,92 +70,168 @@ abstract class DetectorFilter implements SecurityPlugin {
     this.metadataKey = metadataKey;
   }
 
+  /**
+   * True when an enabled detector finds something in {@code text} and the action is {@code block} or
+   * {@code redact}; an {@code audit_only} filter blocks and redacts nothing, so it answers false.
+   */
+  @Override
+  public boolean isSensitive(String text) {
+    if (action == Action.AUDIT_ONLY) {
+      return false;
+    }
+    for (Detector detector : detectors) {
+      if (detector.find(text)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Override
   public PluginResult checkRequest(JsonRpcRequest request, PluginContext context) {
-    JsonNode params = request.params();
-    return check(params, "request", rewritten -> new JsonRpcRequest(request.id(), request.method(), rewritten));
+    Findings findings = new Findings();
+    findings.fixed(request.method());
+    findings.id(request.id());
+    findings.tree(request.params());
+    return decide(findings, context.fromUpstream() ? "server-to-client request" : "request",
+        () -> request.withParams(redacted(request.params())));
   }
 
   @Override
   public PluginResult checkResponse(JsonRpcRequest request, JsonRpcResponse response, PluginContext context) {
-    if (response.result() != null) {
-      return check(response.result(), "response",
-          rewritten -> JsonRpcResponse.success(request.id(), rewritten));
-    }
+    Findings findings = new Findings();
+    findings.id(response.id());
     JsonRpcError error = response.error();
-    if (error == null) {
-      return PluginResult.allow();
+    if (error != null) {
+      findings.text(error.message());
+      findings.tree(error.data());
+    } else {
+      findings.tree(response.result());
     }
-    ObjectNode wrapper = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
-    wrapper.put("message", error.message());
-    if (error.data() != null) {
-      wrapper.set("data", error.data());
-    }
-    return check(wrapper, "response", rewritten -> JsonRpcResponse.failure(response.id(),
-        new JsonRpcError(error.code(), rewritten.path("message").asText(), rewritten.get("data"))));
+    return decide(findings, context.fromUpstream() ? "answer to a server-to-client request" : "response",
+        () -> error == null
+            ? JsonRpcResponse.success(Objects.requireNonNull(response.id()), redacted(response.result()))
+            : JsonRpcResponse.failure(response.id(),
+                new JsonRpcError(error.code(), redact(error.message()), redacted(error.data()))));
   }
 
   @Override
   public PluginResult checkNotification(JsonRpcNotification notification, PluginContext context) {
-    return check(notification.params(), "notification",
-        rewritten -> new JsonRpcNotification(notification.method(), rewritten));
+    Findings findings = new Findings();
+    findings.fixed(notification.method());
+    findings.tree(notification.params());
+    return decide(findings, "notification",
+        () -> notification.withParams(redacted(notification.params())));
   }
 
-  private interface Rebuild {
-    dev.gatekit.api.JsonRpcMessage with(JsonNode rewritten);
-  }
+  /** The detectors that found something in one message, and whether any found it where no redaction can go. */
+  private final class Findings {
+    final Set<String> found = new LinkedHashSet<>();
+    boolean inFixedPart;
 
-  private PluginResult check(@Nullable JsonNode tree, String kind, Rebuild rebuild) {
-    if (tree == null) {
-      return PluginResult.allow();
+    /** A method or an id: text that cannot be redacted. */
+    void fixed(String text) {
+      for (Detector detector : detectors) {
+        if (detector.find(text)) {
+          found.add(detector.name());
+          inFixedPart = true;
+        }
+      }
     }
-    Set<String> found = new LinkedHashSet<>();
-    scan(tree, found);
-    if (found.isEmpty()) {
-      return PluginResult.allow();
-    }
-    List<String> names = List.copyOf(found);
-    String summary = what + " detected in " + kind + " (" + String.join(", ", names) + ")";
-    PluginResult result = switch (action) {
-      case BLOCK -> PluginResult.block(summary);
-      case REDACT -> PluginResult.modify(rebuild.with(redacted(tree.deepCopy())), summary + "; redacted");
-      case AUDIT_ONLY -> PluginResult.allow(summary);
-    };
-    return result.withMetadata(metadataKey, names).withMetadata(metadataKey + "_action", action.name().toLowerCase(Locale.ROOT));
-  }
 
-  private void scan(JsonNode node, Set<String> found) {
-    if (node.isTextual()) {
-      String text = node.textValue();
+    void id(@Nullable RequestId id) {
+      if (id instanceof RequestId.StringId string) {
+        fixed(string.value());
+      }
+    }
+
+    void text(String text) {
       for (Detector detector : detectors) {
         if (!found.contains(detector.name()) && detector.find(text)) {
           found.add(detector.name());
         }
       }
-    } else if (node.isContainerNode()) {
-      for (JsonNode child : node) {
-        scan(child, found);
+    }
+
+    void tree(@Nullable JsonNode node) {
+      if (node == null) {
+        return;
+      }
+      if (node.isTextual()) {
+        text(node.textValue());
+      } else if (node.isObject()) {
+        for (Map.Entry<String, JsonNode> member : node.properties()) {
+          text(member.getKey());
+          tree(member.getValue());
+        }
+      } else if (node.isArray()) {
+        for (JsonNode element : node) {
+          tree(element);
+        }
       }
     }
   }
 
-  /** Redacts the tree in place (it is a copy) and returns it; a bare string becomes a new node. */
-  private JsonNode redacted(JsonNode node) {
+  private PluginResult decide(Findings findings, String kind, Supplier<JsonRpcMessage> redactedMessage) {
+    if (findings.found.isEmpty()) {
+      return PluginResult.allow();
+    }
+    List<String> names = List.copyOf(findings.found);
+    String summary = what + " detected in " + kind + " (" + String.join(", ", names) + ")";
+    PluginResult result = switch (action) {
+      case BLOCK -> PluginResult.block(summary);
+      case REDACT -> findings.inFixedPart
+          ? PluginResult.block(summary + "; a method or id cannot be redacted")
+          : PluginResult.modify(redactedMessage.get(), summary + "; redacted");
+      case AUDIT_ONLY -> PluginResult.allow(summary);
+    };
+    return result.withMetadata(metadataKey, names).withMetadata(metadataKey + "_action", action.name().toLowerCase(Locale.ROOT));
+  }
+
+  /** Returns a redacted copy of the tree; the original is left alone. */
+  private @Nullable JsonNode redacted(@Nullable JsonNode node) {
+    if (node == null) {
+      return null;
+    }
     if (node.isTextual()) {
       return TextNode.valueOf(redact(node.textValue()));
     }
-    if (node instanceof ObjectNode object) {
-      List<String> names = new ArrayList<>();
-      object.fieldNames().forEachRemaining(names::add);
-      for (String name : names) {
-        object.set(name, redacted(object.get(name)));
+    if (node instanceof ArrayNode array) {
+      ArrayNode copy = JsonNodeFactory.instance.arrayNode(array.size());
+      for (JsonNode element : array) {
+        copy.add(redacted(element));
       }
-    } else if (node instanceof ArrayNode array) {
-      for (int i = 0; i < array.size(); i++) {
-        array.set(i, redacted(array.get(i)));
-      }
+      return copy;
     }
-    return node;
+    if (node instanceof ObjectNode object) {
+      List<String> names = new ArrayList<>(object.size());
+      List<String> newNames = new ArrayList<>(object.size());
+      Set<String> taken = new HashSet<>();
+      object.fieldNames().forEachRemaining(name -> {
+        String newName = redact(name);
+        names.add(name);
+        newNames.add(newName);
+        if (newName.equals(name)) {
+          taken.add(name);
+        }
+      });
+      ObjectNode copy = JsonNodeFactory.instance.objectNode();
+      for (int i = 0; i < names.size(); i++) {
+        String name = names.get(i);
+        String newName = newNames.get(i);
+        if (!newName.equals(name)) {
+          String unique = newName;
+          for (int n = 2; taken.contains(unique); n++) {
+            unique = newName + " (" + n + ")";
+          }
+          taken.add(unique);
+          newName = unique;
+        }
+        copy.set(newName, redacted(object.get(name)));
+      }
+      return copy;
+    }
+    return node.deepCopy();
   }
 
   private String redact(String text) {

@@ -13,13 +13,24 @@ import java.util.Set;
 
 /**
  * {@code basic_pii_filter}: a security plugin that finds personal data in every string of requests,
- * responses and notifications.
+ * responses and notifications, in both directions (server-to-client requests and the client's
+ * answers included): the method, a string request id, every string value and object member name at
+ * any depth, and an error's message and data. Strings are scanned decoded, so JSON escapes hide
+ * nothing; numbers are not scanned (a millisecond timestamp would pass for a card number).
  *
  * <p>Options: {@code action} ({@code block} (default), {@code redact}, {@code audit_only});
  * {@code pii_types}, a map of {@code email}, {@code phone}, {@code credit_card} (Luhn-checked),
  * {@code ip_address} (IPv4 and IPv6), {@code national_id} (US SSN, UK National Insurance number) to
  * {@code {enabled: bool}} (all on by default). Block reasons and metadata name the kinds found, never
  * the data. Every pattern scans in time linear in the text.
+ *
+ * <p>A value is found whatever touches it, except what would make it another value: a number glued
+ * to more digits (or an SSN to a dash), an IPv6 address to a hex digit or colon, a National
+ * Insurance number to a capital or digit. An IPv6 address glued to another word character needs
+ * three groups, so that code such as {@code Rc::clone} is not an address. In {@code redact} mode a
+ * match in a method or id blocks the message, and a member whose name holds one is renamed; {@link
+ * dev.gatekit.api.plugin.SecurityPlugin#isSensitive} answers true for text with a match unless the
+ * action is {@code audit_only}.
  */
 public final class PiiFilterProvider implements PluginProvider {
 
@@ -36,7 +47,7 @@ public final class PiiFilterProvider implements PluginProvider {
 
   static {
     TYPES.put("email", List.of(Detector.of("email",
-        "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63}){0,8}\\.[A-Za-z]{2,24}\\b")
+        "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63}){0,8}\\.[A-Za-z]{2,24}")
         .hint("@")
         .startingAt(MatchStart.runBefore(LOCAL_PART_CHARS, 64, '@'))));
     TYPES.put("phone", List.of(
@@ -52,14 +63,18 @@ public final class PiiFilterProvider implements PluginProvider {
     TYPES.put("ip_address", List.of(
         Detector.of("ip_address", "(?<![\\d.])" + OCTET + "(?:\\." + OCTET + "){3}(?!\\d|\\.\\d)").hint(".")
             .startingAt(MatchStart.number("", ".", ".", 4)),
-        Detector.of("ip_address", "(?<![:\\w])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![:\\w])").hint(":")
-            .checked(PiiFilterProvider::isIpv6)));
+        // Not glued to what could continue it (a hex digit, a colon); glued to another word character
+        // it needs three groups, so that "Rc::clone" or "self::dbg" is not an address.
+        Detector.of("ip_address", "(?<![:0-9A-Fa-f])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![:0-9A-Fa-f])").hint(":")
+            .checked(PiiFilterProvider::isIpv6)
+            .whenGlued(s -> ipv6Groups(s) >= 3)));
     TYPES.put("national_id", List.of(
         Detector.of("national_id", "(?<![\\d-])(?!000|666|9[0-9]{2})[0-9]{3}-(?!00)[0-9]{2}-(?!0000)[0-9]{4}(?![\\d-])").hint("-")
             .startingAt(MatchStart.number("", "-", "-", 9)),
         Detector.of("national_id",
-            "\\b(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]\\b")
-            .startingAt(MatchStart.capitalAtWordStart())));
+            // Not glued to capitals or digits, which would make it another code (ORDER123456A).
+            "(?<![A-Z0-9])(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D](?![A-Z0-9])")
+            .startingAt(MatchStart.capitalNotAfterCapitalOrDigit())));
   }
 
   /** Creates the provider (found by {@link java.util.ServiceLoader}). */
@@ -123,6 +138,17 @@ public final class PiiFilterProvider implements PluginProvider {
       twice = !twice;
     }
     return sum % 10 == 0;
+  }
+
+  /** The number of non-empty colon-separated groups of {@code s}. */
+  static int ipv6Groups(String s) {
+    int groups = 0;
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) != ':' && (i == 0 || s.charAt(i - 1) == ':')) {
+        groups++;
+      }
+    }
+    return groups;
   }
 
   /** Returns whether {@code s} is an IPv6 address: eight groups, or fewer with one {@code ::}. */

@@ -12,7 +12,10 @@ import java.util.Set;
 
 /**
  * {@code basic_secrets_filter}: a security plugin that finds credentials in every string of requests,
- * responses and notifications.
+ * responses and notifications, in both directions (server-to-client requests and the client's
+ * answers included): the method, a string request id, every string value and object member name at
+ * any depth, and an error's message and data. Strings are scanned decoded, so JSON escapes hide
+ * nothing; numbers are not scanned.
  *
  * <p>Options: {@code action} ({@code block} (default), {@code redact}, {@code audit_only});
  * {@code secret_types}, a map of {@code aws_access_keys}, {@code github_tokens}, {@code slack_tokens},
@@ -20,6 +23,16 @@ import java.util.Set;
  * by default); {@code entropy_detection: {enabled (default false), min_length (default 32),
  * threshold (bits per character, default 4.5)}} for long random-looking tokens. Block reasons and
  * metadata name the kinds found, never the secrets.
+ *
+ * <p>A token is found whatever touches it ({@code key_AKIA...}, {@code token=ghp_...}, glued to
+ * letters or digits): the fixed prefixes {@code AKIA}/{@code ASIA}, {@code gh?_}/{@code
+ * github_pat_}, {@code xox?-}, {@code eyJ} and {@code -----BEGIN} need no word boundary. Checks
+ * keep glued look-alikes out: a GitHub or bearer token that touches a letter, digit or underscore
+ * must hold a digit ({@code highs_temperatureReadings...}, {@code pallbearer /home/docs} are
+ * prose), and such a JWT's header must decode to a JSON object. In {@code redact} mode a match in a method or id blocks the message,
+ * and a member whose name holds one is renamed (see {@code DetectorFilter}); {@link
+ * dev.gatekit.api.plugin.SecurityPlugin#isSensitive} answers true for text with a match unless the
+ * action is {@code audit_only}.
  */
 public final class SecretsFilterProvider implements PluginProvider {
 
@@ -29,14 +42,50 @@ public final class SecretsFilterProvider implements PluginProvider {
   private static final Map<String, Detector> DETECTORS = new LinkedHashMap<>();
 
   static {
-    add(Detector.of("aws_access_keys", "\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b").hint("A"));
-    add(Detector.of("github_tokens", "\\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\\b").hint("_"));
-    add(Detector.of("slack_tokens", "\\bxox[abprs]-[A-Za-z0-9-]{10,250}").hint("xox"));
-    add(Detector.of("bearer_tokens", "(?i)\\bbearer[ \\t]{1,10}([A-Za-z0-9._~+/=-]{16,4096})").redactGroup(1));
-    add(Detector.of("jwt_tokens", "\\beyJ[A-Za-z0-9_-]{8,8192}\\.[A-Za-z0-9_-]{8,8192}\\.[A-Za-z0-9_-]{8,8192}").hint("eyJ"));
+    // No word boundaries: a fixed prefix (AKIA, ghp_, xoxb-, eyJ, -----BEGIN) marks the token
+    // wherever it stands, glued to an identifier (key_AKIA...) or not. Where a glued match is easily
+    // ordinary text, a stricter check applies to it (see Detector).
+    add(Detector.of("aws_access_keys", "(?:AKIA|ASIA)[0-9A-Z]{16}").hint("A"));
+    // "daily_highs_temperatureReadingsForTheLastThirtyDays" holds "ghs_" and 36 letters: glued to a
+    // word, a token must hold a digit (a random one of 36 characters lacks one about once in 500).
+    add(Detector.of("github_tokens", "gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255}").hint("_")
+        .whenGlued(SecretsFilterProvider::hasDigit));
+    add(Detector.of("slack_tokens", "xox[abprs]-[A-Za-z0-9-]{10,250}").hint("xox"));
+    // "pallbearer /home/user/files" is prose: glued to a word, the token must hold a digit.
+    add(Detector.of("bearer_tokens", "(?i)bearer[ \\t]{1,10}([A-Za-z0-9._~+/=-]{16,4096})").redactGroup(1)
+        .whenGlued(SecretsFilterProvider::hasDigit));
+    // "surveyJobs_x.internal_package.implementation" is not a token: glued to a word, the header
+    // must decode to the JSON a JWT header is.
+    add(Detector.of("jwt_tokens", "eyJ[A-Za-z0-9_-]{8,8192}\\.[A-Za-z0-9_-]{8,8192}\\.[A-Za-z0-9_-]{8,8192}").hint("eyJ")
+        .whenGlued(SecretsFilterProvider::hasJsonHeader));
     add(Detector.of("private_keys",
         "-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----(?:[A-Za-z0-9+/=\\s:,.-]{0,65536}-----END [A-Z0-9 ]{0,40}PRIVATE KEY-----)?")
         .hint("PRIVATE KEY-----"));
+  }
+
+  static boolean hasDigit(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether a JWT's first part decodes (base64url) to printable ASCII that starts a JSON object. */
+  static boolean hasJsonHeader(String jwt) {
+    byte[] header;
+    try {
+      header = java.util.Base64.getUrlDecoder().decode(jwt.substring(0, jwt.indexOf('.')));
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    for (byte b : header) {
+      if ((b < 0x20 || b > 0x7e) && b != '\t' && b != '\n' && b != '\r') {
+        return false;
+      }
+    }
+    return header.length >= 2 && header[0] == '{' && header[1] == '"';
   }
 
   private static void add(Detector detector) {

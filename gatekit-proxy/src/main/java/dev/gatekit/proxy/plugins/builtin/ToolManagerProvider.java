@@ -31,6 +31,12 @@ import org.jspecify.annotations.Nullable;
  * call of an unlisted tool, or of a renamed tool's original name, is answered with
  * {@link ErrorCodes#INVALID_PARAMS} without reaching the upstream. The policy applies to every list,
  * so it holds after {@code notifications/tools/list_changed} too.
+ *
+ * <p>What it tells: the refusal's error message, reason ({@code "tool not allowed"}) and metadata
+ * ({@code tool_manager: refused}) never name the tool asked for, which may be a hidden tool's name
+ * or any text a client sends (it runs before the security filters see the request). The reason of a
+ * rename names the display name only, never the upstream's name it hides; a filtered list's reason
+ * gives counts only.
  */
 public final class ToolManagerProvider implements PluginProvider {
 
@@ -93,6 +99,9 @@ public final class ToolManagerProvider implements PluginProvider {
   }
 
   private static final class ToolManager implements MiddlewarePlugin {
+    static final String NOT_AVAILABLE = "The requested tool is not available through this gateway";
+    static final String REFUSED = "tool not allowed";
+
     private final Map<String, Rule> byOriginal;
     private final Map<String, String> shownToOriginal;
 
@@ -113,19 +122,21 @@ public final class ToolManagerProvider implements PluginProvider {
       }
       String original = shownToOriginal.get(name.textValue());
       if (original == null) {
-        String tool = name.textValue();
+        // The name the client asked for appears nowhere: not in the answer (which the audit log may
+        // keep), the reason or the metadata. It may be a hidden tool's name, or anything a client
+        // sends, secrets included; middleware runs before the security filters could see it.
         return PluginResult.complete(
-            JsonRpcResponse.failure(request.id(), ErrorCodes.INVALID_PARAMS,
-                "Tool '" + tool + "' is not available through this gateway"),
-            "tool '" + tool + "' is not allowed").withMetadata("tool_manager_hidden", tool);
+            JsonRpcResponse.failure(request.id(), ErrorCodes.INVALID_PARAMS, NOT_AVAILABLE), REFUSED)
+            .withMetadata("tool_manager", "refused");
       }
       if (original.equals(name.textValue())) {
         return PluginResult.allow();
       }
       ObjectNode rewritten = ((ObjectNode) params).deepCopy();
       rewritten.put("name", original);
+      // The upstream's name of a renamed tool is hidden from the client: the reason keeps it out too.
       return PluginResult.modify(new JsonRpcRequest(request.id(), request.method(), rewritten),
-          "tool '" + name.textValue() + "' is '" + original + "' upstream");
+          "tool '" + name.textValue() + "' called under its upstream name");
     }
 
     @Override

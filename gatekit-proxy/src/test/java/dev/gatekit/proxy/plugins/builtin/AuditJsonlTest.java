@@ -68,6 +68,28 @@ class AuditJsonlTest {
     assertThat(Files.readString(file)).doesNotContain("payload-never-logged");
   }
 
+  /** The documented members, in order, and nothing else: never the message. */
+  @Test
+  void writesExactlyTheDocumentedMembers(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("audit.jsonl");
+    AuditingPlugin audit = create(provider, Map.of("output_file", file.toString()));
+    audit.audit(event(RequestId.of(5), "redacted"));
+    audit.audit(new AuditEvent(Instant.parse("2026-01-02T03:04:05Z"), Direction.CLIENT_TO_UPSTREAM, null,
+        "notifications/cancelled", null, AuditEvent.Outcome.BLOCKED, null, null, null, Map.of()));
+    audit.close();
+    List<JsonNode> lines = lines(file);
+    List<String> first = new ArrayList<>();
+    lines.get(0).fieldNames().forEachRemaining(first::add);
+    assertThat(first).containsExactly(
+        "time", "direction", "method", "upstream", "request_id", "outcome", "reason", "duration_ms", "metadata");
+    List<String> second = new ArrayList<>();
+    lines.get(1).fieldNames().forEachRemaining(second::add);
+    assertThat(second).containsExactly("time", "direction", "method", "upstream", "request_id", "outcome", "reason");
+    assertThat(lines.get(1).get("request_id").isNull()).isTrue();
+    assertThat(lines.get(1).get("reason").isNull()).isTrue();
+    assertThat(lines.get(1).get("outcome").asText()).isEqualTo("blocked");
+  }
+
   @Test
   void concurrentEventsNeverInterleave(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("audit.jsonl");

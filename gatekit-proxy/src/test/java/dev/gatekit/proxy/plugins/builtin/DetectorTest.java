@@ -29,8 +29,7 @@ class DetectorTest {
     for (int i = 0; i < 20_000; i++) {
       String text = randomText(random);
       for (Detector fast : withStart) {
-        Detector plain =
-            new Detector(fast.name(), fast.pattern(), fast.group(), fast.check(), fast.quickHint(), null);
+        Detector plain = fast.withoutStart();
         String expected = plain.redact(text, "#");
         assertThat(fast.redact(text, "#")).as("%s on %s", fast.pattern(), text).isEqualTo(expected);
         assertThat(fast.find(text)).as("%s on %s", fast.pattern(), text).isEqualTo(plain.find(text));

@@ -62,14 +62,23 @@ class ToolManagerTest {
   }
 
   @Test
-  void hiddenToolsAndOriginalNamesOfRenamedToolsAreRefused() {
-    for (String name : List.of("delete_file", "write_file")) {
+  void hiddenToolsAndOriginalNamesOfRenamedToolsAreRefusedWithoutNamingThem() {
+    for (String name : List.of("delete_file", "write_file", "AKIAIOSFODNN7EXAMPLE")) {
       PluginResult result = manager.processRequest(callOf(name), CONTEXT);
       assertThat(result.decision()).isEqualTo(Decision.COMPLETE);
       JsonRpcResponse answer = (JsonRpcResponse) result.message();
       assertThat(answer.error().code()).isEqualTo(ErrorCodes.INVALID_PARAMS);
-      assertThat(answer.error().message()).contains(name).contains("not available through this gateway");
+      assertThat(answer.error().message()).contains("not available through this gateway");
+      assertThat(List.of(answer.toString(), result.reason(), result.metadata().toString()))
+          .as("what the client, the reason and the metadata say").noneMatch(text -> text.contains(name));
     }
+  }
+
+  @Test
+  void aRenameReasonDoesNotNameTheHiddenUpstreamName() {
+    PluginResult result = manager.processRequest(callOf("save"), CONTEXT);
+    assertThat(result.reason()).contains("save").doesNotContain("write_file");
+    assertThat(result.metadata().toString()).doesNotContain("write_file");
   }
 
   @Test
