@@ -9,12 +9,11 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The gateway's plugins, put in the order of a chain. Towards an upstream (client requests and
- * notifications, the client's answers to server-to-client requests... on their way back, in reverse)
- * a message meets middleware, then security; towards the client it meets security, then middleware;
- * within a kind, lower priority first, ties in the order added. Since the answer to a request comes
- * back through the same stages in reverse, it meets them in the opposite order. Auditing comes first,
- * wrapping everything; the far side comes last. Immutable.
+ * The gateway's plugins, put in the order of a chain. A message towards an upstream (a client
+ * request or notification) meets middleware, then security; a message towards the client (an
+ * upstream's notification or request) meets security, then middleware; within a kind, lower
+ * priority first, ties in the order added. The answer to a request comes back through the same
+ * stages in reverse. Auditing comes first, wrapping everything; the far side comes last. Immutable.
  */
 public final class Stages {
 
