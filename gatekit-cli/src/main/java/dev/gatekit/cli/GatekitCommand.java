@@ -198,7 +198,7 @@ public final class GatekitCommand {
       err.println("gatekit: cannot build the gateway: " + e.getMessage());
       return FAILURE;
     }
-    return serve(proxy, config.maxLineLength(), err);
+    return serve(proxy, config.maxLineLength(), config.maxClientQueueBytes(), err);
   }
 
   private static void configureLogging(String level, String file) {
@@ -226,14 +226,14 @@ public final class GatekitCommand {
     StdioTransport transport = upstream.build();
     String upstreamName = name != null ? name : transport.name().replaceAll("[^A-Za-z0-9_.-]", "_").replace("__", "_");
     GatekitProxy proxy = GatekitProxy.builder().upstream(upstreamName.isEmpty() ? "upstream" : upstreamName, transport).build();
-    return serve(proxy, StdioTransport.DEFAULT_MAX_LINE_LENGTH, err);
+    return serve(proxy, StdioTransport.DEFAULT_MAX_LINE_LENGTH, StdioServer.DEFAULT_MAX_QUEUED_BYTES, err);
   }
 
-  private static int serve(GatekitProxy proxy, int maxLineLength, PrintStream err) {
+  private static int serve(GatekitProxy proxy, int maxLineLength, long maxClientQueueBytes, PrintStream err) {
     Thread shutdown = new Thread(proxy::close, "gatekit-shutdown");
     Runtime.getRuntime().addShutdownHook(shutdown);
     try {
-      new StdioServer(proxy, maxLineLength, Duration.ofSeconds(30)).serve(System.in, System.out);
+      new StdioServer(proxy, maxLineLength, Duration.ofSeconds(30), maxClientQueueBytes).serve(System.in, System.out);
       return OK;
     } catch (Exception e) {
       err.println("gatekit: " + e.getMessage());
@@ -312,6 +312,7 @@ public final class GatekitCommand {
     proxy.put("overflow_policy", config.options().overflowPolicy().name().toLowerCase(Locale.ROOT));
     proxy.put("max_queued_requests", config.options().maxQueued());
     proxy.put("max_line_length", config.maxLineLength());
+    proxy.put("max_client_queue_mb", config.maxClientQueueBytes() / (1024 * 1024));
     ArrayNode plugins = root.putArray("plugins");
     for (PluginEntry entry : config.plugins()) {
       ObjectNode node = plugins.addObject().put("kind", entry.kind().name().toLowerCase(Locale.ROOT))

@@ -28,6 +28,7 @@ import java.util.Set;
  *   overflow_policy: reject               # or queue
  *   max_queued_requests: 1000
  *   max_line_length: 16777216
+ *   max_client_queue_mb: 8
  * plugins:                                # security, middleware, auditing
  *   security:
  *     _global:                            # or an upstream's name
@@ -46,7 +47,8 @@ public final class ConfigLoader {
 
   private static final Set<String> TOP_KEYS = Set.of("proxy", "plugins", "logging");
   private static final Set<String> PROXY_KEYS = Set.of("transport", "upstreams", "timeouts",
-      "max_requests_in_flight", "overflow_policy", "max_queued_requests", "max_line_length");
+      "max_requests_in_flight", "overflow_policy", "max_queued_requests", "max_line_length",
+      "max_client_queue_mb");
 
   private ConfigLoader() {}
 
@@ -97,7 +99,7 @@ public final class ConfigLoader {
       throw new ConfigException(absolute, problems.toList());
     }
     return new GatekitConfig(absolute, "stdio", upstreams, limits.options(), limits.connectionTimeout(),
-        limits.maxLineLength(), plugins, logging);
+        limits.maxLineLength(), limits.maxClientQueueBytes(), plugins, logging);
   }
 
   /** {@code proxy.transport}, the client-facing transport, may only say {@code stdio}. */

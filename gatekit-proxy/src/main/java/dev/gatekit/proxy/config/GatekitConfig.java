@@ -27,6 +27,8 @@ import org.jspecify.annotations.Nullable;
  *     answer {@code initialize} once the client connects (default 30 s)
  * @param maxLineLength {@code max_line_length}: the longest line, in bytes, accepted from an upstream
  *     and from the client
+ * @param maxClientQueueBytes {@code max_client_queue_mb}: what may wait to be written to the client
+ *     (default 8 MiB) before the gateway stops reading the client until it reads its answers
  * @param plugins every entry of the {@code plugins:} section, in the file's order
  * @param logging the {@code logging:} section
  */
@@ -37,6 +39,7 @@ public record GatekitConfig(
     TransportOptions options,
     Duration connectionTimeout,
     int maxLineLength,
+    long maxClientQueueBytes,
     List<PluginEntry> plugins,
     Logging logging) {
 

@@ -2,6 +2,7 @@ package dev.gatekit.proxy.config;
 
 import dev.gatekit.api.OverflowPolicy;
 import dev.gatekit.api.TransportOptions;
+import dev.gatekit.proxy.StdioServer;
 import dev.gatekit.transport.stdio.StdioTransport;
 import java.time.Duration;
 import java.util.Locale;
@@ -10,7 +11,8 @@ import java.util.Set;
 /**
  * Reads the timeouts and limits of the {@code proxy:} section: {@code timeouts}, {@code
  * max_requests_in_flight}, {@code overflow_policy}, {@code max_queued_requests} and {@code
- * max_line_length}. What is absent or wrong keeps its default; what is wrong is a problem.
+ * max_line_length} and {@code max_client_queue_mb}. What is absent or wrong keeps its default;
+ * what is wrong is a problem.
  */
 final class LimitsReader {
 
@@ -22,13 +24,15 @@ final class LimitsReader {
    * @param options the request timeout, the in-flight limit and the overflow policy
    * @param connectionTimeout how long an upstream may take to answer {@code initialize}
    * @param maxLineLength the longest line accepted from an upstream and from the client
+   * @param maxClientQueueBytes what may wait to be written to the client before the gateway stops
+   *     reading it
    */
-  record Limits(TransportOptions options, Duration connectionTimeout, int maxLineLength) {
+  record Limits(TransportOptions options, Duration connectionTimeout, int maxLineLength, long maxClientQueueBytes) {
 
     /** Returns the limits of a configuration that sets none. */
     static Limits defaults() {
       return new Limits(TransportOptions.defaults(), GatekitConfig.DEFAULT_CONNECTION_TIMEOUT,
-          StdioTransport.DEFAULT_MAX_LINE_LENGTH);
+          StdioTransport.DEFAULT_MAX_LINE_LENGTH, StdioServer.DEFAULT_MAX_QUEUED_BYTES);
     }
   }
 
@@ -75,6 +79,8 @@ final class LimitsReader {
     }
     Integer line = proxy.get("max_line_length").integer(1024);
     int maxLineLength = line != null ? line : StdioTransport.DEFAULT_MAX_LINE_LENGTH;
-    return new Limits(builder.build(), connection, maxLineLength);
+    Integer queueMb = proxy.get("max_client_queue_mb").integer(1);
+    long clientQueue = queueMb != null ? queueMb * 1024L * 1024L : StdioServer.DEFAULT_MAX_QUEUED_BYTES;
+    return new Limits(builder.build(), connection, maxLineLength, clientQueue);
   }
 }

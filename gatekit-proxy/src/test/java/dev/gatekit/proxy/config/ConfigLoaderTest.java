@@ -60,6 +60,7 @@ class ConfigLoaderTest {
           overflow_policy: queue
           max_queued_requests: 33
           max_line_length: 4096
+          max_client_queue_mb: 3
         logging: {level: WARNING, file: logs/g.log}
         """, Map.of("SECRET", "s3cret"));
     GatekitConfig.Upstream up = config.upstreams().get(0);
@@ -75,6 +76,7 @@ class ConfigLoaderTest {
     assertThat(config.options().overflowPolicy()).isEqualTo(OverflowPolicy.QUEUE);
     assertThat(config.options().maxQueued()).isEqualTo(33);
     assertThat(config.maxLineLength()).isEqualTo(4096);
+    assertThat(config.maxClientQueueBytes()).isEqualTo(3L * 1024 * 1024);
     assertThat(config.connectionTimeout()).isEqualTo(Duration.ofMillis(1500));
     assertThat(config.logging().level()).isEqualTo("warn");
     assertThat(config.logging().file()).isEqualTo(dir.resolve("logs/g.log"));
@@ -216,6 +218,7 @@ class ConfigLoaderTest {
           overflow_policy: drop
           max_queued_requests: -1
           max_line_length: 10
+          max_client_queue_mb: 0
         logging: {level: loud, file: [x]}
         """);
     assertThat(e.problems()).extracting(ConfigProblem::path).containsExactly(
@@ -234,6 +237,7 @@ class ConfigLoaderTest {
         "proxy.overflow_policy",
         "proxy.max_queued_requests",
         "proxy.max_line_length",
+        "proxy.max_client_queue_mb",
         "logging.level",
         "logging.file");
     assertThat(e.getMessage())
@@ -242,7 +246,7 @@ class ConfigLoaderTest {
         .contains("proxy.upstreams[2].name: expected a name of letters, digits, '-' and '_', found missing")
         .contains("proxy.upstreams[3].name: expected a name no other upstream has, found \"ok\" again")
         .contains("proxy.overflow_policy: expected reject or queue, found \"drop\"")
-        .contains("17 problems");
+        .contains("18 problems");
   }
 
   @Test
