@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * <p>Exactly-once is decided in one place: whoever removes the entry from {@link #pending} ends the
  * request; everyone else finds nothing and does nothing. An entry is registered before its request is
  * written, so a response can never arrive for an id that is not yet known. A request waiting in the
- * limiter's queue is pending too (its timeout runs), and a small state machine per request
+ * limiter's queue is pending too (its timeout runs; once its deadline has passed it is never
+ * written, even if a slot frees before its timer has run), and a small state machine per request
  * ({@link Exchange#state}) makes sure its slot is released exactly once however sending, queueing and
  * ending race.
  *
@@ -119,7 +120,7 @@ public final class PendingRequests {
     long timeoutNanos = saturatedNanos(timeout);
     long wireId = nextWireId.incrementAndGet();
     byte[] encoded = codec.encode(request.withId(RequestId.of(wireId)));
-    Exchange exchange = new Exchange(wireId, request, timeout, encoded);
+    Exchange exchange = new Exchange(wireId, request, timeout, timeoutNanos, encoded);
     pending.put(wireId, exchange);
     exchange.timeoutTask =
         scheduler.schedule(() -> timeOut(wireId), timeoutNanos, TimeUnit.NANOSECONDS);
@@ -229,8 +230,7 @@ public final class PendingRequests {
     }
     boolean wasSent = end(exchange);
     counters.timedOut.increment();
-    RequestTimeoutException timeout =
-        new RequestTimeoutException(exchange.request.method(), exchange.timeout);
+    RequestTimeoutException timeout = exchange.timeoutException();
     // MCP forbids cancelling initialize; every other request sent is cancelled upstream, before
     // the caller hears of the timeout.
     if (wasSent && !McpMethods.INITIALIZE.equals(exchange.request.method())) {
@@ -283,6 +283,8 @@ public final class PendingRequests {
     final long wireId;
     final JsonRpcRequest request;
     final Duration timeout;
+    final long registeredAt;
+    final long timeoutNanos;
     final byte[] encoded;
     final AtomicInteger state = new AtomicInteger(QUEUED);
     final ResponseFuture future = new ResponseFuture(this);
@@ -290,19 +292,31 @@ public final class PendingRequests {
     private long endOffset;
     private volatile @Nullable MessageWriter writtenBy;
 
-    Exchange(long wireId, JsonRpcRequest request, Duration timeout, byte[] encoded) {
+    Exchange(long wireId, JsonRpcRequest request, Duration timeout, long timeoutNanos, byte[] encoded) {
       this.wireId = wireId;
       this.request = request;
       this.timeout = timeout;
+      this.registeredAt = System.nanoTime();
+      this.timeoutNanos = timeoutNanos;
       this.encoded = encoded;
     }
 
     /**
      * Sends the request once the limiter grants it a slot. Declines the slot if the request ended
-     * while it waited, or if it cannot be written (it then ends here, failed).
+     * while it waited, if its deadline passed while it waited (it then times out here, unsent,
+     * whether or not its timer has run yet: the timer thread may be busy with the very timeouts
+     * that freed this slot), or if it cannot be written (it then ends here, failed).
      */
     @Override
     public boolean start() {
+      if (System.nanoTime() - registeredAt >= timeoutNanos) {
+        if (state.compareAndSet(QUEUED, DONE) && pending.remove(wireId, this)) {
+          cancelTimeout();
+          counters.timedOut.increment();
+          future.deliver(timeoutException());
+        }
+        return false;
+      }
       if (!state.compareAndSet(QUEUED, SENT)) {
         return false;
       }
@@ -340,6 +354,10 @@ public final class PendingRequests {
       if (writer != null) {
         writer.consumedThrough(endOffset);
       }
+    }
+
+    RequestTimeoutException timeoutException() {
+      return new RequestTimeoutException(request.method(), timeout);
     }
 
     void cancelTimeout() {
