@@ -259,9 +259,10 @@ public final class StdioTransport implements Transport {
       case CLOSED -> new TransportClosedException("Transport to upstream '" + name + "' is closed");
       default -> {
         TransportClosedException failure = lastFailure;
-        String suffix = current == TransportState.RESTARTING ? " (restarting)" : "";
-        yield new TransportClosedException(
-            (failure == null ? "Upstream '" + name + "' is unavailable" : failure.getMessage()) + suffix);
+        if (failure == null) {
+          failure = new TransportClosedException("Upstream '" + name + "' is unavailable");
+        }
+        yield failure.withSuffix(current == TransportState.RESTARTING ? " (restarting)" : "");
       }
     };
   }
@@ -300,19 +301,22 @@ public final class StdioTransport implements Transport {
       log.debug("Started upstream '{}' (pid {}): {}", name, started.pid(), command);
       return started;
     } catch (IOException e) {
+      // The command's arguments may hold secrets, and the reason is the system's: embedders only.
       throw new TransportClosedException(
-          "Cannot start upstream '" + name + "' with command " + command + ": " + e.getMessage(), e);
+          "Cannot start upstream '" + name + "'",
+          "Cannot start upstream '" + name + "' with command " + command + ": " + e.getMessage(),
+          null,
+          List.of(),
+          e);
     }
   }
 
-  private void onEnd(UpstreamProcess source, String description) {
-    TransportClosedException failure;
+  private void onEnd(UpstreamProcess source, TransportClosedException failure) {
     boolean restart;
     synchronized (lifecycle) {
       if (source != process || state == TransportState.CLOSED) {
         return; // an older run, or closed on purpose
       }
-      failure = new TransportClosedException("Upstream '" + name + "' " + description);
       lastFailure = failure;
       process = null;
       restart = restartPolicy.enabled() && failedAttempts < restartPolicy.maxAttempts();
@@ -414,7 +418,10 @@ public final class StdioTransport implements Transport {
                   current = process == started && state == TransportState.RESTARTING;
                 }
                 if (current) {
-                  onEnd(started, "refused the initialize handshake after a restart: " + why);
+                  String refused = "Upstream '" + name + "' refused the initialize handshake after a restart";
+                  onEnd(
+                      started,
+                      new TransportClosedException(refused, refused + ": " + why, null, List.of(), error));
                 }
               }
             });
@@ -504,8 +511,11 @@ public final class StdioTransport implements Transport {
     }
 
     @Override
-    public void onEnd(UpstreamProcess source, String description) {
-      StdioTransport.this.onEnd(source, description);
+    public void onEnd(UpstreamProcess source, UpstreamProcess.Ending ending) {
+      StdioTransport.this.onEnd(
+          source,
+          TransportClosedException.upstreamEnded(
+              "Upstream '" + name + "' " + ending.how(), ending.exitCode(), ending.stderrTail()));
     }
   }
 

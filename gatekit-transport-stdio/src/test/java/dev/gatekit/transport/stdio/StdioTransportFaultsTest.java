@@ -134,6 +134,26 @@ class StdioTransportFaultsTest {
   }
 
   @Test
+  void theClosedErrorKeepsTheUpstreamsStderrApartFromWhatAClientMaySee() throws Exception {
+    transport = TestUpstream.start("--exit-after", "1", "--exit-code", "7");
+    CompletableFuture<JsonRpcResponse> first = transport.sendAndReceive(call(1, "echo", "text", "x"));
+    CompletableFuture<JsonRpcResponse> lost = transport.sendAndReceive(call(2, "sleep", "ms", 60_000));
+    first.get(30, TimeUnit.SECONDS);
+    TransportClosedException failure = closedCause(lost);
+    assertThat(failure.clientMessage()).isEqualTo("Upstream 'test' exited with code 7");
+    assertThat(failure.exitCode()).hasValue(7);
+    assertThat(failure.stderrTail()).anySatisfy(line -> assertThat(line).contains("--exit-after"));
+    assertThat(failure.getMessage())
+        .startsWith(failure.clientMessage())
+        .contains(failure.stderrTail().get(failure.stderrTail().size() - 1));
+    // Every later call is refused with the same parts, and still no upstream text for clients.
+    TransportClosedException later = closedCause(transport.sendAndReceive(call(3, "echo", "text", "y")));
+    assertThat(later.clientMessage()).isEqualTo("Upstream 'test' exited with code 7");
+    assertThat(later.exitCode()).hasValue(7);
+    assertThat(later.getMessage()).contains("--exit-after");
+  }
+
+  @Test
   void aServerThatExitsAtOnceIsReportedWithItsStderr() {
     transport = TestUpstream.start("--exit-now", "5");
     TestUpstream.await("the transport noticed", () -> transport.state() == TransportState.FAILED);
@@ -180,7 +200,9 @@ class StdioTransportFaultsTest {
     assertThatThrownBy(transport::start)
         .isInstanceOf(TransportClosedException.class)
         .hasMessageContaining("Cannot start upstream 'ghost'")
-        .hasMessageContaining("/nonexistent/mcp-server");
+        .hasMessageContaining("/nonexistent/mcp-server")
+        .extracting(e -> ((TransportClosedException) e).clientMessage())
+        .isEqualTo("Cannot start upstream 'ghost'");
     assertThat(transport.state()).isEqualTo(TransportState.FAILED);
   }
 
@@ -195,6 +217,19 @@ class StdioTransportFaultsTest {
       assertThat(text(response)).isEqualTo("message " + i);
     }
     assertThat(transport.pendingCount()).isZero();
+  }
+
+  private static TransportClosedException closedCause(CompletableFuture<JsonRpcResponse> future) {
+    Throwable cause = null;
+    try {
+      future.get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      cause = e.getCause();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    assertThat(cause).isInstanceOf(TransportClosedException.class);
+    return (TransportClosedException) cause;
   }
 
   private List<Long> cancelled() {

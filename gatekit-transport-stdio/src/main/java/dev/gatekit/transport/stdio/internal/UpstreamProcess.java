@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,9 +34,18 @@ public final class UpstreamProcess {
     /** A line on stdout longer than the maximum was discarded. */
     void onOversizeLine(UpstreamProcess source, long length);
 
-    /** The process ended or can no longer be written to; {@code description} says how. */
-    void onEnd(UpstreamProcess source, String description);
+    /** The process ended or can no longer be written to; {@code ending} says how. */
+    void onEnd(UpstreamProcess source, Ending ending);
   }
+
+  /**
+   * How a run ended.
+   *
+   * @param how what happened, in words of our own ("exited with code 1", "closed its stdout")
+   * @param exitCode the exit code, if the process had exited
+   * @param stderrTail the last lines it wrote to stderr, oldest first
+   */
+  public record Ending(String how, @Nullable Integer exitCode, List<String> stderrTail) {}
 
   private static final Logger log = LoggerFactory.getLogger(UpstreamProcess.class);
   private static final long EXIT_GRACE_MILLIS = 1_000;
@@ -205,23 +215,15 @@ public final class UpstreamProcess {
     end(describeExit());
   }
 
-  private String describeExit() {
-    String how;
-    if (process.isAlive()) {
-      how = "closed its stdout";
-    } else {
-      how = "exited with code " + process.exitValue();
-    }
+  private Ending describeExit() {
+    Integer exitCode = process.isAlive() ? null : process.exitValue();
+    String how = exitCode == null ? "closed its stdout" : "exited with code " + exitCode;
     try {
       stderr.awaitEnd(200);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    List<String> lines = stderr.lastLines();
-    if (lines.isEmpty()) {
-      return how + " (it wrote nothing to stderr)";
-    }
-    return how + "; last stderr lines:\n  " + String.join("\n  ", lines);
+    return new Ending(how, exitCode, stderr.lastLines());
   }
 
   /**
@@ -239,10 +241,10 @@ public final class UpstreamProcess {
     }
   }
 
-  private void end(String description) {
+  private void end(Ending ending) {
     if (ended.compareAndSet(false, true)) {
       writer.close();
-      listener.onEnd(this, description);
+      listener.onEnd(this, ending);
     }
   }
 
