@@ -5,8 +5,13 @@ import static dev.gatekit.transport.stdio.TestUpstream.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gatekit.api.ErrorCodes;
+import dev.gatekit.api.InboundHandler;
+import dev.gatekit.api.JsonRpcNotification;
+import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.OverflowPolicy;
+import dev.gatekit.api.ProtocolException;
 import dev.gatekit.api.RequestId;
 import dev.gatekit.api.RequestTimeoutException;
 import dev.gatekit.api.TransportClosedException;
@@ -16,6 +21,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -47,6 +54,57 @@ class StdioTransportFaultsTest {
     transport = TestUpstream.start(QUEUEING, flag);
     assertEveryCallAnsweredCorrectly(200);
     assertThat(transport.state()).isEqualTo(TransportState.RUNNING);
+  }
+
+  @ParameterizedTest(name = "a response with {0} fails its request at once with -32603")
+  @ValueSource(strings = {"both", "utf8", "bad-error", "batch-invalid"})
+  void anInvalidResponseThatNamesItsRequestFailsItAtOnce(String kind) throws Exception {
+    transport = TestUpstream.start(); // the default request timeout: 60 s
+    CompletableFuture<JsonRpcResponse> future =
+        transport.sendAndReceive(call(RequestId.of("mine"), "invalid_answer", "kind", kind));
+    assertThatThrownBy(() -> future.get(20, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOf(ProtocolException.class)
+        .hasMessageStartingWith("Upstream 'test' sent an invalid response: ")
+        .satisfies(
+            e -> {
+              assertThat(((ProtocolException) e).errorCode()).isEqualTo(ErrorCodes.INTERNAL_ERROR);
+              assertThat(((ProtocolException) e).id()).isEqualTo(RequestId.of("mine"));
+              assertThat(e.getMessage()).doesNotContain("and an error").doesNotContain("not an object");
+            });
+    assertThat(transport.stats().failed()).isEqualTo(1);
+    assertThat(transport.stats().inFlight()).isZero();
+    assertThat(transport.pendingCount()).isZero();
+    // Nothing else broke.
+    assertEveryCallAnsweredCorrectly(20);
+    assertThat(transport.state()).isEqualTo(TransportState.RUNNING);
+  }
+
+  @Test
+  void aJsonArrayOfMessagesIsTakenElementByElement() throws Exception {
+    ConcurrentLinkedQueue<JsonRpcNotification> notifications = new ConcurrentLinkedQueue<>();
+    transport = TestUpstream.builder().build();
+    transport.setInboundHandler(
+        new InboundHandler() {
+          @Override
+          public void onNotification(JsonRpcNotification notification) {
+            notifications.add(notification);
+          }
+
+          @Override
+          public CompletionStage<JsonRpcResponse> onRequest(JsonRpcRequest request) {
+            return CompletableFuture.failedFuture(new UnsupportedOperationException());
+          }
+        });
+    transport.start();
+    JsonRpcResponse response =
+        transport.sendAndReceive(call(7, "invalid_answer", "kind", "batch")).get(20, TimeUnit.SECONDS);
+    assertThat(response.id()).isEqualTo(RequestId.of(7));
+    assertThat(text(response)).isEqualTo("in a batch");
+    // The notification came before the response in the array, so it was delivered first.
+    assertThat(notifications).extracting(JsonRpcNotification::method).containsExactly("notifications/message");
+    assertEveryCallAnsweredCorrectly(20);
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.gatekit.transport.stdio.internal;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatekit.api.ErrorCodes;
 import dev.gatekit.api.GatekitException;
 import dev.gatekit.api.JsonRpcCodec;
 import dev.gatekit.api.JsonRpcNotification;
@@ -9,6 +10,7 @@ import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.McpMethods;
 import dev.gatekit.api.OverloadedException;
+import dev.gatekit.api.ProtocolException;
 import dev.gatekit.api.RequestId;
 import dev.gatekit.api.RequestTimeoutException;
 import dev.gatekit.api.TransportClosedException;
@@ -149,9 +151,41 @@ public final class PendingRequests {
 
   /** Ends the request the response answers; logs and drops a response to an unknown or ended request. */
   public void complete(JsonRpcResponse response) {
-    if (!(response.id() instanceof RequestId.NumberId id)) {
-      log.warn("Upstream '{}' sent a response with id {} that no request has; dropped", upstream, response.id());
-      return;
+    Exchange exchange = answered(response.id());
+    if (exchange != null) {
+      counters.completed.increment();
+      exchange.future.deliver(response.withId(exchange.request.id()));
+    }
+  }
+
+  /**
+   * Fails the request that an invalid response names, at once, with a {@link ProtocolException} of
+   * code {@link ErrorCodes#INTERNAL_ERROR} ("Upstream 'x' sent an invalid response: " and {@code
+   * reason}, which must not quote the upstream); logs and drops it if no such request is pending.
+   */
+  public void failInvalidResponse(RequestId id, String reason) {
+    Exchange exchange = answered(id);
+    if (exchange != null) {
+      counters.failed.increment();
+      exchange.future.deliver(
+          new ProtocolException(
+              ErrorCodes.INTERNAL_ERROR,
+              "Upstream '" + upstream + "' sent an invalid response: " + reason,
+              exchange.request.id(),
+              false,
+              null));
+    }
+  }
+
+  /**
+   * Takes the request a response names off the books and frees its slot — before its caller hears
+   * back, so that a caller sending again at once finds the slot; or logs and returns null when no
+   * such request is pending.
+   */
+  private @Nullable Exchange answered(@Nullable RequestId responseId) {
+    if (!(responseId instanceof RequestId.NumberId id)) {
+      log.warn("Upstream '{}' sent a response with id {} that no request has; dropped", upstream, responseId);
+      return null;
     }
     Exchange exchange = pending.remove(id.value());
     if (exchange == null) {
@@ -160,13 +194,11 @@ public final class PendingRequests {
               + " timed out or cancelled); dropped",
           upstream,
           id.value());
-      return;
+      return null;
     }
     exchange.acknowledge();
-    // The slot is free before the caller hears back, so a caller that sends again at once finds it.
     end(exchange);
-    counters.completed.increment();
-    exchange.future.deliver(response.withId(exchange.request.id()));
+    return exchange;
   }
 
   /** Fails every pending and queued request with {@code cause}, at once. */
