@@ -6,12 +6,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import org.slf4j.Logger;
 
 /**
- * Drains a subprocess's stderr on a thread of its own, logs each line and keeps the last few for
- * error messages. Draining never stops while the process lives, so a server that floods stderr never
- * blocks on a full pipe. Lines longer than 4 KiB are dropped with a note.
+ * Drains a subprocess's stderr on a thread of its own, keeps the last few lines for error messages
+ * and hands each line to a {@link StderrLog}. Draining never stops while the process lives and never
+ * waits for the log, so a server that floods stderr never blocks on a full pipe, however slow the
+ * log is. Lines longer than 4 KiB are dropped with a note.
  */
 public final class StderrTail {
 
@@ -21,8 +21,8 @@ public final class StderrTail {
   private final ArrayDeque<String> lines;
   private final Thread thread;
 
-  /** Starts draining {@code stderr}, logging each line to {@code log} and keeping the last {@code keep}. */
-  public StderrTail(InputStream stderr, Logger log, int keep, String threadName) {
+  /** Starts draining {@code stderr}, logging each line through {@code log} and keeping the last {@code keep}. */
+  public StderrTail(InputStream stderr, StderrLog log, int keep, String threadName) {
     this.keep = keep;
     this.lines = new ArrayDeque<>(keep);
     this.thread = new Thread(() -> drain(stderr, log), threadName);
@@ -42,7 +42,7 @@ public final class StderrTail {
     thread.join(Math.max(1, millis));
   }
 
-  private void drain(InputStream stderr, Logger log) {
+  private void drain(InputStream stderr, StderrLog log) {
     LineReader reader = new LineReader(stderr, MAX_LINE);
     try (stderr) {
       reader.run(
@@ -50,8 +50,8 @@ public final class StderrTail {
             @Override
             public void onLine(byte[] buffer, int offset, int length) {
               String line = new String(buffer, offset, length, StandardCharsets.UTF_8);
-              log.info("{}", line);
               remember(line);
+              log.offer(line);
             }
 
             @Override
@@ -60,7 +60,7 @@ public final class StderrTail {
             }
           });
     } catch (IOException e) {
-      log.debug("stderr closed: {}", e.toString());
+      // The stream was closed under us: the process is gone, nothing more to read.
     }
   }
 

@@ -73,7 +73,12 @@ public final class UpstreamProcess {
     this.descendantsSeenAt = System.nanoTime() - DESCENDANTS_REFRESH_NANOS - 1;
     String prefix = "gatekit-" + name + "-" + process.pid();
     Logger stderrLog = LoggerFactory.getLogger("dev.gatekit.upstream." + name);
-    this.stderr = new StderrTail(process.getErrorStream(), stderrLog, stderrLines, prefix + "-stderr");
+    this.stderr =
+        new StderrTail(
+            process.getErrorStream(),
+            new StderrLog(name, line -> stderrLog.info("{}", line), SharedExecutors.stderrLogging()),
+            stderrLines,
+            prefix + "-stderr");
     this.writer =
         new MessageWriter(
             process.getOutputStream(),
