@@ -56,9 +56,15 @@ import org.slf4j.LoggerFactory;
  * object) fails that request at once with a {@link ProtocolException} of code {@link
  * ErrorCodes#INTERNAL_ERROR}, "Upstream 'x' sent an invalid response: " and a reason that quotes
  * nothing of the upstream's; the line is logged. A JSON array (a batch, which MCP does not have) is
- * taken element by element, each as if it had come on a line of its own. When the server exits or closes stdout, every pending
- * request fails at once with a {@link TransportClosedException} naming the exit code and the server's
- * last stderr lines. A {@link RestartPolicy} can start it again; the transport then replays the
+ * taken element by element, each as if it had come on a line of its own.
+ *
+ * <p>When the server exits or closes stdout, or a thread of the connection (reader, writer, stderr
+ * drain) dies of anything, an {@code OutOfMemoryError} included, every pending request fails at once
+ * with a {@link TransportClosedException}: its message names the exit code and the server's last
+ * stderr lines, its {@link TransportClosedException#clientMessage() client message} only what
+ * happened. Upstream stderr is logged at info under {@code dev.gatekit.upstream.<name>} through a
+ * bounded queue: a log that cannot keep up loses lines (with a warning that counts them), never
+ * stalls the server. A {@link RestartPolicy} can start it again; the transport then replays the
  * {@code initialize} handshake its caller last made, before accepting requests again.
  *
  * <p>{@link #close()} closes the server's stdin, waits, terminates it and its descendants, waits, and

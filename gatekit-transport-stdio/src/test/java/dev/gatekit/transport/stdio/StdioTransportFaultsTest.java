@@ -17,6 +17,7 @@ import dev.gatekit.api.RequestTimeoutException;
 import dev.gatekit.api.TransportClosedException;
 import dev.gatekit.api.TransportOptions;
 import dev.gatekit.api.TransportState;
+import dev.gatekit.transport.stdio.internal.SharedExecutors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +25,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -250,6 +253,42 @@ class StdioTransportFaultsTest {
     assertThat(transport.pendingCount()).isZero();
     assertThat(transport.stats().inFlight()).isZero();
     assertThat(transport.stats().failed()).isEqualTo(1000);
+  }
+
+  @Test
+  void aReaderKilledByAnErrorEndsTheRunAsAFailureAndTheRestartPolicyApplies() throws Exception {
+    // The reader hands unasked messages to the callback executor: one that throws an Error there
+    // kills the reader, as an OutOfMemoryError would.
+    AtomicBoolean armed = new AtomicBoolean();
+    Executor callbacks =
+        task -> {
+          if (armed.getAndSet(false)) {
+            throw new StackOverflowError("injected");
+          }
+          SharedExecutors.callbacks().execute(task);
+        };
+    transport =
+        TestUpstream.builder()
+            .callbackExecutor(callbacks)
+            .restartPolicy(new RestartPolicy(1, Duration.ofMillis(10), Duration.ofMillis(10)))
+            .build();
+    transport.start();
+    assertThat(text(transport.sendAndReceive(call(1, "echo", "text", "before")).get(30, TimeUnit.SECONDS)))
+        .isEqualTo("before");
+    ProcessHandle first = ProcessHandle.of(transport.pid()).orElseThrow();
+
+    armed.set(true);
+    CompletableFuture<JsonRpcResponse> notify = transport.sendAndReceive(call(2, "notify"));
+    Throwable failure = notify.handle((response, error) -> error).get(30, TimeUnit.SECONDS);
+
+    assertThat(failure).isInstanceOf(TransportClosedException.class);
+    assertThat(((TransportClosedException) failure).clientMessage())
+        .isEqualTo("Upstream 'test' failed: its reader thread died of java.lang.StackOverflowError");
+    TestUpstream.await("restarted", () -> transport.state() == TransportState.RUNNING && transport.pid() != first.pid());
+    assertThat(transport.stats().restarts()).isEqualTo(1);
+    assertThat(text(transport.sendAndReceive(call(3, "echo", "text", "after")).get(30, TimeUnit.SECONDS)))
+        .isEqualTo("after");
+    TestUpstream.await("the first run's process ended", () -> !first.isAlive());
   }
 
   @Test

@@ -236,7 +236,8 @@ public final class PendingRequests {
 
   /**
    * Hands a completion to the callback executor; should the executor refuse (it was shut down), the
-   * completion runs here rather than never.
+   * completion runs here rather than never. Should it fail with an {@link Error}, the completion
+   * runs here too, and the error goes on up: on the reader, it ends the connection.
    */
   private void hand(Runnable completion) {
     try {
@@ -244,6 +245,13 @@ public final class PendingRequests {
     } catch (RuntimeException e) {
       log.warn("The callback executor refused a completion ({}); completing on this thread", e.toString());
       completion.run();
+    } catch (Error e) {
+      try {
+        completion.run();
+      } catch (RuntimeException | Error suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
     }
   }
 

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Drains a subprocess's stderr on a thread of its own, keeps the last few lines for error messages
@@ -21,11 +22,17 @@ public final class StderrTail {
   private final ArrayDeque<String> lines;
   private final Thread thread;
 
-  /** Starts draining {@code stderr}, logging each line through {@code log} and keeping the last {@code keep}. */
-  public StderrTail(InputStream stderr, StderrLog log, int keep, String threadName) {
+  /**
+   * Starts draining {@code stderr}, logging each line through {@code log} and keeping the last
+   * {@code keep}. Should the drain die of anything but the stream's end or an I/O error (an {@code
+   * OutOfMemoryError}, a bug), {@code onDeath} is told, on the dying thread: stderr is no longer
+   * drained then.
+   */
+  public StderrTail(
+      InputStream stderr, StderrLog log, int keep, String threadName, Consumer<Throwable> onDeath) {
     this.keep = keep;
     this.lines = new ArrayDeque<>(keep);
-    this.thread = new Thread(() -> drain(stderr, log), threadName);
+    this.thread = new Thread(() -> drain(stderr, log, onDeath), threadName);
     this.thread.setDaemon(true);
     this.thread.start();
   }
@@ -42,7 +49,7 @@ public final class StderrTail {
     thread.join(Math.max(1, millis));
   }
 
-  private void drain(InputStream stderr, StderrLog log) {
+  private void drain(InputStream stderr, StderrLog log, Consumer<Throwable> onDeath) {
     LineReader reader = new LineReader(stderr, MAX_LINE);
     try (stderr) {
       reader.run(
@@ -61,6 +68,8 @@ public final class StderrTail {
           });
     } catch (IOException e) {
       // The stream was closed under us: the process is gone, nothing more to read.
+    } catch (RuntimeException | Error e) {
+      onDeath.accept(e);
     }
   }
 

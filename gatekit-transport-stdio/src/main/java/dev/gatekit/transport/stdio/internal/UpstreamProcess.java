@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Its end is reported exactly once to the {@link Listener}: when stdout closes (the usual sign of
  * an exit), when the process exits while something else still holds stdout open (after a short
- * grace for the reader to catch up), or when writing fails. {@link #shutDown} follows the MCP stdio
+ * grace for the reader to catch up), when writing fails, or at once when the reader, the writer or
+ * the stderr drain dies of anything else (an {@code OutOfMemoryError}, a {@code StackOverflowError},
+ * a bug) — a connection without one of them would look alive while every call timed out. {@link #shutDown} follows the MCP stdio
  * shutdown sequence and also ends the process's descendants, so launchers such as {@code npx} leave
  * no orphans.
  */
@@ -78,14 +80,19 @@ public final class UpstreamProcess {
             process.getErrorStream(),
             new StderrLog(name, line -> stderrLog.info("{}", line), SharedExecutors.stderrLogging()),
             stderrLines,
-            prefix + "-stderr");
+            prefix + "-stderr",
+            e -> died("stderr", e));
     this.writer =
         new MessageWriter(
             process.getOutputStream(),
             prefix + "-writer",
             e -> {
-              log.debug("Writing to upstream '{}' failed: {}", name, e.toString());
-              endSoon();
+              if (e instanceof IOException) {
+                log.debug("Writing to upstream '{}' failed: {}", name, e.toString());
+                endSoon();
+              } else {
+                died("writer", e);
+              }
             });
     Thread reader = new Thread(() -> read(maxLineLength), prefix + "-reader");
     reader.setDaemon(true);
@@ -107,6 +114,12 @@ public final class UpstreamProcess {
       Listener listener)
       throws IOException {
     Process process = builder.start();
+    return new UpstreamProcess(name, process, maxLineLength, stderrLines, listener);
+  }
+
+  /** Runs an already started process; for tests that need to wrap its streams. */
+  static UpstreamProcess adopt(
+      String name, Process process, int maxLineLength, int stderrLines, Listener listener) {
     return new UpstreamProcess(name, process, maxLineLength, stderrLines, listener);
   }
 
@@ -200,8 +213,9 @@ public final class UpstreamProcess {
       if (!shuttingDown) {
         log.debug("Reading from upstream '{}' failed: {}", name, e.toString());
       }
-    } catch (RuntimeException e) {
-      log.error("Reader of upstream '{}' failed; treating the connection as dead", name, e);
+    } catch (RuntimeException | Error e) {
+      died("reader", e);
+      return;
     }
     if (ended.get()) {
       return;
@@ -229,6 +243,25 @@ public final class UpstreamProcess {
       Thread.currentThread().interrupt();
     }
     return new Ending(how, exitCode, stderr.lastLines());
+  }
+
+  /**
+   * Ends this run at once because one of its threads died of {@code cause} (an {@code
+   * OutOfMemoryError}, a {@code StackOverflowError}, a bug): a connection missing its reader, writer
+   * or stderr drain would look alive while every call timed out. The owner then fails what is
+   * pending and stops the process, as for any end.
+   */
+  private void died(String thread, Throwable cause) {
+    if (ended.get()) {
+      return;
+    }
+    log.error("The {} of upstream '{}' died; ending the connection", thread, name, cause);
+    StderrTail tail = stderr; // null while the constructor runs
+    end(
+        new Ending(
+            "failed: its " + thread + " thread died of " + cause.getClass().getName(),
+            null,
+            tail == null ? List.of() : tail.lastLines()));
   }
 
   /**
