@@ -67,8 +67,12 @@ import org.slf4j.LoggerFactory;
  * stalls the server. A {@link RestartPolicy} can start it again; the transport then replays the
  * {@code initialize} handshake its caller last made, before accepting requests again.
  *
- * <p>{@link #close()} closes the server's stdin, waits, terminates it and its descendants, waits, and
- * kills what is left. Build with {@link #builder(List)}; instances are thread-safe.
+ * <p>{@link #close()} closes the server's stdin, waits, terminates it and every other process of its
+ * tree, waits, and kills what is left. The tree is everything the server started, grandchildren it
+ * orphaned at once included: each run carries an environment variable of its own that its processes
+ * inherit, and on Linux they are found by it (elsewhere, by snapshots of the server's descendants).
+ * What is left of a run is ended the same way when the server exits by itself and when it is
+ * restarted, so no process outlives the transport. Build with {@link #builder(List)}; instances are thread-safe.
  */
 public final class StdioTransport implements Transport {
 

@@ -2,10 +2,7 @@ package dev.gatekit.transport.stdio.internal;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -59,18 +56,20 @@ public final class UpstreamProcess {
   private final MessageWriter writer;
   private final StderrTail stderr;
   private final AtomicBoolean ended = new AtomicBoolean();
-  private final Set<ProcessHandle> knownDescendants = ConcurrentHashMap.newKeySet();
+  private final ProcessTree tree;
   private volatile long descendantsSeenAt;
   private volatile boolean shuttingDown;
 
   private UpstreamProcess(
       String name,
       Process process,
+      ProcessTree tree,
       int maxLineLength,
       int stderrLines,
       Listener listener) {
     this.name = name;
     this.process = process;
+    this.tree = tree;
     this.listener = listener;
     this.descendantsSeenAt = System.nanoTime() - DESCENDANTS_REFRESH_NANOS - 1;
     String prefix = "gatekit-" + name + "-" + process.pid();
@@ -113,14 +112,15 @@ public final class UpstreamProcess {
       int stderrLines,
       Listener listener)
       throws IOException {
+    ProcessTree tree = ProcessTree.marking(builder);
     Process process = builder.start();
-    return new UpstreamProcess(name, process, maxLineLength, stderrLines, listener);
+    return new UpstreamProcess(name, process, tree, maxLineLength, stderrLines, listener);
   }
 
   /** Runs an already started process; for tests that need to wrap its streams. */
   static UpstreamProcess adopt(
       String name, Process process, int maxLineLength, int stderrLines, Listener listener) {
-    return new UpstreamProcess(name, process, maxLineLength, stderrLines, listener);
+    return new UpstreamProcess(name, process, ProcessTree.unmarked(), maxLineLength, stderrLines, listener);
   }
 
   /** Queues one encoded message for stdin; returns false if the process can no longer be written to. */
@@ -150,45 +150,40 @@ public final class UpstreamProcess {
 
   /**
    * Ends the process the way MCP prescribes for stdio: close its stdin and wait up to
-   * {@code stdinGrace} for it to exit, then terminate it and its descendants and wait up to
-   * {@code terminateGrace}, then kill whatever is left. Blocks until done; the listener is not told.
+   * {@code stdinGrace} for it to exit, then terminate it and the rest of its {@link ProcessTree}
+   * and wait up to {@code terminateGrace}, then kill whatever is left. The rest of the tree — a
+   * launcher's children, grandchildren it orphaned, children that outlived an upstream that exited
+   * by itself — is ended the same way even when the process exits at once. Blocks until done; the
+   * listener is not told.
    */
   public void shutDown(Duration stdinGrace, Duration terminateGrace) {
     shuttingDown = true;
     ended.set(true);
     rememberDescendants();
-    List<ProcessHandle> descendants = new ArrayList<>(knownDescendants);
     writer.close();
     if (!awaitExit(List.of(process.toHandle()), stdinGrace)) {
       log.debug("Upstream '{}' did not exit after stdin closed; terminating", name);
       process.destroy();
-      descendants.forEach(ProcessHandle::destroy);
+      tree.members().forEach(ProcessHandle::destroy);
       if (!awaitExit(List.of(process.toHandle()), terminateGrace)) {
         log.warn("Upstream '{}' did not exit after SIGTERM; killing it", name);
         process.destroyForcibly();
       }
     }
-    // Children left behind by a launcher (npx, sh) outlive their parent unless ended too: signal all,
-    // then wait for all against one deadline, then kill what is left.
-    List<ProcessHandle> alive = descendants.stream().filter(ProcessHandle::isAlive).toList();
-    alive.forEach(ProcessHandle::destroy);
-    if (!awaitExit(alive, terminateGrace)) {
-      alive.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    // Signal all that is left, wait for all against one deadline, then kill what is left, found
+    // again: a process may have started another meanwhile.
+    List<ProcessHandle> rest = tree.members();
+    rest.forEach(ProcessHandle::destroy);
+    if (!awaitExit(rest, terminateGrace)) {
+      tree.members().forEach(ProcessHandle::destroyForcibly);
     }
     awaitExit(List.of(process.toHandle()), terminateGrace);
   }
 
-  /**
-   * Notes the process's descendants while it lives: once its parent has died they are reparented
-   * and can no longer be found, yet they must still be ended.
-   */
+  /** Notes the process's descendants while it lives; see {@link ProcessTree#remember}. */
   private void rememberDescendants() {
     descendantsSeenAt = System.nanoTime();
-    try {
-      process.descendants().forEach(knownDescendants::add);
-    } catch (RuntimeException e) {
-      log.debug("Could not list the descendants of upstream '{}': {}", name, e.toString());
-    }
+    tree.remember(process);
   }
 
   private void read(int maxLineLength) {
