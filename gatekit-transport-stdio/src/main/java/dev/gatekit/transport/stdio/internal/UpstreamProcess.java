@@ -19,9 +19,10 @@ import org.slf4j.LoggerFactory;
  * an exit), when the process exits while something else still holds stdout open (after a short
  * grace for the reader to catch up), when writing fails, or at once when the reader, the writer or
  * the stderr drain dies of anything else (an {@code OutOfMemoryError}, a {@code StackOverflowError},
- * a bug) — a connection without one of them would look alive while every call timed out. {@link #shutDown} follows the MCP stdio
- * shutdown sequence and also ends the process's descendants, so launchers such as {@code npx} leave
- * no orphans.
+ * a bug) — a connection without one of them would look alive while every call timed out.
+ * {@link #shutDown} follows the MCP stdio shutdown sequence and also ends every other process of the
+ * run's {@link ProcessTree}, so launchers such as {@code npx}, and servers that orphan children,
+ * leave none behind.
  */
 public final class UpstreamProcess {
 
@@ -250,7 +251,7 @@ public final class UpstreamProcess {
     if (ended.get()) {
       return;
     }
-    log.error("The {} of upstream '{}' died; ending the connection", thread, name, cause);
+    log.error("The {} thread of upstream '{}' died; ending the connection", thread, name, cause);
     StderrTail tail = stderr; // null while the constructor runs
     end(
         new Ending(
@@ -276,7 +277,10 @@ public final class UpstreamProcess {
 
   private void end(Ending ending) {
     if (ended.compareAndSet(false, true)) {
-      writer.close();
+      MessageWriter current = writer; // null if the stderr drain died while the constructor ran
+      if (current != null) {
+        current.close();
+      }
       listener.onEnd(this, ending);
     }
   }
