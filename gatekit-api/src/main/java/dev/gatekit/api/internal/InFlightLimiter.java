@@ -29,7 +29,10 @@ public final class InFlightLimiter {
   public interface Action {
     /**
      * Runs with a slot held. Returns true to keep the slot (one {@link #release()} is then owed), or
-     * false to decline it. Must not block and must not throw.
+     * false to decline it. Must not block and must not throw. An action that waited in the queue
+     * past its request's deadline declines the slot without sending anything (and ends its request
+     * as timed out itself): the limiter knows nothing of deadlines, and the thread that frees a slot
+     * may be the very timer thread that is late in expiring the queued requests.
      */
     boolean start();
   }

@@ -16,7 +16,7 @@ final class CommandLine {
       Usage: java -cp <classpath> dev.gatekit.testkit.server.TestMcpServer [options]
 
       A stdio MCP server for tests: newline-delimited JSON-RPC 2.0 on stdin/stdout,
-      tools echo, sleep, fail, progress, sample, notify, stats, reset_stats.
+      tools echo, sleep, fail, invalid_answer, progress, sample, notify, stats, reset_stats.
 
       Fault modes (independent and combinable):
         --exit-after N         exit right after answering the N-th request (N >= 1);

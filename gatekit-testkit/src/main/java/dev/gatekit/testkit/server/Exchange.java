@@ -79,11 +79,23 @@ final class Exchange {
 
   /** Answers with {@code response}; returns false if already answered or cancelled. */
   boolean respond(JsonRpcResponse response) {
+    return answer(() -> writer.send(response));
+  }
+
+  /**
+   * Answers with {@code line} written as it is, however invalid; returns false if already answered
+   * or cancelled.
+   */
+  boolean respondRaw(byte[] line) {
+    return answer(() -> writer.sendRaw(line));
+  }
+
+  private boolean answer(Runnable send) {
     if (!state.compareAndSet(OPEN, ANSWERED)) {
       return false;
     }
     listener.ending(this);
-    writer.send(response);
+    send.run();
     listener.ended(this);
     return true;
   }

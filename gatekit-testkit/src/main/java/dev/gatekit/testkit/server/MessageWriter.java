@@ -39,6 +39,9 @@ final class MessageWriter {
 
   private record Exit(int code, @Nullable String reason) {}
 
+  /** A line written exactly as given (a fault mode's deliberately invalid message). */
+  private record RawLine(byte[] bytes) {}
+
   private static final int BATCH_SIZE = 4096;
   private static final int BUFFER_SIZE = 64 * 1024;
 
@@ -81,6 +84,15 @@ final class MessageWriter {
    * the writer thread's queue (never blocking).
    */
   void send(JsonRpcMessage message) {
+    sendItem(message);
+  }
+
+  /** Sends {@code line} (without its line break) as it is, as {@link #send} sends a message. */
+  void sendRaw(byte[] line) {
+    sendItem(new RawLine(line.clone()));
+  }
+
+  private void sendItem(Object message) {
     if (Thread.currentThread() != inlineThread) {
       queue.add(message);
       return;
@@ -138,7 +150,7 @@ final class MessageWriter {
               processExit.exit(exit.code(), exit.reason());
               return;
             }
-            write((JsonRpcMessage) item);
+            write(item);
           }
           if (queue.isEmpty()) {
             out.flush();
@@ -157,7 +169,13 @@ final class MessageWriter {
     }
   }
 
-  private void write(JsonRpcMessage message) throws IOException {
+  private void write(Object item) throws IOException {
+    if (item instanceof RawLine raw) {
+      out.write(raw.bytes());
+      out.write('\n');
+      return;
+    }
+    JsonRpcMessage message = (JsonRpcMessage) item;
     boolean response = faults.active() && message instanceof JsonRpcResponse;
     if (response) {
       faults.writeBeforeResponse(out);

@@ -32,6 +32,8 @@ import org.jspecify.annotations.Nullable;
  *       number of sleeps wait together.
  *   <li>{@code fail {code?, message?}}: a JSON-RPC error response, by default -32603 "Failure
  *       requested by the fail tool".
+ *   <li>{@code invalid_answer {kind}}: answers with an invalid response to its own id (both result
+ *       and error, invalid UTF-8, a bad error, a batch); see {@link InvalidAnswerTool}.
  *   <li>{@code progress {steps, interval_ms?}}: with {@code _meta.progressToken}, a {@code
  *       notifications/progress} per step, then "done &lt;steps&gt; steps".
  *   <li>{@code sample {prompt}}: asks the client with {@code sampling/createMessage} (ids {@code
@@ -128,6 +130,7 @@ public final class TestMcpServer {
                 new EchoTool(),
                 new SleepTool(scheduler),
                 new FailTool(),
+                new InvalidAnswerTool(),
                 new ProgressTool(writer, scheduler),
                 new SampleTool(outbound),
                 new NotifyTool(writer),

@@ -80,7 +80,8 @@ class TestMcpServerTest {
         });
     assertThat(names)
         .containsExactly(
-            "echo", "sleep", "fail", "progress", "sample", "notify", "stats", "reset_stats");
+            "echo", "sleep", "fail", "invalid_answer", "progress", "sample", "notify", "stats",
+            "reset_stats");
   }
 
   @Test

@@ -15,12 +15,14 @@ import dev.gatekit.api.TransportClosedException;
 import dev.gatekit.api.TransportOptions;
 import dev.gatekit.api.TransportState;
 import dev.gatekit.api.TransportStats;
+import dev.gatekit.transport.stdio.internal.LineSalvage;
 import dev.gatekit.transport.stdio.internal.MessageWriter;
 import dev.gatekit.transport.stdio.internal.PendingRequests;
 import dev.gatekit.transport.stdio.internal.SerialExecutor;
 import dev.gatekit.transport.stdio.internal.SharedExecutors;
 import dev.gatekit.transport.stdio.internal.UpstreamProcess;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -49,13 +51,28 @@ import org.slf4j.LoggerFactory;
  *
  * <p>What the server writes that is not a valid message for us — non-JSON, invalid JSON-RPC, blank
  * lines, invalid UTF-8, lines over {@link Builder#maxLineLength(int)}, responses to unknown ids — is
- * logged and dropped; the connection goes on. When the server exits or closes stdout, every pending
- * request fails at once with a {@link TransportClosedException} naming the exit code and the server's
- * last stderr lines. A {@link RestartPolicy} can start it again; the transport then replays the
+ * logged and dropped; the connection goes on. But a response that names a pending request and is
+ * otherwise invalid (both {@code result} and {@code error}, invalid UTF-8, a bad {@code error}
+ * object) fails that request at once with a {@link ProtocolException} of code {@link
+ * ErrorCodes#INTERNAL_ERROR}, "Upstream 'x' sent an invalid response: " and a reason that quotes
+ * nothing of the upstream's; the line is logged. A JSON array (a batch, which MCP does not have) is
+ * taken element by element, each as if it had come on a line of its own.
+ *
+ * <p>When the server exits or closes stdout, or a thread of the connection (reader, writer, stderr
+ * drain) dies of anything, an {@code OutOfMemoryError} included, every pending request fails at once
+ * with a {@link TransportClosedException}: its message names the exit code and the server's last
+ * stderr lines, its {@link TransportClosedException#clientMessage() client message} only what
+ * happened. Upstream stderr is logged at info under {@code dev.gatekit.upstream.<name>} through a
+ * bounded queue: a log that cannot keep up loses lines (with a warning that counts them), never
+ * stalls the server. A {@link RestartPolicy} can start it again; the transport then replays the
  * {@code initialize} handshake its caller last made, before accepting requests again.
  *
- * <p>{@link #close()} closes the server's stdin, waits, terminates it and its descendants, waits, and
- * kills what is left. Build with {@link #builder(List)}; instances are thread-safe.
+ * <p>{@link #close()} closes the server's stdin, waits, terminates it and every other process of its
+ * tree, waits, and kills what is left. The tree is everything the server started, grandchildren it
+ * orphaned at once included: each run carries an environment variable of its own that its processes
+ * inherit, and on Linux they are found by it (elsewhere, by snapshots of the server's descendants).
+ * What is left of a run is ended the same way when the server exits by itself and when it is
+ * restarted, so no process outlives the transport. Build with {@link #builder(List)}; instances are thread-safe.
  */
 public final class StdioTransport implements Transport {
 
@@ -259,9 +276,10 @@ public final class StdioTransport implements Transport {
       case CLOSED -> new TransportClosedException("Transport to upstream '" + name + "' is closed");
       default -> {
         TransportClosedException failure = lastFailure;
-        String suffix = current == TransportState.RESTARTING ? " (restarting)" : "";
-        yield new TransportClosedException(
-            (failure == null ? "Upstream '" + name + "' is unavailable" : failure.getMessage()) + suffix);
+        if (failure == null) {
+          failure = new TransportClosedException("Upstream '" + name + "' is unavailable");
+        }
+        yield failure.withSuffix(current == TransportState.RESTARTING ? " (restarting)" : "");
       }
     };
   }
@@ -300,19 +318,22 @@ public final class StdioTransport implements Transport {
       log.debug("Started upstream '{}' (pid {}): {}", name, started.pid(), command);
       return started;
     } catch (IOException e) {
+      // The command's arguments may hold secrets, and the reason is the system's: embedders only.
       throw new TransportClosedException(
-          "Cannot start upstream '" + name + "' with command " + command + ": " + e.getMessage(), e);
+          "Cannot start upstream '" + name + "'",
+          "Cannot start upstream '" + name + "' with command " + command + ": " + e.getMessage(),
+          null,
+          List.of(),
+          e);
     }
   }
 
-  private void onEnd(UpstreamProcess source, String description) {
-    TransportClosedException failure;
+  private void onEnd(UpstreamProcess source, TransportClosedException failure) {
     boolean restart;
     synchronized (lifecycle) {
       if (source != process || state == TransportState.CLOSED) {
         return; // an older run, or closed on purpose
       }
-      failure = new TransportClosedException("Upstream '" + name + "' " + description);
       lastFailure = failure;
       process = null;
       restart = restartPolicy.enabled() && failedAttempts < restartPolicy.maxAttempts();
@@ -414,7 +435,10 @@ public final class StdioTransport implements Transport {
                   current = process == started && state == TransportState.RESTARTING;
                 }
                 if (current) {
-                  onEnd(started, "refused the initialize handshake after a restart: " + why);
+                  String refused = "Upstream '" + name + "' refused the initialize handshake after a restart";
+                  onEnd(
+                      started,
+                      new TransportClosedException(refused, refused + ": " + why, null, List.of(), error));
                 }
               }
             });
@@ -436,13 +460,7 @@ public final class StdioTransport implements Transport {
       if (failedAttempts != 0 && !response.isError() && state == TransportState.RUNNING && source == process) {
         failedAttempts = 0;
       }
-      if (inbound.isIdle()) {
-        pending.complete(response);
-      } else {
-        // Unasked messages read before this response are still being delivered (progress, logs):
-        // the response waits for them, so a caller never sees its answer before its progress.
-        inbound.execute(() -> pending.complete(response));
-      }
+      afterInboundReadBefore(() -> pending.complete(response));
     } else if (source != process) {
       log.debug("Dropped a message from an earlier run of upstream '{}'", name);
     } else if (message instanceof JsonRpcNotification notification) {
@@ -450,6 +468,55 @@ public final class StdioTransport implements Transport {
     } else if (message instanceof JsonRpcRequest request) {
       inbound.execute(() -> answer(source, request));
     }
+  }
+
+  /**
+   * Runs the ending of a request now, or, while unasked messages read before its response are still
+   * being delivered (progress, logs), after them: a caller never sees its answer before its progress.
+   */
+  private void afterInboundReadBefore(Runnable ending) {
+    if (inbound.isIdle()) {
+      ending.run();
+    } else {
+      inbound.execute(ending);
+    }
+  }
+
+  /** Uses what a line the codec refused still holds; see {@link LineSalvage}. */
+  private void onRefusedLine(
+      UpstreamProcess source, byte[] buffer, int offset, int length, ProtocolException refusal) {
+    List<LineSalvage.Item> items = LineSalvage.salvage(codec, buffer, offset, length, refusal);
+    if (refusal.isBatch() && !items.isEmpty() && !(items.get(0) instanceof LineSalvage.Unusable)) {
+      log.warn(
+          "Upstream '{}' wrote a JSON array (a batch, which MCP does not have); taking its {} elements"
+              + " one by one",
+          name,
+          items.size());
+    }
+    for (LineSalvage.Item item : items) {
+      if (item instanceof LineSalvage.Valid valid) {
+        onMessage(source, valid.message());
+      } else if (item instanceof LineSalvage.InvalidResponse invalid) {
+        log.warn(
+            "Upstream '{}' sent an invalid response to id {} ({}); its request fails. The line: {}",
+            name,
+            invalid.id(),
+            invalid.reason(),
+            abbreviate(buffer, offset, length));
+        afterInboundReadBefore(() -> pending.failInvalidResponse(invalid.id(), invalid.reason()));
+      } else if (item instanceof LineSalvage.Unusable unusable) {
+        log.warn(
+            "Upstream '{}' wrote a line that is not a valid JSON-RPC message; dropped: {}",
+            name,
+            unusable.reason());
+      }
+    }
+  }
+
+  private static String abbreviate(byte[] buffer, int offset, int length) {
+    int shown = Math.min(length, 1_000);
+    String text = new String(buffer, offset, shown, StandardCharsets.UTF_8);
+    return shown == length ? text : text + "... (" + length + " bytes)";
   }
 
   private void answer(UpstreamProcess source, JsonRpcRequest request) {
@@ -485,10 +552,7 @@ public final class StdioTransport implements Transport {
       try {
         message = codec.decode(buffer, offset, length);
       } catch (ProtocolException e) {
-        log.warn(
-            "Upstream '{}' wrote a line that is not a valid JSON-RPC message; dropped: {}",
-            name,
-            e.getMessage());
+        onRefusedLine(source, buffer, offset, length, e);
         return;
       }
       onMessage(source, message);
@@ -504,8 +568,11 @@ public final class StdioTransport implements Transport {
     }
 
     @Override
-    public void onEnd(UpstreamProcess source, String description) {
-      StdioTransport.this.onEnd(source, description);
+    public void onEnd(UpstreamProcess source, UpstreamProcess.Ending ending) {
+      StdioTransport.this.onEnd(
+          source,
+          TransportClosedException.upstreamEnded(
+              "Upstream '" + name + "' " + ending.how(), ending.exitCode(), ending.stderrTail()));
     }
   }
 

@@ -12,16 +12,19 @@ import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.McpMethods;
 import dev.gatekit.api.OverflowPolicy;
 import dev.gatekit.api.RequestId;
+import dev.gatekit.api.RequestTimeoutException;
 import dev.gatekit.api.TransportClosedException;
 import dev.gatekit.api.TransportOptions;
 import dev.gatekit.api.TransportState;
 import dev.gatekit.testkit.server.TestServer;
+import dev.gatekit.transport.stdio.internal.SharedExecutors;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
@@ -132,6 +135,58 @@ class StdioTransportEdgeCasesTest {
     long childPid = Long.parseLong(Files.readString(pidFile).trim());
     TestUpstream.await(
         "the orphaned child ended", () -> ProcessHandle.of(childPid).map(p -> !p.isAlive()).orElse(true));
+  }
+
+  @Test
+  void aQueuedRequestWhoseDeadlinePassedIsFailedWithoutBeingSent() throws Exception {
+    transport =
+        TestUpstream.start(
+            TransportOptions.builder().maxInFlight(1).overflowPolicy(OverflowPolicy.QUEUE).build());
+    long before = TestUpstream.serverStats(transport).get("requests").asLong();
+    CompletableFuture<JsonRpcResponse> blocker = transport.sendAndReceive(call(0, "sleep", "ms", 60_000));
+    // Hold the timeout thread, as a burst of expiring timers does, so that only the deadline check
+    // on a freed slot can keep the expired requests off the wire.
+    CountDownLatch timersHeld = new CountDownLatch(1);
+    CountDownLatch releaseTimers = new CountDownLatch(1);
+    SharedExecutors.timeouts().execute(() -> {
+      timersHeld.countDown();
+      try {
+        releaseTimers.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    try {
+      assertThat(timersHeld.await(30, TimeUnit.SECONDS)).isTrue();
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+      List<CompletableFuture<JsonRpcResponse>> expiring = new ArrayList<>();
+      for (int i = 1; i <= 20; i++) {
+        expiring.add(transport.sendAndReceive(call(i, "echo", "text", "late " + i), Duration.ofMillis(100)));
+      }
+      List<CompletableFuture<JsonRpcResponse>> inTime = new ArrayList<>();
+      for (int i = 21; i <= 25; i++) {
+        inTime.add(transport.sendAndReceive(call(i, "echo", "text", "in time " + i)));
+      }
+      TestUpstream.await("the queued deadlines passed", () -> System.nanoTime() - deadline > 0);
+      blocker.cancel(true); // frees the slot: the queue is served now, its timers still held
+
+      for (CompletableFuture<JsonRpcResponse> future : expiring) {
+        assertThatThrownBy(() -> future.get(30, TimeUnit.SECONDS))
+            .cause()
+            .isInstanceOf(RequestTimeoutException.class)
+            .hasMessageContaining("100 ms");
+      }
+      for (int i = 0; i < inTime.size(); i++) {
+        assertThat(text(inTime.get(i).get(30, TimeUnit.SECONDS))).isEqualTo("in time " + (21 + i));
+      }
+    } finally {
+      releaseTimers.countDown();
+    }
+    // The server saw the first stats call, the blocker, the five in time and this stats call.
+    assertThat(TestUpstream.serverStats(transport).get("requests").asLong() - before).isEqualTo(7);
+    assertThat(transport.stats().timedOut()).isEqualTo(20);
+    assertThat(transport.stats().sent()).isEqualTo(1 + 1 + 5 + 1);
+    assertThat(transport.pendingCount()).isZero();
   }
 
   private List<Long> cancelledIds() {

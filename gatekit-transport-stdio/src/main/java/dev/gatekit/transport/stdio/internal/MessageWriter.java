@@ -64,7 +64,7 @@ public final class MessageWriter {
   private final AtomicBoolean closing = new AtomicBoolean();
   private final AtomicBoolean failed = new AtomicBoolean();
   private final AtomicLong consumed = new AtomicLong();
-  private final Consumer<IOException> onFailure;
+  private final Consumer<Throwable> onFailure;
   private final Thread thread;
   private volatile long written; // bytes written so far; changed only while holding 'writing'
   private volatile boolean parked;
@@ -72,9 +72,11 @@ public final class MessageWriter {
   /**
    * Starts a writer thread named {@code threadName} writing to {@code out}.
    *
-   * @param onFailure called once, on the thread whose write failed, if a write fails
+   * @param onFailure called once, on the thread whose write failed, if a write fails: with an
+   *     {@link IOException} when the peer closed its end, with anything else (an {@code
+   *     OutOfMemoryError}, a bug) when the writer died of it
    */
-  public MessageWriter(OutputStream out, String threadName, Consumer<IOException> onFailure) {
+  public MessageWriter(OutputStream out, String threadName, Consumer<Throwable> onFailure) {
     this.out = new BufferedOutputStream(out, 64 * 1024);
     this.onFailure = onFailure;
     this.thread = new Thread(this::run, threadName);
@@ -142,6 +144,11 @@ public final class MessageWriter {
       } catch (IOException e) {
         fail(e);
         return false;
+      } catch (RuntimeException | Error e) {
+        // The stream may hold half a message now: nothing more can be written after it. Reported
+        // like any failure rather than thrown at a sender that may hold a slot it must give back.
+        fail(e);
+        return false;
       } finally {
         writing.unlock();
       }
@@ -187,7 +194,9 @@ public final class MessageWriter {
           write(message, message instanceof Outgoing outgoing ? outgoing.bytes() : (byte[]) message);
         }
         out.flush();
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException | Error e) {
+        // Whatever ends this thread ends the writer, and is reported: a writer that died silently
+        // would leave every later message queued for nobody.
         fail(e);
         return;
       } finally {
@@ -198,13 +207,18 @@ public final class MessageWriter {
   }
 
   /** Stops the writer for good after a failed write; reports the failure once. */
-  private void fail(IOException e) {
+  private void fail(Throwable e) {
     if (failed.compareAndSet(false, true)) {
       closing.set(true);
       queue.clear();
       LockSupport.unpark(thread);
-      closeQuietly();
-      onFailure.accept(e);
+      // Reported before the stream is closed: closing it makes the peer exit, and the failure,
+      // not that exit, is what ended the connection.
+      try {
+        onFailure.accept(e);
+      } finally {
+        closeQuietly();
+      }
     }
   }
 
@@ -218,14 +232,15 @@ public final class MessageWriter {
   }
 
   private void closeQuietly() {
+    // Best effort, also after the stream failed with an Error: that one is reported already.
     try {
       out.flush();
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException | Error e) {
       log.debug("Flush on close failed", e);
     }
     try {
       out.close();
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException | Error e) {
       log.debug("Close failed", e);
     }
   }

@@ -2,6 +2,7 @@ package dev.gatekit.transport.stdio.internal;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatekit.api.ErrorCodes;
 import dev.gatekit.api.GatekitException;
 import dev.gatekit.api.JsonRpcCodec;
 import dev.gatekit.api.JsonRpcNotification;
@@ -9,6 +10,7 @@ import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.McpMethods;
 import dev.gatekit.api.OverloadedException;
+import dev.gatekit.api.ProtocolException;
 import dev.gatekit.api.RequestId;
 import dev.gatekit.api.RequestTimeoutException;
 import dev.gatekit.api.TransportClosedException;
@@ -43,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * <p>Exactly-once is decided in one place: whoever removes the entry from {@link #pending} ends the
  * request; everyone else finds nothing and does nothing. An entry is registered before its request is
  * written, so a response can never arrive for an id that is not yet known. A request waiting in the
- * limiter's queue is pending too (its timeout runs), and a small state machine per request
+ * limiter's queue is pending too (its timeout runs; once its deadline has passed it is never
+ * written, even if a slot frees before its timer has run), and a small state machine per request
  * ({@link Exchange#state}) makes sure its slot is released exactly once however sending, queueing and
  * ending race.
  *
@@ -119,7 +122,7 @@ public final class PendingRequests {
     long timeoutNanos = saturatedNanos(timeout);
     long wireId = nextWireId.incrementAndGet();
     byte[] encoded = codec.encode(request.withId(RequestId.of(wireId)));
-    Exchange exchange = new Exchange(wireId, request, timeout, encoded);
+    Exchange exchange = new Exchange(wireId, request, timeout, timeoutNanos, encoded);
     pending.put(wireId, exchange);
     exchange.timeoutTask =
         scheduler.schedule(() -> timeOut(wireId), timeoutNanos, TimeUnit.NANOSECONDS);
@@ -148,9 +151,41 @@ public final class PendingRequests {
 
   /** Ends the request the response answers; logs and drops a response to an unknown or ended request. */
   public void complete(JsonRpcResponse response) {
-    if (!(response.id() instanceof RequestId.NumberId id)) {
-      log.warn("Upstream '{}' sent a response with id {} that no request has; dropped", upstream, response.id());
-      return;
+    Exchange exchange = answered(response.id());
+    if (exchange != null) {
+      counters.completed.increment();
+      exchange.future.deliver(response.withId(exchange.request.id()));
+    }
+  }
+
+  /**
+   * Fails the request that an invalid response names, at once, with a {@link ProtocolException} of
+   * code {@link ErrorCodes#INTERNAL_ERROR} ("Upstream 'x' sent an invalid response: " and {@code
+   * reason}, which must not quote the upstream); logs and drops it if no such request is pending.
+   */
+  public void failInvalidResponse(RequestId id, String reason) {
+    Exchange exchange = answered(id);
+    if (exchange != null) {
+      counters.failed.increment();
+      exchange.future.deliver(
+          new ProtocolException(
+              ErrorCodes.INTERNAL_ERROR,
+              "Upstream '" + upstream + "' sent an invalid response: " + reason,
+              exchange.request.id(),
+              false,
+              null));
+    }
+  }
+
+  /**
+   * Takes the request a response names off the books and frees its slot — before its caller hears
+   * back, so that a caller sending again at once finds the slot; or logs and returns null when no
+   * such request is pending.
+   */
+  private @Nullable Exchange answered(@Nullable RequestId responseId) {
+    if (!(responseId instanceof RequestId.NumberId id)) {
+      log.warn("Upstream '{}' sent a response with id {} that no request has; dropped", upstream, responseId);
+      return null;
     }
     Exchange exchange = pending.remove(id.value());
     if (exchange == null) {
@@ -159,13 +194,11 @@ public final class PendingRequests {
               + " timed out or cancelled); dropped",
           upstream,
           id.value());
-      return;
+      return null;
     }
     exchange.acknowledge();
-    // The slot is free before the caller hears back, so a caller that sends again at once finds it.
     end(exchange);
-    counters.completed.increment();
-    exchange.future.deliver(response.withId(exchange.request.id()));
+    return exchange;
   }
 
   /** Fails every pending and queued request with {@code cause}, at once. */
@@ -203,7 +236,8 @@ public final class PendingRequests {
 
   /**
    * Hands a completion to the callback executor; should the executor refuse (it was shut down), the
-   * completion runs here rather than never.
+   * completion runs here rather than never. Should it fail with an {@link Error}, the completion
+   * runs here too, and the error goes on up: on the reader, it ends the connection.
    */
   private void hand(Runnable completion) {
     try {
@@ -211,6 +245,13 @@ public final class PendingRequests {
     } catch (RuntimeException e) {
       log.warn("The callback executor refused a completion ({}); completing on this thread", e.toString());
       completion.run();
+    } catch (Error e) {
+      try {
+        completion.run();
+      } catch (RuntimeException | Error suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
     }
   }
 
@@ -229,8 +270,7 @@ public final class PendingRequests {
     }
     boolean wasSent = end(exchange);
     counters.timedOut.increment();
-    RequestTimeoutException timeout =
-        new RequestTimeoutException(exchange.request.method(), exchange.timeout);
+    RequestTimeoutException timeout = exchange.timeoutException();
     // MCP forbids cancelling initialize; every other request sent is cancelled upstream, before
     // the caller hears of the timeout.
     if (wasSent && !McpMethods.INITIALIZE.equals(exchange.request.method())) {
@@ -283,6 +323,8 @@ public final class PendingRequests {
     final long wireId;
     final JsonRpcRequest request;
     final Duration timeout;
+    final long registeredAt;
+    final long timeoutNanos;
     final byte[] encoded;
     final AtomicInteger state = new AtomicInteger(QUEUED);
     final ResponseFuture future = new ResponseFuture(this);
@@ -290,19 +332,31 @@ public final class PendingRequests {
     private long endOffset;
     private volatile @Nullable MessageWriter writtenBy;
 
-    Exchange(long wireId, JsonRpcRequest request, Duration timeout, byte[] encoded) {
+    Exchange(long wireId, JsonRpcRequest request, Duration timeout, long timeoutNanos, byte[] encoded) {
       this.wireId = wireId;
       this.request = request;
       this.timeout = timeout;
+      this.registeredAt = System.nanoTime();
+      this.timeoutNanos = timeoutNanos;
       this.encoded = encoded;
     }
 
     /**
      * Sends the request once the limiter grants it a slot. Declines the slot if the request ended
-     * while it waited, or if it cannot be written (it then ends here, failed).
+     * while it waited, if its deadline passed while it waited (it then times out here, unsent,
+     * whether or not its timer has run yet: the timer thread may be busy with the very timeouts
+     * that freed this slot), or if it cannot be written (it then ends here, failed).
      */
     @Override
     public boolean start() {
+      if (System.nanoTime() - registeredAt >= timeoutNanos) {
+        if (state.compareAndSet(QUEUED, DONE) && pending.remove(wireId, this)) {
+          cancelTimeout();
+          counters.timedOut.increment();
+          future.deliver(timeoutException());
+        }
+        return false;
+      }
       if (!state.compareAndSet(QUEUED, SENT)) {
         return false;
       }
@@ -340,6 +394,10 @@ public final class PendingRequests {
       if (writer != null) {
         writer.consumedThrough(endOffset);
       }
+    }
+
+    RequestTimeoutException timeoutException() {
+      return new RequestTimeoutException(request.method(), timeout);
     }
 
     void cancelTimeout() {

@@ -8,8 +8,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs tasks one at a time, in submission order, on a delegate executor; the submitting thread never
- * runs them. A task that throws is logged and the next one runs. If the delegate refuses to run the
- * lane, {@link #execute} throws its exception and the task is not kept.
+ * runs them. A task that throws — even an {@link Error} such as a handler's {@code
+ * StackOverflowError} — is logged and the next one runs: the lane never stalls. If the delegate
+ * refuses to run the lane, {@link #execute} throws its exception and the task is not kept.
  */
 public final class SerialExecutor implements Executor {
 
@@ -29,7 +30,7 @@ public final class SerialExecutor implements Executor {
     if (scheduled.compareAndSet(false, true)) {
       try {
         delegate.execute(this::drain);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
         // Refused (the executor was shut down): take the task back and tell the caller, rather than
         // leave it stranded with the lane marked busy.
         tasks.remove(task);
@@ -50,7 +51,7 @@ public final class SerialExecutor implements Executor {
       while ((task = tasks.poll()) != null) {
         try {
           task.run();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
           log.error("Task failed", e);
         }
       }

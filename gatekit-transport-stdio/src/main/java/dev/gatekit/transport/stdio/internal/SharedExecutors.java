@@ -3,14 +3,17 @@ package dev.gatekit.transport.stdio.internal;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The executors all stdio transports of a JVM share: one thread for every request timeout, and a
- * pool that completes callers' futures. Their threads are daemons, so they never keep a JVM alive.
+ * The executors all stdio transports of a JVM share: one thread for every request timeout, a pool
+ * that completes callers' futures, and one thread that logs upstreams' stderr. Their threads are
+ * daemons, so they never keep a JVM alive.
  */
 public final class SharedExecutors {
 
@@ -18,6 +21,7 @@ public final class SharedExecutors {
 
   private static final ScheduledThreadPoolExecutor TIMEOUTS = newTimeoutScheduler();
   private static final ForkJoinPool CALLBACKS = newCallbackPool();
+  private static final ExecutorService STDERR_LOGGING = newSingleThread("gatekit-stderr-log");
 
   private SharedExecutors() {}
 
@@ -36,6 +40,28 @@ public final class SharedExecutors {
    */
   public static ExecutorService callbacks() {
     return CALLBACKS;
+  }
+
+  /**
+   * Returns the thread that logs upstreams' stderr lines (see {@link StderrLog}): a log that blocks
+   * holds up this thread alone, never a drain, a reader or a caller.
+   */
+  public static ExecutorService stderrLogging() {
+    return STDERR_LOGGING;
+  }
+
+  private static ExecutorService newSingleThread(String name) {
+    return new ThreadPoolExecutor(
+        1,
+        1,
+        0,
+        TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(),
+        task -> {
+          Thread thread = new Thread(task, name);
+          thread.setDaemon(true);
+          return thread;
+        });
   }
 
   private static ScheduledThreadPoolExecutor newTimeoutScheduler() {

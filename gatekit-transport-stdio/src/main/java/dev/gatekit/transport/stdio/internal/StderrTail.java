@@ -6,12 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import org.slf4j.Logger;
+import java.util.function.Consumer;
 
 /**
- * Drains a subprocess's stderr on a thread of its own, logs each line and keeps the last few for
- * error messages. Draining never stops while the process lives, so a server that floods stderr never
- * blocks on a full pipe. Lines longer than 4 KiB are dropped with a note.
+ * Drains a subprocess's stderr on a thread of its own, keeps the last few lines for error messages
+ * and hands each line to a {@link StderrLog}. Draining never stops while the process lives and never
+ * waits for the log, so a server that floods stderr never blocks on a full pipe, however slow the
+ * log is. Lines longer than 4 KiB are dropped with a note.
  */
 public final class StderrTail {
 
@@ -21,11 +22,17 @@ public final class StderrTail {
   private final ArrayDeque<String> lines;
   private final Thread thread;
 
-  /** Starts draining {@code stderr}, logging each line to {@code log} and keeping the last {@code keep}. */
-  public StderrTail(InputStream stderr, Logger log, int keep, String threadName) {
+  /**
+   * Starts draining {@code stderr}, logging each line through {@code log} and keeping the last
+   * {@code keep}. Should the drain die of anything but the stream's end or an I/O error (an {@code
+   * OutOfMemoryError}, a bug), {@code onDeath} is told, on the dying thread: stderr is no longer
+   * drained then.
+   */
+  public StderrTail(
+      InputStream stderr, StderrLog log, int keep, String threadName, Consumer<Throwable> onDeath) {
     this.keep = keep;
     this.lines = new ArrayDeque<>(keep);
-    this.thread = new Thread(() -> drain(stderr, log), threadName);
+    this.thread = new Thread(() -> drain(stderr, log, onDeath), threadName);
     this.thread.setDaemon(true);
     this.thread.start();
   }
@@ -42,7 +49,7 @@ public final class StderrTail {
     thread.join(Math.max(1, millis));
   }
 
-  private void drain(InputStream stderr, Logger log) {
+  private void drain(InputStream stderr, StderrLog log, Consumer<Throwable> onDeath) {
     LineReader reader = new LineReader(stderr, MAX_LINE);
     try (stderr) {
       reader.run(
@@ -50,8 +57,8 @@ public final class StderrTail {
             @Override
             public void onLine(byte[] buffer, int offset, int length) {
               String line = new String(buffer, offset, length, StandardCharsets.UTF_8);
-              log.info("{}", line);
               remember(line);
+              log.offer(line);
             }
 
             @Override
@@ -60,7 +67,9 @@ public final class StderrTail {
             }
           });
     } catch (IOException e) {
-      log.debug("stderr closed: {}", e.toString());
+      // The stream was closed under us: the process is gone, nothing more to read.
+    } catch (RuntimeException | Error e) {
+      onDeath.accept(e);
     }
   }
 

@@ -2,14 +2,12 @@ package dev.gatekit.transport.stdio.internal;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,9 +17,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Its end is reported exactly once to the {@link Listener}: when stdout closes (the usual sign of
  * an exit), when the process exits while something else still holds stdout open (after a short
- * grace for the reader to catch up), or when writing fails. {@link #shutDown} follows the MCP stdio
- * shutdown sequence and also ends the process's descendants, so launchers such as {@code npx} leave
- * no orphans.
+ * grace for the reader to catch up), when writing fails, or at once when the reader, the writer or
+ * the stderr drain dies of anything else (an {@code OutOfMemoryError}, a {@code StackOverflowError},
+ * a bug) — a connection without one of them would look alive while every call timed out.
+ * {@link #shutDown} follows the MCP stdio shutdown sequence and also ends every other process of the
+ * run's {@link ProcessTree}, so launchers such as {@code npx}, and servers that orphan children,
+ * leave none behind.
  */
 public final class UpstreamProcess {
 
@@ -33,9 +34,18 @@ public final class UpstreamProcess {
     /** A line on stdout longer than the maximum was discarded. */
     void onOversizeLine(UpstreamProcess source, long length);
 
-    /** The process ended or can no longer be written to; {@code description} says how. */
-    void onEnd(UpstreamProcess source, String description);
+    /** The process ended or can no longer be written to; {@code ending} says how. */
+    void onEnd(UpstreamProcess source, Ending ending);
   }
+
+  /**
+   * How a run ended.
+   *
+   * @param how what happened, in words of our own ("exited with code 1", "closed its stdout")
+   * @param exitCode the exit code, if the process had exited
+   * @param stderrTail the last lines it wrote to stderr, oldest first
+   */
+  public record Ending(String how, @Nullable Integer exitCode, List<String> stderrTail) {}
 
   private static final Logger log = LoggerFactory.getLogger(UpstreamProcess.class);
   private static final long EXIT_GRACE_MILLIS = 1_000;
@@ -47,30 +57,42 @@ public final class UpstreamProcess {
   private final MessageWriter writer;
   private final StderrTail stderr;
   private final AtomicBoolean ended = new AtomicBoolean();
-  private final Set<ProcessHandle> knownDescendants = ConcurrentHashMap.newKeySet();
+  private final ProcessTree tree;
   private volatile long descendantsSeenAt;
   private volatile boolean shuttingDown;
 
   private UpstreamProcess(
       String name,
       Process process,
+      ProcessTree tree,
       int maxLineLength,
       int stderrLines,
       Listener listener) {
     this.name = name;
     this.process = process;
+    this.tree = tree;
     this.listener = listener;
     this.descendantsSeenAt = System.nanoTime() - DESCENDANTS_REFRESH_NANOS - 1;
     String prefix = "gatekit-" + name + "-" + process.pid();
     Logger stderrLog = LoggerFactory.getLogger("dev.gatekit.upstream." + name);
-    this.stderr = new StderrTail(process.getErrorStream(), stderrLog, stderrLines, prefix + "-stderr");
+    this.stderr =
+        new StderrTail(
+            process.getErrorStream(),
+            new StderrLog(name, line -> stderrLog.info("{}", line), SharedExecutors.stderrLogging()),
+            stderrLines,
+            prefix + "-stderr",
+            e -> died("stderr", e));
     this.writer =
         new MessageWriter(
             process.getOutputStream(),
             prefix + "-writer",
             e -> {
-              log.debug("Writing to upstream '{}' failed: {}", name, e.toString());
-              endSoon();
+              if (e instanceof IOException) {
+                log.debug("Writing to upstream '{}' failed: {}", name, e.toString());
+                endSoon();
+              } else {
+                died("writer", e);
+              }
             });
     Thread reader = new Thread(() -> read(maxLineLength), prefix + "-reader");
     reader.setDaemon(true);
@@ -91,8 +113,15 @@ public final class UpstreamProcess {
       int stderrLines,
       Listener listener)
       throws IOException {
+    ProcessTree tree = ProcessTree.marking(builder);
     Process process = builder.start();
-    return new UpstreamProcess(name, process, maxLineLength, stderrLines, listener);
+    return new UpstreamProcess(name, process, tree, maxLineLength, stderrLines, listener);
+  }
+
+  /** Runs an already started process; for tests that need to wrap its streams. */
+  static UpstreamProcess adopt(
+      String name, Process process, int maxLineLength, int stderrLines, Listener listener) {
+    return new UpstreamProcess(name, process, ProcessTree.unmarked(), maxLineLength, stderrLines, listener);
   }
 
   /** Queues one encoded message for stdin; returns false if the process can no longer be written to. */
@@ -122,45 +151,40 @@ public final class UpstreamProcess {
 
   /**
    * Ends the process the way MCP prescribes for stdio: close its stdin and wait up to
-   * {@code stdinGrace} for it to exit, then terminate it and its descendants and wait up to
-   * {@code terminateGrace}, then kill whatever is left. Blocks until done; the listener is not told.
+   * {@code stdinGrace} for it to exit, then terminate it and the rest of its {@link ProcessTree}
+   * and wait up to {@code terminateGrace}, then kill whatever is left. The rest of the tree — a
+   * launcher's children, grandchildren it orphaned, children that outlived an upstream that exited
+   * by itself — is ended the same way even when the process exits at once. Blocks until done; the
+   * listener is not told.
    */
   public void shutDown(Duration stdinGrace, Duration terminateGrace) {
     shuttingDown = true;
     ended.set(true);
     rememberDescendants();
-    List<ProcessHandle> descendants = new ArrayList<>(knownDescendants);
     writer.close();
     if (!awaitExit(List.of(process.toHandle()), stdinGrace)) {
       log.debug("Upstream '{}' did not exit after stdin closed; terminating", name);
       process.destroy();
-      descendants.forEach(ProcessHandle::destroy);
+      tree.members().forEach(ProcessHandle::destroy);
       if (!awaitExit(List.of(process.toHandle()), terminateGrace)) {
         log.warn("Upstream '{}' did not exit after SIGTERM; killing it", name);
         process.destroyForcibly();
       }
     }
-    // Children left behind by a launcher (npx, sh) outlive their parent unless ended too: signal all,
-    // then wait for all against one deadline, then kill what is left.
-    List<ProcessHandle> alive = descendants.stream().filter(ProcessHandle::isAlive).toList();
-    alive.forEach(ProcessHandle::destroy);
-    if (!awaitExit(alive, terminateGrace)) {
-      alive.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    // Signal all that is left, wait for all against one deadline, then kill what is left, found
+    // again: a process may have started another meanwhile.
+    List<ProcessHandle> rest = tree.members();
+    rest.forEach(ProcessHandle::destroy);
+    if (!awaitExit(rest, terminateGrace)) {
+      tree.members().forEach(ProcessHandle::destroyForcibly);
     }
     awaitExit(List.of(process.toHandle()), terminateGrace);
   }
 
-  /**
-   * Notes the process's descendants while it lives: once its parent has died they are reparented
-   * and can no longer be found, yet they must still be ended.
-   */
+  /** Notes the process's descendants while it lives; see {@link ProcessTree#remember}. */
   private void rememberDescendants() {
     descendantsSeenAt = System.nanoTime();
-    try {
-      process.descendants().forEach(knownDescendants::add);
-    } catch (RuntimeException e) {
-      log.debug("Could not list the descendants of upstream '{}': {}", name, e.toString());
-    }
+    tree.remember(process);
   }
 
   private void read(int maxLineLength) {
@@ -185,8 +209,9 @@ public final class UpstreamProcess {
       if (!shuttingDown) {
         log.debug("Reading from upstream '{}' failed: {}", name, e.toString());
       }
-    } catch (RuntimeException e) {
-      log.error("Reader of upstream '{}' failed; treating the connection as dead", name, e);
+    } catch (RuntimeException | Error e) {
+      died("reader", e);
+      return;
     }
     if (ended.get()) {
       return;
@@ -205,23 +230,34 @@ public final class UpstreamProcess {
     end(describeExit());
   }
 
-  private String describeExit() {
-    String how;
-    if (process.isAlive()) {
-      how = "closed its stdout";
-    } else {
-      how = "exited with code " + process.exitValue();
-    }
+  private Ending describeExit() {
+    Integer exitCode = process.isAlive() ? null : process.exitValue();
+    String how = exitCode == null ? "closed its stdout" : "exited with code " + exitCode;
     try {
       stderr.awaitEnd(200);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    List<String> lines = stderr.lastLines();
-    if (lines.isEmpty()) {
-      return how + " (it wrote nothing to stderr)";
+    return new Ending(how, exitCode, stderr.lastLines());
+  }
+
+  /**
+   * Ends this run at once because one of its threads died of {@code cause} (an {@code
+   * OutOfMemoryError}, a {@code StackOverflowError}, a bug): a connection missing its reader, writer
+   * or stderr drain would look alive while every call timed out. The owner then fails what is
+   * pending and stops the process, as for any end.
+   */
+  private void died(String thread, Throwable cause) {
+    if (ended.get()) {
+      return;
     }
-    return how + "; last stderr lines:\n  " + String.join("\n  ", lines);
+    log.error("The {} thread of upstream '{}' died; ending the connection", thread, name, cause);
+    StderrTail tail = stderr; // null while the constructor runs
+    end(
+        new Ending(
+            "failed: its " + thread + " thread died of " + cause.getClass().getName(),
+            null,
+            tail == null ? List.of() : tail.lastLines()));
   }
 
   /**
@@ -239,10 +275,13 @@ public final class UpstreamProcess {
     }
   }
 
-  private void end(String description) {
+  private void end(Ending ending) {
     if (ended.compareAndSet(false, true)) {
-      writer.close();
-      listener.onEnd(this, description);
+      MessageWriter current = writer; // null if the stderr drain died while the constructor ran
+      if (current != null) {
+        current.close();
+      }
+      listener.onEnd(this, ending);
     }
   }
 

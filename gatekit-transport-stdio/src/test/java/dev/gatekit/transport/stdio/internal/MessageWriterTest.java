@@ -93,9 +93,46 @@ class MessageWriterTest {
   }
 
   @Test
+  void anErrorThatKillsTheWriterThreadIsReportedAndLaterSendsAreRefused() throws Exception {
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    CountDownLatch reported = new CountDownLatch(1);
+    OutputStream dying =
+        new OutputStream() {
+          @Override
+          public void write(int b) {
+            throw new StackOverflowError("injected");
+          }
+        };
+    MessageWriter writer =
+        new MessageWriter(
+            dying,
+            "dying-writer",
+            e -> {
+              failure.set(e);
+              reported.countDown();
+            });
+    writer.send(new byte[70_000]); // larger than the buffer and the direct limit: the writer thread writes it
+    assertThat(reported.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(failure.get()).isInstanceOf(StackOverflowError.class).hasMessage("injected");
+    assertThat(writer.send(bytes("late"))).isFalse();
+  }
+
+  @Test
+  void anErrorInADirectWriteIsReportedAndEndsTheWriter() throws Exception {
+    ThreadRecordingStream out = new ThreadRecordingStream("erring-writer");
+    ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+    MessageWriter writer = new MessageWriter(out, "erring-writer", failures::add);
+    awaitIdle(writer, out);
+    out.failWith(new OutOfMemoryError("injected"));
+    assertThat(writer.send(bytes("first"))).isFalse();
+    assertThat(failures).singleElement().isInstanceOf(OutOfMemoryError.class);
+    assertThat(writer.send(bytes("second"))).isFalse();
+  }
+
+  @Test
   void aFailedWriteIsReportedOnceAndLaterSendsAreRefused() throws Exception {
     AtomicInteger failures = new AtomicInteger();
-    AtomicReference<IOException> failure = new AtomicReference<>();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
     CountDownLatch reported = new CountDownLatch(1);
     OutputStream broken =
         new OutputStream() {
@@ -438,7 +475,7 @@ class MessageWriterTest {
   void aFailedDirectWriteIsReportedOnceOnTheSendersThreadAndEndsTheWriter() throws Exception {
     ThreadRecordingStream out = new ThreadRecordingStream("failing-writer");
     ConcurrentLinkedQueue<Thread> reportedOn = new ConcurrentLinkedQueue<>();
-    ConcurrentLinkedQueue<IOException> failures = new ConcurrentLinkedQueue<>();
+    ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
     MessageWriter writer =
         new MessageWriter(
             out,
@@ -712,7 +749,7 @@ class MessageWriterTest {
     private final ByteArrayOutputStream data = new ByteArrayOutputStream();
     private final List<Write> writes = new ArrayList<>();
     private final AtomicInteger writesLeftBeforeFailing = new AtomicInteger(Integer.MAX_VALUE);
-    private volatile @Nullable IOException failure;
+    private volatile @Nullable Throwable failure;
     private volatile @Nullable Gate gate;
     private volatile @Nullable Thread lastFlusher;
     private volatile @Nullable LongSupplier knownRead;
@@ -745,11 +782,11 @@ class MessageWriterTest {
       return List.copyOf(directWritesOverLimit);
     }
 
-    void failWith(IOException e) {
+    void failWith(Throwable e) {
       failAfter(0, e);
     }
 
-    void failAfter(int writes, IOException e) {
+    void failAfter(int writes, Throwable e) {
       failure = e;
       writesLeftBeforeFailing.set(writes);
     }
@@ -762,9 +799,12 @@ class MessageWriterTest {
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
       Thread me = noteCaller();
-      IOException fail = failure;
+      Throwable fail = failure;
       if (fail != null && writesLeftBeforeFailing.getAndDecrement() <= 0) {
-        throw fail;
+        if (fail instanceof IOException io) {
+          throw io;
+        }
+        throw (Error) fail;
       }
       Gate held = gate;
       if (held != null && me == writerThread) {

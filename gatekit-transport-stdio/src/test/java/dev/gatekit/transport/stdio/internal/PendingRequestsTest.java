@@ -183,6 +183,41 @@ class PendingRequestsTest {
   }
 
   @Test
+  void aQueuedRequestPastItsDeadlineIsNeverSentWhateverWinsTheRaceBetweenSlotAndTimer() throws Exception {
+    for (int round = 0; round < 1_000; round++) {
+      written.clear();
+      PendingRequests pending =
+          silent(TransportOptions.builder().maxInFlight(1).overflowPolicy(OverflowPolicy.QUEUE).build(), timers);
+      CompletableFuture<JsonRpcResponse> first =
+          pending.send(request(RequestId.of(1), "first"), Duration.ofSeconds(30), () -> null);
+      timers.takeTimeout(); // the first request's, never run
+      long queuedAt = System.nanoTime();
+      CompletableFuture<JsonRpcResponse> late =
+          pending.send(request(RequestId.of(2), "late"), Duration.ofNanos(1), () -> null);
+      Runnable lateTimeout = timers.takeTimeout();
+      awaitUntil("the deadline passed", () -> System.nanoTime() - queuedAt > 1);
+      JsonRpcRequest sent = sentRequests().get(0);
+      CountDownLatch go = new CountDownLatch(1);
+      Future<?> slotFrees = reader.submit(() -> awaitThen(go, () -> answer(pending, sent)));
+      Future<?> timerFires = rival.submit(() -> awaitThen(go, lateTimeout));
+      go.countDown();
+      slotFrees.get(10, TimeUnit.SECONDS);
+      timerFires.get(10, TimeUnit.SECONDS);
+
+      assertThat(first.get(10, TimeUnit.SECONDS).id()).isEqualTo(RequestId.of(1));
+      assertThatThrownBy(() -> late.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(RequestTimeoutException.class);
+      assertThat(sentRequests()).as("round %d: requests written", round).hasSize(1);
+      assertThat(cancellations()).isEmpty();
+      TransportStats stats = pending.stats();
+      assertThat(stats.timedOut()).isEqualTo(1);
+      assertThat(stats.sent()).isEqualTo(1);
+      assertThat(stats.inFlight()).isZero();
+      assertThat(stats.queued()).isZero();
+      assertThat(pending.size()).isZero();
+    }
+  }
+
+  @Test
   void aRequestRegisteredWhileTheConnectionDiesFailsInsteadOfHanging() {
     PendingRequests pending = silent(TransportOptions.defaults());
     CompletableFuture<JsonRpcResponse> future =
@@ -659,6 +694,16 @@ class PendingRequestsTest {
     Thread.State state = thread.getState();
     return (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING)
         && LockSupport.getBlocker(thread) != null;
+  }
+
+  private static void awaitThen(CountDownLatch go, Runnable action) {
+    try {
+      go.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    action.run();
   }
 
   private static void awaitBlocked(Thread thread) {
