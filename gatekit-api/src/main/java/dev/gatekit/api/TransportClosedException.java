@@ -101,14 +101,4 @@ public class TransportClosedException extends GatekitException {
     return new TransportClosedException(
         clientMessage + suffix, getMessage() + suffix, exitCode, stderrTail, getCause());
   }
-
-  /**
-   * Returns a description of the failure that holds no text the upstream wrote (such as its
-   * stderr), fit for a client or an audit log.
-   */
-  public String clientMessage() {
-    String message = String.valueOf(getMessage());
-    int stderr = message.indexOf("; last stderr");
-    return stderr < 0 ? message : message.substring(0, stderr);
-  }
 }
