@@ -11,7 +11,7 @@ import dev.gatekit.proxy.internal.chain.PluginStage;
 import dev.gatekit.proxy.internal.chain.Stages;
 import dev.gatekit.proxy.internal.Router;
 import dev.gatekit.proxy.internal.Session;
-import dev.gatekit.transport.stdio.internal.SerialExecutor;
+import dev.gatekit.api.support.SerialExecutor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

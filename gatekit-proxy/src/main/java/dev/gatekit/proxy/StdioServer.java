@@ -7,7 +7,7 @@ import dev.gatekit.api.JsonRpcMessage;
 import dev.gatekit.api.ProtocolException;
 import dev.gatekit.proxy.internal.ClientOutbox;
 import dev.gatekit.transport.stdio.StdioTransport;
-import dev.gatekit.transport.stdio.internal.LineReader;
+import dev.gatekit.api.support.LineReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,7 +1,7 @@
 package dev.gatekit.testkit;
 
 import dev.gatekit.api.JsonRpcRequest;
-import dev.gatekit.api.internal.InFlightLimiter;
+import dev.gatekit.api.support.InFlightLimiter;
 import dev.gatekit.api.JsonRpcResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;

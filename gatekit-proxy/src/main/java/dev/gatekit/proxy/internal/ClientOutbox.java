@@ -1,6 +1,6 @@
 package dev.gatekit.proxy.internal;
 
-import dev.gatekit.transport.stdio.internal.MessageWriter;
+import dev.gatekit.api.support.MessageWriter;
 import java.io.OutputStream;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;

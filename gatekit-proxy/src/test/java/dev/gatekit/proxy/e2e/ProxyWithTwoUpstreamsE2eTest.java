@@ -42,7 +42,7 @@ import reactor.core.publisher.Flux;
 class ProxyWithTwoUpstreamsE2eTest {
 
   private static final List<String> TEST_KIT_TOOLS =
-      List.of("echo", "sleep", "fail", "progress", "sample", "notify", "stats", "reset_stats");
+      List.of("echo", "sleep", "fail", "invalid_answer", "progress", "sample", "notify", "stats", "reset_stats");
 
   private E2eClient proxied;
 

@@ -201,8 +201,8 @@ class AuditStageTest {
   @Test
   void anUpstreamThatFailsOrTimesOutIsRecordedFailedOrTimedOut() {
     MockTransport transport = MockTransport.builder()
-        .fault("tools/call", Fault.exception(new TransportClosedException(
-            "Upstream exited with code 1; last stderr: Traceback " + AKIA)))
+        .fault("tools/call", Fault.exception(TransportClosedException.upstreamEnded(
+            "Upstream exited with code 1", 1, java.util.List.of("Traceback " + AKIA))))
         .fault("tools/slow", Fault.exception(new RequestTimeoutException("tools/slow", Duration.ofSeconds(60))))
         .build();
     transport.start();

@@ -1,5 +1,6 @@
 package dev.gatekit.transport.stdio.internal;
 
+import dev.gatekit.api.support.MessageWriter;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatekit.api.ErrorCodes;
@@ -16,8 +17,8 @@ import dev.gatekit.api.RequestTimeoutException;
 import dev.gatekit.api.TransportClosedException;
 import dev.gatekit.api.TransportOptions;
 import dev.gatekit.api.TransportStats;
-import dev.gatekit.api.internal.InFlightLimiter;
-import dev.gatekit.api.internal.TransportCounters;
+import dev.gatekit.api.support.InFlightLimiter;
+import dev.gatekit.api.support.TransportCounters;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;

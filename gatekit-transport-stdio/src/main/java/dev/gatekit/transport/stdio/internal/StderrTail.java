@@ -1,5 +1,6 @@
 package dev.gatekit.transport.stdio.internal;
 
+import dev.gatekit.api.support.LineReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

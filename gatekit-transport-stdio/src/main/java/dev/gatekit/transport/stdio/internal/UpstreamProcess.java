@@ -1,5 +1,7 @@
 package dev.gatekit.transport.stdio.internal;
 
+import dev.gatekit.api.support.LineReader;
+import dev.gatekit.api.support.MessageWriter;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;

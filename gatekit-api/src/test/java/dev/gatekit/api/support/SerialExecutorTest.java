@@ -1,4 +1,4 @@
-package dev.gatekit.transport.stdio.internal;
+package dev.gatekit.api.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,11 +1,11 @@
-package dev.gatekit.api.internal;
+package dev.gatekit.api.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatekit.api.OverflowPolicy;
 import dev.gatekit.api.TransportOptions;
-import dev.gatekit.api.internal.InFlightLimiter.Admission;
+import dev.gatekit.api.support.InFlightLimiter.Admission;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

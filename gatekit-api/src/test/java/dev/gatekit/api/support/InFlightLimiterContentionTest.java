@@ -1,10 +1,10 @@
-package dev.gatekit.api.internal;
+package dev.gatekit.api.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatekit.api.OverflowPolicy;
 import dev.gatekit.api.TransportOptions;
-import dev.gatekit.api.internal.InFlightLimiter.Admission;
+import dev.gatekit.api.support.InFlightLimiter.Admission;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;

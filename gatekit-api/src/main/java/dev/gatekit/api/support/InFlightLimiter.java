@@ -1,4 +1,4 @@
-package dev.gatekit.api.internal;
+package dev.gatekit.api.support;
 
 import dev.gatekit.api.OverflowPolicy;
 import dev.gatekit.api.TransportOptions;

@@ -1,4 +1,4 @@
-package dev.gatekit.transport.stdio.internal;
+package dev.gatekit.api.support;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;

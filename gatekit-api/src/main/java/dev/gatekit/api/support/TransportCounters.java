@@ -1,4 +1,4 @@
-package dev.gatekit.api.internal;
+package dev.gatekit.api.support;
 
 import dev.gatekit.api.TransportStats;
 import java.util.concurrent.atomic.LongAdder;

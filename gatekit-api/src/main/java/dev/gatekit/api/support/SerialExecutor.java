@@ -1,4 +1,4 @@
-package dev.gatekit.transport.stdio.internal;
+package dev.gatekit.api.support;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
