@@ -15,6 +15,8 @@ import dev.gatekit.proxy.config.PluginWiring;
 import dev.gatekit.proxy.config.ServiceLoaderWiring;
 import dev.gatekit.proxy.plugins.PluginEntry;
 import dev.gatekit.transport.stdio.StdioTransport;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.Locale;
 import java.util.Set;
 
@@ -55,6 +58,17 @@ public final class GatekitCommand {
    * wired in; {@code gatekit check} and {@code gatekit --config} both go through it.
    */
   static PluginWiring pluginWiring = ServiceLoaderWiring.fromClassPath();
+
+  /**
+   * What the command does when its stdio front can no longer serve (the client's output failed, or
+   * a thread of the front died): a gateway that cannot serve exits with code 1, so that the host
+   * that started it can start it again. The reader may be blocked on stdin, which no other thread
+   * can wake, so this ends the process itself. Tests replace it.
+   */
+  static Consumer<Throwable> onServeFailure = failure -> {
+    System.err.println("gatekit: the gateway can no longer serve its client: " + failure);
+    System.exit(FAILURE);
+  };
 
   private GatekitCommand() {}
 
@@ -233,10 +247,14 @@ public final class GatekitCommand {
     Thread shutdown = new Thread(proxy::close, "gatekit-shutdown");
     Runtime.getRuntime().addShutdownHook(shutdown);
     try {
-      new StdioServer(proxy, maxLineLength, Duration.ofSeconds(30), maxClientQueueBytes).serve(System.in, System.out);
+      new StdioServer(proxy, maxLineLength, Duration.ofSeconds(30), maxClientQueueBytes)
+          .onFailure(onServeFailure)
+          // stdout as a plain stream: System.out, a PrintStream, would swallow the failure to write.
+          .serve(System.in, new FileOutputStream(FileDescriptor.out));
       return OK;
-    } catch (Exception e) {
-      err.println("gatekit: " + e.getMessage());
+    } catch (Exception | Error e) {
+      // An Error too: a gateway whose reader died cannot serve, and must say so and exit with 1.
+      err.println("gatekit: " + e);
       return FAILURE;
     } finally {
       try {

@@ -110,6 +110,21 @@ class GatekitCliIT {
     assertThat(Files.readString(log)).contains("DEBUG");
   }
 
+  @Test
+  void aGatewayThatCanNoLongerWriteToItsClientExitsWithOneAfterALogLine() throws Exception {
+    Path err = dir.resolve("err.txt");
+    Process gateway = new ProcessBuilder(gatekit("--", java, "-cp", jar.toString(),
+        "dev.gatekit.testkit.server.TestMcpServer")).redirectError(err.toFile()).start();
+    gateway.getInputStream().close(); // the client stops reading for good: the pipe's read end is gone
+    OutputStream in = gateway.getOutputStream();
+    send(in, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"it\",\"version\":\"1\"}}}");
+    // stdin stays open: the gateway must notice by itself that it cannot serve any more.
+    assertThat(gateway.waitFor(60, TimeUnit.SECONDS)).as("the gateway exits by itself").isTrue();
+    assertThat(gateway.exitValue()).isEqualTo(1);
+    assertThat(Files.readString(err)).contains("can no longer serve");
+    in.close();
+  }
+
   private static void talkTo(Process gateway, String tool) throws Exception {
     OutputStream in = gateway.getOutputStream();
     BufferedReader out = new BufferedReader(new InputStreamReader(gateway.getInputStream(), StandardCharsets.UTF_8));

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,13 @@ import org.slf4j.LoggerFactory;
  * by default). A client that does not read its answers makes the server stop reading its requests
  * until the answers drain, so a slow client holds back its own requests instead of filling the
  * gateway's memory; every answer is still delivered once the client reads.
+ *
+ * <p>Failure: when nothing more can reach the client — writing to it failed (it closed its end), or
+ * a thread of the server died of an error — the server can no longer serve. It tells the failure
+ * handler ({@link #onFailure}; by default it logs), closes the input so that the reader stops, and
+ * {@link #serve} ends with an {@link IOException}. A host that runs the gateway as its own process
+ * should end that process then, as the {@code gatekit} command does (exit code 1), so that whoever
+ * started it can start it again.
  */
 public final class StdioServer {
 
@@ -47,6 +55,9 @@ public final class StdioServer {
   private final Duration drainTimeout;
   private final long maxQueuedBytes;
   private volatile @Nullable ClientOutbox outbox;
+  private volatile Consumer<Throwable> failureHandler =
+      failure -> log.error("The gateway can no longer serve its client: {}", failure.toString());
+  private volatile @Nullable Throwable failure;
   private final JsonRpcCodec codec = JsonRpcCodec.get();
 
   /**
@@ -71,6 +82,15 @@ public final class StdioServer {
     this.maxLineLength = maxLineLength;
     this.drainTimeout = drainTimeout;
     this.maxQueuedBytes = maxQueuedBytes;
+  }
+
+  /**
+   * Sets what is told, once, when the server can no longer serve its client (see the class
+   * documentation); it runs on the thread that saw the failure. Returns this server.
+   */
+  public StdioServer onFailure(Consumer<Throwable> handler) {
+    this.failureHandler = java.util.Objects.requireNonNull(handler, "handler");
+    return this;
   }
 
   /**
@@ -100,7 +120,7 @@ public final class StdioServer {
    * @throws IOException if reading fails for another reason than the end of input
    */
   public void serve(InputStream in, OutputStream out) throws IOException {
-    ClientOutbox queue = new ClientOutbox(out, maxQueuedBytes);
+    ClientOutbox queue = new ClientOutbox(out, maxQueuedBytes, cause -> fail(cause, in));
     outbox = queue;
     proxy.connect(message -> queue.send(codec.encode(message)));
     try {
@@ -133,8 +153,14 @@ public final class StdioServer {
                   + " bytes", null, false, null));
         }
       });
+    } catch (IOException | RuntimeException | Error e) {
+      if (failure == null) {
+        fail(e, in); // the reader itself failed
+        throw e;
+      }
+      // the input was closed because the output had failed: reported below
     } finally {
-      if (!proxy.awaitIdle(drainTimeout)) {
+      if (failure == null && !proxy.awaitIdle(drainTimeout)) {
         log.warn("Requests still in flight {} s after the client closed its input; failing them", drainTimeout.toSeconds());
       }
       proxy.close();
@@ -143,6 +169,29 @@ public final class StdioServer {
         queue.awaitTermination(drainTimeout.toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      }
+    }
+    Throwable writeFailure = failure;
+    if (writeFailure != null) {
+      throw new IOException("the gateway can no longer write to its client: " + writeFailure, writeFailure);
+    }
+  }
+
+  /** Ends serving after a failure: tells the handler once, and closes the input to stop the reader. */
+  private void fail(Throwable cause, InputStream in) {
+    synchronized (this) {
+      if (failure != null) {
+        return;
+      }
+      failure = cause;
+    }
+    try {
+      failureHandler.accept(cause);
+    } finally {
+      try {
+        in.close();
+      } catch (IOException | RuntimeException e) {
+        log.debug("Closing the client's input failed", e);
       }
     }
   }

@@ -3,6 +3,7 @@ package dev.gatekit.proxy.internal;
 import dev.gatekit.api.support.MessageWriter;
 import java.io.OutputStream;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -28,8 +29,14 @@ public final class ClientOutbox {
   private volatile boolean waiting;
   private volatile boolean closed;
 
-  /** Starts writing to {@code out} on a thread of its own. */
-  public ClientOutbox(OutputStream out, long maxQueuedBytes) {
+  /**
+   * Starts writing to {@code out} on a thread of its own.
+   *
+   * @param onFailure told once, on the failing thread, when writing to the client failed for good
+   *     (the client closed its end, or the writer thread died of an error): nothing more can reach
+   *     the client
+   */
+  public ClientOutbox(OutputStream out, long maxQueuedBytes, Consumer<Throwable> onFailure) {
     if (maxQueuedBytes <= 0) {
       throw new IllegalArgumentException("maxQueuedBytes must be positive, was " + maxQueuedBytes);
     }
@@ -37,6 +44,7 @@ public final class ClientOutbox {
     this.writer = new MessageWriter(out, "gatekit-client-writer", e -> {
       log.warn("Writing to the client failed: {}", e.toString());
       release(); // what was queued is dropped: nothing will drain it
+      onFailure.accept(e);
     });
   }
 
