@@ -178,7 +178,7 @@ class HttpTransportSdkServerTest {
   void aTimeoutFailsTheCallerAndPostsCancelledWithTheWireId() throws Exception {
     HttpTransport transport = connected(new Mcp.Recording());
     CompletableFuture<JsonRpcResponse> slow =
-        transport.sendAndReceive(call(7, "slow", "{\"ms\":\"20000\"}"), Duration.ofMillis(500));
+        transport.sendAndReceive(call(7, "slow", "{\"ms\":\"3000\"}"), Duration.ofMillis(500));
     assertThat(failureOf(slow))
         .isInstanceOf(RequestTimeoutException.class)
         .hasMessageContaining("tools/call")
