@@ -329,9 +329,9 @@ public final class HttpTransport implements Transport {
         before = notificationsSent;
       }
       if (before.isDone()) {
-        postRequest(request);
+        postRequest(request, false);
       } else {
-        before.whenComplete((ignored, error) -> postRequest(request));
+        before.whenComplete((ignored, error) -> postRequest(request, false));
       }
     }
 
@@ -345,13 +345,13 @@ public final class HttpTransport implements Transport {
     }
   }
 
-  private void postRequest(PendingRequests.Pending request) {
+  private void postRequest(PendingRequests.Pending request, boolean retry) {
     if (!request.isPending()) {
       return;
     }
     boolean initialize = McpMethods.INITIALIZE.equals(request.request().method());
     String session = initialize ? null : sessionId;
-    Exchange exchange = new Exchange(request, session);
+    Exchange exchange = new Exchange(request, session, retry);
     HttpRequest http = post(request.body(), session).build();
     CompletableFuture<HttpResponse<Void>> call;
     try {
@@ -397,11 +397,13 @@ public final class HttpTransport implements Transport {
     volatile @Nullable StreamReader reader;
     volatile int status;
     volatile @Nullable GatekitException failure;
+    final boolean retry;
     int resumes;
 
-    Exchange(PendingRequests.Pending request, @Nullable String session) {
+    Exchange(PendingRequests.Pending request, @Nullable String session, boolean retry) {
       this.request = request;
       this.session = session;
+      this.retry = retry;
     }
 
     String method() {
@@ -479,6 +481,13 @@ public final class HttpTransport implements Transport {
       }
       StreamReader current = reader;
       if (current == null) {
+        if (error != null && !retry && status == 0 && closedBeforeAnswering(error)) {
+          // A kept-alive connection the server had closed: the request never reached it. Once, on a
+          // new connection, as browsers do; a second such failure is reported.
+          log.debug("Upstream '{}' closed a kept-alive connection; sending request {} again", name, request.wireId());
+          postRequest(request, true);
+          return;
+        }
         pending.fail(request.wireId(), error != null ? unreachable(error) : failed("sent no answer to '" + method() + "'"));
         return;
       }
@@ -875,6 +884,20 @@ public final class HttpTransport implements Transport {
       detail = detail.substring(0, 200) + "...";
     }
     return failed("answered HTTP " + status + (detail.isEmpty() ? "" : ": " + detail));
+  }
+
+  /**
+   * Returns whether the HTTP client reports a pooled connection that the server closed before it
+   * sent a byte of the response (the JDK's own retry condition for idempotent requests).
+   */
+  private static boolean closedBeforeAnswering(Throwable error) {
+    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+      if (cause.getClass().getSimpleName().equals("ConnectionExpiredException")
+          || String.valueOf(cause.getMessage()).contains("header parser received no bytes")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String describe(Throwable error) {
