@@ -299,22 +299,34 @@ public final class HttpTransport implements Transport {
     };
   }
 
-  /** A request to the endpoint with the configured headers and, if given, the session's. */
+  /**
+   * A request to the endpoint with the configured headers, the session's id if given, and the
+   * agreed protocol version once there is one (an initialize request, which agrees it, carries
+   * neither).
+   */
   private HttpRequest.Builder request(@Nullable String session) {
+    return request(session, false);
+  }
+
+  private HttpRequest.Builder request(@Nullable String session, boolean initialize) {
     HttpRequest.Builder builder = HttpRequest.newBuilder(uri);
     headers.forEach(builder::header);
     if (session != null) {
       builder.header(SESSION_HEADER, session);
-      String version = protocolVersion;
-      if (version != null) {
-        builder.header(VERSION_HEADER, version);
-      }
+    }
+    String version = protocolVersion;
+    if (version != null && !initialize) {
+      builder.header(VERSION_HEADER, version);
     }
     return builder;
   }
 
   private HttpRequest.Builder post(byte[] body, @Nullable String session) {
-    return request(session)
+    return post(body, session, false);
+  }
+
+  private HttpRequest.Builder post(byte[] body, @Nullable String session, boolean initialize) {
+    return request(session, initialize)
         .header("Content-Type", "application/json")
         .header("Accept", ACCEPT_BOTH)
         .POST(HttpRequest.BodyPublishers.ofByteArray(body));
@@ -352,7 +364,7 @@ public final class HttpTransport implements Transport {
     boolean initialize = McpMethods.INITIALIZE.equals(request.request().method());
     String session = initialize ? null : sessionId;
     Exchange exchange = new Exchange(request, session, retry);
-    HttpRequest http = post(request.body(), session).build();
+    HttpRequest http = post(request.body(), session, initialize).build();
     CompletableFuture<HttpResponse<Void>> call;
     try {
       call = client.sendAsync(http, exchange::onHeaders);

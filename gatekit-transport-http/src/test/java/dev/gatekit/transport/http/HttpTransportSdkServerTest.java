@@ -235,6 +235,9 @@ class HttpTransportSdkServerTest {
     long initialized = server.postedBodies().stream().filter(b -> b.contains(McpMethods.NOTIFICATIONS_INITIALIZED)).count();
     assertThat(initializes).isEqualTo(2);
     assertThat(initialized).isEqualTo(2);
+    // The replayed initialize starts a session afresh: no session id, no protocol version.
+    assertThat(server.seen.stream().filter(s -> s.body().contains("\"initialize\"")))
+        .allSatisfy(s -> assertThat(s.headers()).doesNotContainKeys("Mcp-Session-Id", "MCP-Protocol-Version"));
   }
 
   @Test
