@@ -168,7 +168,9 @@ public final class HttpTransport implements Transport {
 
   /**
    * Makes the transport ready for requests. There is no connection to open: the first request
-   * (normally {@code initialize}) makes it.
+   * (normally {@code initialize}) makes it. On a {@link TransportState#FAILED} transport (its session
+   * expired and was not renewed) it starts afresh without a session, as a stdio transport starts its
+   * process again: the caller then initializes a new session.
    *
    * @throws TransportClosedException if the transport is closed
    */
@@ -178,6 +180,11 @@ public final class HttpTransport implements Transport {
       switch (state) {
         case CLOSED -> throw new TransportClosedException("Transport to upstream '" + name + "' is closed");
         case NEW -> state = TransportState.RUNNING;
+        case FAILED -> {
+          sessionId = null;
+          failedAttempts = 0;
+          state = TransportState.RUNNING;
+        }
         default -> {}
       }
     }

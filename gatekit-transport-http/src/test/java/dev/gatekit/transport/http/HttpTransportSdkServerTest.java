@@ -249,6 +249,13 @@ class HttpTransportSdkServerTest {
     assertThat(failureOf(transport.sendAndReceive(call(2, "echo", "{}"))))
         .isInstanceOf(TransportClosedException.class)
         .hasMessageContaining("session expired");
+    // Started again, it has no session; the caller initializes a new one.
+    transport.start();
+    assertThat(transport.state()).isEqualTo(TransportState.RUNNING);
+    assertThat(transport.sessionId()).isNull();
+    Mcp.handshake(transport, McpMethods.LATEST_PROTOCOL_VERSION);
+    assertThat(Mcp.text(transport.sendAndReceive(call(3, "echo", "{\"text\":\"new\"}")).get(10, TimeUnit.SECONDS)))
+        .isEqualTo("new");
   }
 
   @Test
