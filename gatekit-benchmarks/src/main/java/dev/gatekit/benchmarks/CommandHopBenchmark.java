@@ -55,7 +55,8 @@ import org.openjdk.jmh.runner.IterationType;
  *
  * <p>Each measurement iteration also prints the CPU time per request of the gateway's JVM and of the
  * answerer, from {@code /proc/PID/stat} (10 ms ticks; iterations should be seconds long), and the
- * trial prints their average over the measurement iterations.
+ * trial prints their average over the measurement iterations, with the gateway's thread wake-ups per
+ * request (voluntary context switches summed over its threads, from {@code /proc/PID/task}).
  */
 @Fork(3)
 @Warmup(iterations = 5, time = 3)
@@ -141,14 +142,17 @@ public class CommandHopBenchmark {
   static final class CpuPerRequest {
     private long gatewayStart;
     private long answererStart;
+    private long switchesStart;
     private long requestsStart;
     private long gatewayTotal;
     private long answererTotal;
+    private long switchesTotal;
     private long requestsTotal;
 
     void begin(HopPeer peer, long requests) {
       gatewayStart = peer.gatewayCpuNanos();
       answererStart = peer.answererCpuNanos();
+      switchesStart = peer.gatewaySwitches();
       requestsStart = requests;
     }
 
@@ -156,13 +160,16 @@ public class CommandHopBenchmark {
       long n = requests - requestsStart;
       long gateway = peer.gatewayCpuNanos() - gatewayStart;
       long answerer = peer.answererCpuNanos() - answererStart;
+      long switches = peer.gatewaySwitches() - switchesStart;
       if (n <= 0) {
         return;
       }
-      System.out.printf("%n# CPU per request: %s (%,d requests)%n", describe(gateway, answerer, n, peer), n);
+      System.out.printf("%n# CPU per request: %s (%,d requests)%n",
+          describe(gateway, answerer, switches, n, peer), n);
       if (iteration.getType() == IterationType.MEASUREMENT) {
         gatewayTotal += gateway;
         answererTotal += answerer;
+        switchesTotal += switches;
         requestsTotal += n;
       }
     }
@@ -170,14 +177,15 @@ public class CommandHopBenchmark {
     void report(HopPeer peer) {
       if (requestsTotal > 0) {
         System.out.printf("# CPU per request, measurement iterations: %s (%,d requests)%n",
-            describe(gatewayTotal, answererTotal, requestsTotal, peer), requestsTotal);
+            describe(gatewayTotal, answererTotal, switchesTotal, requestsTotal, peer), requestsTotal);
       }
     }
 
-    private static String describe(long gateway, long answerer, long n, HopPeer peer) {
+    private static String describe(long gateway, long answerer, long switches, long n, HopPeer peer) {
       String answers = String.format("line_answer %.2f us", answerer / 1_000.0 / n);
       return peer.gateway == null ? answers
-          : String.format("gateway %.2f us, %s", gateway / 1_000.0 / n, answers);
+          : String.format("gateway %.2f us, %s; gateway thread wake-ups %.2f", gateway / 1_000.0 / n, answers,
+              (double) switches / n);
     }
   }
 

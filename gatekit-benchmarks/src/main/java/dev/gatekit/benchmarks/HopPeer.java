@@ -193,6 +193,36 @@ final class HopPeer {
     }
   }
 
+  /** Voluntary context switches of the gateway's threads so far (its thread wake-ups), or -1 for the direct peer. */
+  long gatewaySwitches() {
+    return gateway == null ? -1 : voluntarySwitches(gateway.pid());
+  }
+
+  /**
+   * The sum of {@code voluntary_ctxt_switches} over the live threads of a process, from {@code
+   * /proc/PID/task/TID/status}: each is a thread that blocked (in a park, a read, a wait) and so had
+   * to be woken again. Threads that ended take their counts with them. -1 where that cannot be read.
+   */
+  static long voluntarySwitches(long pid) {
+    long sum = 0;
+    try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          for (String line : Files.readAllLines(task.resolve("status"))) {
+            if (line.startsWith("voluntary_ctxt_switches:")) {
+              sum += Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+            }
+          }
+        } catch (IOException threadEnded) {
+          // the thread ended while we listed them
+        }
+      }
+      return sum;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   /**
    * Closes the peer's stdin (the gateway then ends its upstream), waits for it to exit (killing it
    * and what it started if it does not), prints any warnings the gateway logged and deletes the
