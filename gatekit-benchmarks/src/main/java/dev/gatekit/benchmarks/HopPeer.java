@@ -32,7 +32,10 @@ final class HopPeer {
   /** The gateway of the current build: this jar's class path, the command of {@code gatekit-cli}. */
   static final String CURRENT = "current";
 
-  /** Extra JVM options for the gateway's JVM, separated by spaces (none by default, as a user runs it). */
+  /**
+   * Extra JVM options for the gateway's JVM, separated by {@code ;} or spaces (none by default, as a
+   * user runs it). JMH splits {@code -jvmArgsAppend} at spaces, so give several with {@code ;}.
+   */
   static final String JVM_ARGS_PROPERTY = "gatekit.benchmarks.command.jvmArgs";
 
   private static final String CURRENT_MAIN = "dev.gatekit.cli.GatekitCommand";
@@ -119,7 +122,7 @@ final class HopPeer {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     String jvmArgs = System.getProperty(JVM_ARGS_PROPERTY, "").strip();
     if (!jvmArgs.isEmpty()) {
-      command.addAll(Arrays.asList(jvmArgs.split("\\s+")));
+      command.addAll(Arrays.asList(jvmArgs.split("[;\\s]+")));
     }
     command.add("-cp");
     command.add(classPath);
