@@ -91,16 +91,25 @@ final class HopPeer {
     } else {
       throw new IllegalArgumentException("peer must be direct or command, was " + peer);
     }
-    handshake(process);
-    ProcessHandle answerer = process.toHandle();
-    if (gateway != null) {
-      Optional<ProcessHandle> child = gateway.children().findFirst();
-      if (child.isEmpty()) {
-        throw new IllegalStateException("the gateway has no upstream process after the handshake");
+    try {
+      handshake(process);
+      ProcessHandle answerer = process.toHandle();
+      if (gateway != null) {
+        Optional<ProcessHandle> child = gateway.children().findFirst();
+        if (child.isEmpty()) {
+          throw new IllegalStateException("the gateway has no upstream process after the handshake");
+        }
+        answerer = child.get();
       }
-      answerer = child.get();
+      return new HopPeer(process, gateway, answerer, directory, log);
+    } catch (IOException | RuntimeException e) {
+      // Leave nothing behind, and say what the gateway said.
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      String said = log == null ? "" : "; the gateway's stderr: " + Files.readString(log).strip();
+      deleteDirectory(directory);
+      throw new IllegalStateException("the " + peer + " peer did not start: " + e.getMessage() + said, e);
     }
-    return new HopPeer(process, gateway, answerer, directory, log);
   }
 
   private static List<String> gatewayCommand(String spec) {
@@ -256,6 +265,10 @@ final class HopPeer {
         System.out.println("# Cannot read the gateway's log: " + e.getMessage());
       }
     }
+    deleteDirectory(directory);
+  }
+
+  private static void deleteDirectory(Path directory) {
     try (Stream<Path> files = Files.walk(directory)) {
       files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
     } catch (IOException e) {
