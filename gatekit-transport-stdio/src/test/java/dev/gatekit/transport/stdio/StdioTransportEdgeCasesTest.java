@@ -158,11 +158,12 @@ class StdioTransportEdgeCasesTest {
     });
     try {
       assertThat(timersHeld.await(30, TimeUnit.SECONDS)).isTrue();
-      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
       List<CompletableFuture<JsonRpcResponse>> expiring = new ArrayList<>();
       for (int i = 1; i <= 20; i++) {
         expiring.add(transport.sendAndReceive(call(i, "echo", "text", "late " + i), Duration.ofMillis(100)));
       }
+      // Taken after the last expiring request was queued: once it passes, every one's deadline has.
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
       List<CompletableFuture<JsonRpcResponse>> inTime = new ArrayList<>();
       for (int i = 21; i <= 25; i++) {
         inTime.add(transport.sendAndReceive(call(i, "echo", "text", "in time " + i)));
