@@ -14,18 +14,23 @@ import dev.gatekit.proxy.config.GatekitConfig;
 import dev.gatekit.proxy.config.PluginWiring;
 import dev.gatekit.proxy.config.ServiceLoaderWiring;
 import dev.gatekit.proxy.plugins.PluginEntry;
+import dev.gatekit.transport.http.HttpTransport;
 import dev.gatekit.transport.stdio.StdioTransport;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -36,6 +41,9 @@ import java.util.Set;
  *   <li>{@code gatekit [options] -- COMMAND [ARGS...]} runs it in front of one MCP server started
  *       with that command (no shell), so it can replace the server's command in an MCP host's
  *       configuration.
+ *   <li>{@code gatekit [options] -- URL [--header 'Name: value']...} runs it in front of the remote
+ *       MCP server at that http or https URL (Streamable HTTP): exactly one word after {@code --},
+ *       and only options may follow it. {@code --header} may repeat, before or after {@code --}.
  *   <li>{@code gatekit check --config FILE} validates a configuration and prints it resolved.
  *   <li>{@code gatekit demo [--requests 10,50,100] [--latency-ms 50] [--json]} runs the concurrency
  *       demonstration against the test kit's server.
@@ -70,6 +78,19 @@ public final class GatekitCommand {
     System.exit(FAILURE);
   };
 
+  /**
+   * Serves in front of a remote server: {@code gatekit -- URL}. The arguments are checked, the
+   * headers valid for {@link HttpTransport}. Tests replace it to see what the command line gave.
+   */
+  static RemoteServer remoteServer = GatekitCommand::serveRemote;
+
+  /** What {@code gatekit -- URL} runs. */
+  @FunctionalInterface
+  interface RemoteServer {
+    /** Serves until the client closes; returns the exit code. {@code name} may be null. */
+    int serve(URI url, Map<String, String> headers, String name, PrintStream err);
+  }
+
   private GatekitCommand() {}
 
   public static void main(String[] args) {
@@ -87,6 +108,8 @@ public final class GatekitCommand {
       return demo(Arrays.copyOfRange(args, 1, args.length), out, err);
     }
     List<String> upstreamCommand = null;
+    URI upstreamUrl = null;
+    Map<String, String> headers = new LinkedHashMap<>();
     String logLevel = null;
     String logFile = null;
     String name = null;
@@ -95,8 +118,29 @@ public final class GatekitCommand {
       String arg = args[i];
       switch (arg) {
         case "--" -> {
-          upstreamCommand = List.of(Arrays.copyOfRange(args, i + 1, args.length));
-          i = args.length;
+          if (upstreamUrl != null) {
+            return usageError(err, "give one upstream after --");
+          }
+          if (i + 1 < args.length && isHttpUrl(args[i + 1])) {
+            // A remote server: one word, then only options (such as --header) may follow.
+            try {
+              upstreamUrl = remoteUrl(args[++i]);
+            } catch (IllegalArgumentException e) {
+              return usageError(err, e.getMessage());
+            }
+          } else {
+            upstreamCommand = List.of(Arrays.copyOfRange(args, i + 1, args.length));
+            i = args.length;
+          }
+        }
+        case "--header", "-H" -> {
+          if (i + 1 >= args.length) {
+            return usageError(err, "--header needs 'Name: value'");
+          }
+          String problem = addHeader(args[++i], headers);
+          if (problem != null) {
+            return usageError(err, problem);
+          }
         }
         case "-h", "--help" -> {
           err.println(usage());
@@ -135,8 +179,15 @@ public final class GatekitCommand {
         }
       }
     }
-    if (config != null && upstreamCommand != null) {
+    if (config != null && (upstreamCommand != null || upstreamUrl != null)) {
       return usageError(err, "give either --config FILE or -- COMMAND, not both");
+    }
+    if (!headers.isEmpty() && upstreamUrl == null) {
+      return usageError(err, "--header applies to -- URL only (headers of a configured upstream go in its headers:)");
+    }
+    if (upstreamUrl != null) {
+      configureLogging(logLevel != null ? logLevel : "info", logFile);
+      return remoteServer.serve(upstreamUrl, headers, name, err);
     }
     if (config != null) {
       if (name != null) {
@@ -149,6 +200,47 @@ public final class GatekitCommand {
     }
     configureLogging(logLevel != null ? logLevel : "info", logFile);
     return serve(upstreamCommand, name, err);
+  }
+
+  /** Whether {@code word} is meant as an http or https URL: it starts with {@code http://} or {@code https://}. */
+  private static boolean isHttpUrl(String word) {
+    String lower = word.toLowerCase(Locale.ROOT);
+    return lower.startsWith("http://") || lower.startsWith("https://");
+  }
+
+  /** The URL of {@code gatekit -- URL}; an IllegalArgumentException with a usage message when it is not valid. */
+  private static URI remoteUrl(String word) {
+    URI url;
+    try {
+      url = new URI(word);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("-- URL needs an http or https URL such as https://example.com/mcp: " + e.getReason());
+    }
+    if (url.getHost() == null) {
+      throw new IllegalArgumentException("-- URL needs an http or https URL with a host, such as https://example.com/mcp");
+    }
+    return url;
+  }
+
+  /**
+   * Adds {@code --header 'Name: value'} to {@code headers}; returns the problem, which never quotes
+   * the value, or null.
+   */
+  static String addHeader(String header, Map<String, String> headers) {
+    int colon = header.indexOf(':');
+    String name = colon < 0 ? "" : header.substring(0, colon).strip();
+    if (name.isEmpty() || !name.chars().allMatch(c -> c > ' ' && c < 127)) {
+      return "--header needs 'Name: value', with a header name before the colon";
+    }
+    String value = header.substring(colon + 1).strip();
+    try {
+      // HttpTransport's own check; its message names the header, never the value.
+      HttpTransport.builder(URI.create("http://localhost/")).header(name, value);
+    } catch (IllegalArgumentException e) {
+      return "--header: " + e.getMessage();
+    }
+    headers.put(name, value);
+    return null;
   }
 
   private static int check(String[] args, PrintStream out, PrintStream err) {
@@ -243,6 +335,18 @@ public final class GatekitCommand {
     return serve(proxy, StdioTransport.DEFAULT_MAX_LINE_LENGTH, StdioServer.DEFAULT_MAX_QUEUED_BYTES, err);
   }
 
+  private static int serveRemote(URI url, Map<String, String> headers, String name, PrintStream err) {
+    String upstreamName = name != null ? name : url.getHost().replaceAll("[^A-Za-z0-9_.-]", "_").replace("__", "_");
+    HttpTransport transport;
+    try {
+      transport = HttpTransport.builder(url).name(upstreamName).headers(headers).build();
+    } catch (IllegalArgumentException e) {
+      return usageError(err, e.getMessage());
+    }
+    GatekitProxy proxy = GatekitProxy.builder().upstream(upstreamName.isEmpty() ? "upstream" : upstreamName, transport).build();
+    return serve(proxy, StdioTransport.DEFAULT_MAX_LINE_LENGTH, StdioServer.DEFAULT_MAX_QUEUED_BYTES, err);
+  }
+
   private static int serve(GatekitProxy proxy, int maxLineLength, long maxClientQueueBytes, PrintStream err) {
     Thread shutdown = new Thread(proxy::close, "gatekit-shutdown");
     Runtime.getRuntime().addShutdownHook(shutdown);
@@ -316,6 +420,13 @@ public final class GatekitCommand {
     ArrayNode upstreams = proxy.putArray("upstreams");
     for (GatekitConfig.Upstream u : config.upstreams()) {
       ObjectNode node = upstreams.addObject().put("name", u.name());
+      if (u.isRemote()) {
+        node.put("url", safeUrl(u.url()));
+        ObjectNode headers = node.putObject("headers");
+        u.headers().keySet().forEach(k -> headers.put(k, "***"));
+        node.put("max_restart_attempts", u.restartPolicy().maxAttempts());
+        continue;
+      }
       u.command().forEach(node.putArray("command")::add);
       ObjectNode env = node.putObject("env");
       u.environment().keySet().stream().sorted().forEach(k -> env.put(k, "<set>"));
@@ -346,6 +457,16 @@ public final class GatekitCommand {
     }
   }
 
+  /** The URL without what may be a secret: user information, and the query (shown as {@code ?***}). */
+  private static String safeUrl(URI url) {
+    StringBuilder text = new StringBuilder().append(url.getScheme()).append("://").append(url.getHost());
+    if (url.getPort() >= 0) {
+      text.append(':').append(url.getPort());
+    }
+    text.append(url.getRawPath() == null ? "" : url.getRawPath());
+    return url.getRawQuery() != null ? text.append("?***").toString() : text.toString();
+  }
+
   /** The version in the jar's manifest, or {@code "dev"} when running from classes rather than a jar. */
   static String version() {
     String version = GatekitCommand.class.getPackage().getImplementationVersion();
@@ -362,12 +483,16 @@ public final class GatekitCommand {
     List<String> lines = new ArrayList<>();
     lines.add("Usage: gatekit [options] --config FILE        run the gateway on stdin/stdout as FILE says");
     lines.add("       gatekit [options] -- COMMAND [ARGS...] run it in front of the MCP server COMMAND");
+    lines.add("       gatekit [options] -- URL [--header 'Name: value']...");
+    lines.add("                                              run it in front of the remote MCP server at URL (http/https)");
     lines.add("       gatekit check --config FILE            validate FILE and print it resolved");
     lines.add("       gatekit demo [--requests 10,50,100] [--latency-ms 50] [--json]");
     lines.add("                                              concurrent against sequential calls through a gateway");
     lines.add("Options:");
     lines.add("  -c, --config FILE    the YAML configuration");
-    lines.add("  --name NAME          with --: the upstream's name (default: the program's name)");
+    lines.add("  --name NAME          with --: the upstream's name (default: the program's name or the URL's host)");
+    lines.add("  -H, --header 'Name: value'");
+    lines.add("                       with -- URL: a header sent with every request (may repeat)");
     lines.add("  --log-level LEVEL    trace, debug, info (default), warn, error or off");
     lines.add("  --log-file FILE      where logs go (default: stderr; never stdout)");
     lines.add("  --version            print the version");

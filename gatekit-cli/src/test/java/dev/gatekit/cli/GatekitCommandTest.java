@@ -4,9 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,8 +51,66 @@ class GatekitCommandTest {
     assertThat(run("check", "--config", dir.resolve("bad.yaml").toString())).isEqualTo(2);
     assertThat(out.size()).isZero();
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("bad.yaml").contains("2 problems")
-        .contains("proxy.upstreams[0].command: expected a command line or a list of program and arguments, found missing")
+        .contains("proxy.upstreams[0]: expected command (a server to start) or url (a remote server), found neither")
         .contains("loging").contains("did you mean 'logging'?");
+  }
+
+  @Test
+  void checkPrintsAUrlUpstreamWithItsHeaderValuesMasked() throws Exception {
+    Files.writeString(dir.resolve("u.yaml"), """
+        proxy:
+          upstreams:
+            - name: remote
+              url: "https://user:pw@mcp.example.com:8443/mcp?key=k3y"
+              headers: {Authorization: "Bearer hunter2", X-Team: blue}
+        """);
+    assertThat(run("check", "--config", dir.resolve("u.yaml").toString())).isZero();
+    String printed = out.toString(StandardCharsets.UTF_8);
+    assertThat(printed).contains("url: \"https://mcp.example.com:8443/mcp?***\"")
+        .contains("Authorization: \"***\"").contains("X-Team: \"***\"")
+        .doesNotContain("hunter2").doesNotContain("blue").doesNotContain("k3y").doesNotContain("pw@")
+        .doesNotContain("command");
+  }
+
+  @Test
+  void aUrlAfterTheDoubleDashServesThatRemoteServerWithTheHeaders() {
+    List<Object> served = new ArrayList<>();
+    GatekitCommand.RemoteServer saved = GatekitCommand.remoteServer;
+    GatekitCommand.remoteServer = (url, headers, name, e) -> {
+      served.add(url);
+      served.add(headers);
+      served.add(String.valueOf(name));
+      return 0;
+    };
+    try {
+      assertThat(run("--header", "X-Before:  one ", "--", "https://mcp.example.com/mcp",
+          "--header", "Authorization: Bearer t0ken", "-H", "X-Empty:", "--name", "remote")).isZero();
+      assertThat(served).containsExactly(URI.create("https://mcp.example.com/mcp"),
+          Map.of("X-Before", "one", "Authorization", "Bearer t0ken", "X-Empty", ""), "remote");
+      served.clear();
+      assertThat(run("--", "http://127.0.0.1:3001/mcp")).isZero();
+      assertThat(served).containsExactly(URI.create("http://127.0.0.1:3001/mcp"), Map.of(), "null");
+      served.clear();
+
+      // Usage errors, exit 2, nothing served, no header value in the message.
+      assertThat(run("--", "https://mcp.example.com/mcp", "--header", "no colon s3cret")).isEqualTo(2);
+      assertThat(run("--", "https://mcp.example.com/mcp", "--header", ": s3cret")).isEqualTo(2);
+      assertThat(run("--", "https://mcp.example.com/mcp", "--header", "Bad Name: s3cret")).isEqualTo(2);
+      assertThat(run("--", "https://mcp.example.com/mcp", "--header", "X-Nul: s3cret\u0000")).isEqualTo(2);
+      assertThat(run("--", "https://mcp.example.com/mcp", "--header", "Content-Type: s3cret")).isEqualTo(2);
+      assertThat(run("--", "https://mcp.example.com/mcp", "--header")).isEqualTo(2);
+      assertThat(run("--", "https://mcp.example.com/mcp", "extra")).isEqualTo(2);
+      assertThat(run("--", "https://mcp.example.com/mcp", "--", "prog")).isEqualTo(2);
+      assertThat(run("--", "https://", "--header", "A: s3cret")).isEqualTo(2);
+      assertThat(run("--header", "A: s3cret", "--", "prog")).isEqualTo(2);
+      assertThat(run("--config", "x.yaml", "--", "https://mcp.example.com/mcp")).isEqualTo(2);
+      assertThat(served).isEmpty();
+      String errors = err.toString(StandardCharsets.UTF_8);
+      assertThat(errors).contains("--header needs 'Name: value'").contains("is set by the transport itself")
+          .contains("unknown argument 'extra'").contains("--header applies to -- URL only").doesNotContain("s3cret");
+    } finally {
+      GatekitCommand.remoteServer = saved;
+    }
   }
 
   @Test
@@ -62,7 +124,8 @@ class GatekitCommandTest {
     assertThat(run("demo", "--requests", "0")).isEqualTo(2);
     assertThat(run("demo", "--latency-ms")).isEqualTo(2);
     assertThat(run("--help")).isZero();
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("gatekit check --config FILE").contains("gatekit demo");
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("gatekit check --config FILE").contains("gatekit demo")
+        .contains("-- URL [--header 'Name: value']");
   }
 
   @Test

@@ -131,6 +131,18 @@ final class ConfigNode {
     return expand(text());
   }
 
+  /**
+   * Returns a scalar as {@link #string()} does, for a secret such as a header value: a problem never
+   * quotes it (it shows {@code ***}).
+   */
+  @Nullable String secretString() {
+    if (!isScalar()) {
+      expected("a string");
+      return null;
+    }
+    return environment.expand(text(), path, problems, true);
+  }
+
   /** Returns {@code text} with its variables expanded; null, and a problem at this path, when one is unset. */
   @Nullable String expand(String text) {
     return environment.expand(text, path, problems);

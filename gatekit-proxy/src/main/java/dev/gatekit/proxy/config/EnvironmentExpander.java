@@ -30,6 +30,14 @@ final class EnvironmentExpander {
    * variable in it is recorded in {@code problems} at {@code path}.
    */
   @Nullable String expand(String text, String path, ConfigProblems problems) {
+    return expand(text, path, problems, false);
+  }
+
+  /**
+   * As {@link #expand(String, String, ConfigProblems)}; when {@code secret}, the problems never quote
+   * {@code text} (a header value such as {@code Bearer ...}): it is shown as {@code ***}.
+   */
+  @Nullable String expand(String text, String path, ConfigProblems problems, boolean secret) {
     if (text.indexOf('$') < 0) {
       return text;
     }
@@ -43,7 +51,7 @@ final class EnvironmentExpander {
       } else if (c == '$' && i + 1 < text.length() && text.charAt(i + 1) == '{') {
         int end = text.indexOf('}', i + 2);
         if (end < 0) {
-          problems.add(path, "a closing '}' after '${'", "\"" + text + "\"");
+          problems.add(path, "a closing '}' after '${'", secret ? "***" : "\"" + text + "\"");
           return null;
         }
         String expression = text.substring(i + 2, end);

@@ -5,8 +5,10 @@ import dev.gatekit.proxy.GatekitProxy;
 import dev.gatekit.proxy.plugins.PluginEntry;
 import dev.gatekit.transport.stdio.RestartPolicy;
 import dev.gatekit.transport.stdio.StdioTransport;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,16 +60,24 @@ public record GatekitConfig(
   }
 
   /**
-   * One upstream MCP server, from {@code proxy.upstreams[i]}.
+   * One upstream MCP server, from {@code proxy.upstreams[i]}: either a command Gatekit starts (stdio)
+   * or a remote server at a {@code url} (Streamable HTTP). Exactly one of {@code command} (non-empty)
+   * and {@code url} (non-null) is given; the other is an empty list or null, and so are the settings
+   * that belong to the other kind ({@code environment}, {@code directory} of a url upstream; {@code
+   * headers} of a command upstream).
    *
    * @param name its name, used for routing ({@code name__tool}) and plugin scopes
-   * @param command the program and its arguments, never run through a shell
+   * @param command the program and its arguments, never run through a shell; empty for a url upstream
    * @param environment variables the server gets on top of the inherited ones ({@code env}), or,
    *     with an allow-list, the allowed variables of this process followed by {@code env}
    * @param inheritEnvironment false when {@code env_allowlist} is given: the server then gets only
    *     {@code environment}
    * @param directory the working directory ({@code cwd}), or null for this process's
-   * @param restartPolicy from {@code restart_on_failure} and {@code max_restart_attempts}
+   * @param restartPolicy from {@code restart_on_failure} and {@code max_restart_attempts}; for a url
+   *     upstream, how often a new session is started after the server forgot the old one
+   * @param url the Streamable HTTP endpoint ({@code url}, http or https), or null for a command upstream
+   * @param headers sent with every request to {@code url} ({@code headers}), variables expanded; the
+   *     values are secrets: {@link #toString()} shows them as {@code ***}
    */
   public record Upstream(
       String name,
@@ -75,14 +85,46 @@ public record GatekitConfig(
       Map<String, String> environment,
       boolean inheritEnvironment,
       @Nullable Path directory,
-      RestartPolicy restartPolicy) {
+      RestartPolicy restartPolicy,
+      @Nullable URI url,
+      Map<String, String> headers) {
 
-    /** Copies the collections. */
+    /** Copies the collections; checks that exactly one of command and url is given. */
     public Upstream {
       Objects.requireNonNull(name, "name");
       command = List.copyOf(command);
       environment = Map.copyOf(new LinkedHashMap<>(environment));
       Objects.requireNonNull(restartPolicy, "restartPolicy");
+      headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+      if (command.isEmpty() == (url == null)) {
+        throw new IllegalArgumentException("upstream '" + name + "' needs either a command or a url, not both");
+      }
+    }
+
+    /** An upstream Gatekit starts with {@code command} (stdio). */
+    public Upstream(String name, List<String> command, Map<String, String> environment, boolean inheritEnvironment,
+        @Nullable Path directory, RestartPolicy restartPolicy) {
+      this(name, command, environment, inheritEnvironment, directory, restartPolicy, null, Map.of());
+    }
+
+    /** A remote upstream at {@code url} (Streamable HTTP). */
+    public static Upstream remote(String name, URI url, Map<String, String> headers, RestartPolicy restartPolicy) {
+      return new Upstream(name, List.of(), Map.of(), true, null, restartPolicy, Objects.requireNonNull(url, "url"), headers);
+    }
+
+    /** Returns whether this is a remote server at a url rather than a command. */
+    public boolean isRemote() {
+      return url != null;
+    }
+
+    /** Shows header names only: their values, and the environment's, are secrets. */
+    @Override
+    public String toString() {
+      return "Upstream[name=" + name
+          + (url != null ? ", url=" + url + ", headers=" + headers.keySet() + " (values ***)" : ", command=" + command
+              + ", environment=" + environment.keySet() + ", inheritEnvironment=" + inheritEnvironment
+              + ", directory=" + directory)
+          + ", restartPolicy=" + restartPolicy + "]";
     }
   }
 
@@ -99,7 +141,12 @@ public record GatekitConfig(
     return upstreams.stream().filter(u -> u.name().equals(name)).findFirst().orElse(null);
   }
 
-  /** Returns a builder of the transport to {@code upstream}: {@link ProxyFactory#transportBuilder}. */
+  /**
+   * Returns a builder of the transport to a command {@code upstream}: {@link
+   * ProxyFactory#transportBuilder}. For a url upstream, see {@link ProxyFactory#transport}.
+   *
+   * @throws IllegalArgumentException for a url upstream
+   */
   public StdioTransport.Builder transportBuilder(Upstream upstream) {
     return ProxyFactory.transportBuilder(this, upstream);
   }

@@ -1,6 +1,9 @@
 package dev.gatekit.proxy.config;
 
+import dev.gatekit.transport.http.HttpTransport;
 import dev.gatekit.transport.stdio.RestartPolicy;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,9 +16,11 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Reads {@code proxy.upstreams}: at least one upstream, each with a unique name and a command (a
- * line split like a shell, or a list), and optionally {@code env}, {@code env_allowlist}, {@code cwd},
- * {@code restart_on_failure} and {@code max_restart_attempts}. Relative paths — {@code cwd}, and a
+ * Reads {@code proxy.upstreams}: at least one upstream, each with a unique name and either a command
+ * (a line split like a shell, or a list) with optionally {@code env}, {@code env_allowlist} and {@code
+ * cwd}, or a {@code url} (http or https, a remote Streamable HTTP server) with optionally {@code
+ * headers} (name to value, variables expanded; the values are secrets and never quoted in a
+ * problem); and optionally {@code restart_on_failure} and {@code max_restart_attempts}. Relative paths — {@code cwd}, and a
  * program that starts with {@code ./} or {@code ../} — resolve against the configuration's folder.
  * An upstream with a problem is left out of the result; its problems are recorded.
  */
@@ -23,8 +28,12 @@ final class UpstreamsReader {
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]*");
   private static final Set<String> UPSTREAM_KEYS = Set.of("name", "command", "env", "env_allowlist", "cwd",
-      "restart_on_failure", "max_restart_attempts");
+      "restart_on_failure", "max_restart_attempts", "url", "headers");
+  /** The keys that only a command upstream may have, in the order they are reported. */
+  private static final List<String> COMMAND_ONLY_KEYS = List.of("env", "env_allowlist", "cwd");
   private static final int DEFAULT_RESTART_ATTEMPTS = 3;
+  /** Where header names and values are checked against the HTTP client's rules. */
+  private static final URI CHECK_URI = URI.create("http://localhost/");
 
   private final Path folder;
 
@@ -57,11 +66,28 @@ final class UpstreamsReader {
   /** One upstream; null when it has a problem. {@code names} holds the names of the ones before it. */
   private GatekitConfig.@Nullable Upstream upstream(ConfigNode node, Set<String> names) {
     if (!node.isMapping()) {
-      node.expected("a mapping with name and command");
+      node.expected("a mapping with name and command or url");
       return null;
     }
     node.rejectUnknownKeys(UPSTREAM_KEYS);
     String name = name(node.get("name"), names);
+    boolean hasCommand = !node.get("command").isMissing();
+    boolean hasUrl = !node.get("url").isMissing();
+    if (hasCommand && hasUrl) {
+      node.problem("either command (a server to start) or url (a remote server), not both", "both");
+      return null;
+    }
+    if (!hasCommand && !hasUrl) {
+      node.problem("command (a server to start) or url (a remote server)", "neither");
+      return null;
+    }
+    if (hasUrl) {
+      return remote(node, name);
+    }
+    ConfigNode headers = node.get("headers");
+    if (!headers.isMissing()) {
+      headers.problem("headers only with url (a remote server)", "headers with command");
+    }
     List<String> command = command(node.get("command"));
     Map<String, String> env = environment(node.get("env"));
     boolean inherit = true;
@@ -87,6 +113,86 @@ final class UpstreamsReader {
       return null;
     }
     return new GatekitConfig.Upstream(name, command, childEnv, inherit, cwd, policy);
+  }
+
+  /** An upstream with {@code url}; null when it has a problem. */
+  private static GatekitConfig.@Nullable Upstream remote(ConfigNode node, @Nullable String name) {
+    for (String key : COMMAND_ONLY_KEYS) {
+      ConfigNode option = node.get(key);
+      if (!option.isMissing()) {
+        option.problem("no " + key + " with url: " + String.join(", ", COMMAND_ONLY_KEYS) + " apply to a command only",
+            key + " with url");
+      }
+    }
+    URI url = url(node.get("url"));
+    Map<String, String> headers = headers(node.get("headers"));
+    RestartPolicy policy = restartPolicy(node.get("restart_on_failure"), node.get("max_restart_attempts"));
+    if (name == null || url == null || headers == null) {
+      return null;
+    }
+    return GatekitConfig.Upstream.remote(name, url, headers, policy);
+  }
+
+  /** An absolute http or https URL with a host, variables expanded; null on a problem. */
+  private static @Nullable URI url(ConfigNode node) {
+    String expected = "an http or https URL such as https://example.com/mcp";
+    if (!node.isText()) {
+      node.expected(expected);
+      return null;
+    }
+    String value = node.string();
+    if (value == null) {
+      return null;
+    }
+    URI uri;
+    try {
+      uri = new URI(value.strip());
+    } catch (URISyntaxException e) {
+      // As written, so that a ${VAR} in it is not shown expanded.
+      node.problem(expected, ConfigNode.quote(node.text()) + ": " + e.getReason());
+      return null;
+    }
+    String scheme = uri.getScheme();
+    if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme) || uri.getHost() == null) {
+      node.problem(expected, ConfigNode.quote(node.text()));
+      return null;
+    }
+    return uri;
+  }
+
+  /**
+   * The {@code headers} mapping, values expanded; empty when missing, null on a problem. A value is
+   * never quoted in a problem.
+   */
+  private static @Nullable Map<String, String> headers(ConfigNode node) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    if (node.isMissing()) {
+      return headers;
+    }
+    if (!node.isMapping()) {
+      node.expected("a mapping of header names to values");
+      return null;
+    }
+    boolean ok = true;
+    for (String key : node.keys()) {
+      ConfigNode v = node.get(key);
+      String value = v.secretString();
+      if (value == null) {
+        ok = false;
+        continue;
+      }
+      try {
+        // The transport's own check: a name and value HTTP allows, and not a header it sets itself.
+        HttpTransport.builder(CHECK_URI).header(key, value);
+      } catch (IllegalArgumentException e) {
+        // Its message names the header, never the value.
+        v.problem("a header HTTP allows that the transport does not set itself", e.getMessage());
+        ok = false;
+        continue;
+      }
+      headers.put(key, value);
+    }
+    return ok ? headers : null;
   }
 
   private static @Nullable String name(ConfigNode node, Set<String> names) {

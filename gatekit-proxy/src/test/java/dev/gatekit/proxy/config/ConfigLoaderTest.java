@@ -162,6 +162,109 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aUrlUpstreamGetsItsHeadersExpandedAndTheProxySettings() throws Exception {
+    GatekitConfig config = load("""
+        proxy:
+          upstreams:
+            - name: remote
+              url: https://mcp.example.com/mcp
+              headers: {Authorization: "Bearer ${TOKEN}", X-Team: blue}
+              restart_on_failure: true
+              max_restart_attempts: 4
+            - {name: local, command: prog}
+          timeouts: {request_seconds: 12}
+          max_requests_in_flight: 9
+          max_line_length: 4096
+        """, Map.of("TOKEN", "s3cret-token"));
+    GatekitConfig.Upstream up = config.upstreams().get(0);
+    assertThat(up.isRemote()).isTrue();
+    assertThat(up.url()).isEqualTo(java.net.URI.create("https://mcp.example.com/mcp"));
+    assertThat(up.command()).isEmpty();
+    assertThat(up.headers()).containsExactly(Map.entry("Authorization", "Bearer s3cret-token"), Map.entry("X-Team", "blue"));
+    assertThat(up.restartPolicy().maxAttempts()).isEqualTo(4);
+    assertThat(up.toString()).contains("Authorization").doesNotContain("s3cret-token");
+    assertThat(config.upstreams().get(1).isRemote()).isFalse();
+
+    try (dev.gatekit.api.Transport transport = ProxyFactory.transport(config, up)) {
+      assertThat(transport).isInstanceOf(dev.gatekit.transport.http.HttpTransport.class);
+      assertThat(transport.options()).isEqualTo(config.options());
+      assertThat(transport.toString()).doesNotContain("s3cret-token");
+    }
+    assertThat(ProxyFactory.transport(config, config.upstreams().get(1))).isInstanceOf(StdioTransport.class);
+    assertThatThrownBy(() -> config.transportBuilder(up)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void anUpstreamHasEitherACommandOrAUrl() throws Exception {
+    ConfigException e = failure("""
+        proxy:
+          upstreams:
+            - {name: a, command: prog}
+            - {name: both, command: prog, url: "https://example.com/mcp"}
+            - {name: neither, restart_on_failure: true}
+        """);
+    assertThat(e.problems()).extracting(ConfigProblem::path).containsExactly("proxy.upstreams[1]", "proxy.upstreams[2]");
+    assertThat(e.getMessage())
+        .contains("proxy.upstreams[1]: expected either command (a server to start) or url (a remote server), not both, found both")
+        .contains("proxy.upstreams[2]: expected command (a server to start) or url (a remote server), found neither");
+  }
+
+  @Test
+  void aBadUrlAndCommandOnlyKeysWithAUrlAreProblems() throws Exception {
+    Files.createDirectories(dir.resolve("work"));
+    ConfigException e = failure("""
+        proxy:
+          upstreams:
+            - {name: a, url: "ftp://example.com/mcp"}
+            - {name: b, url: "https://"}
+            - {name: c, url: "not a url"}
+            - {name: d, url: [x]}
+            - {name: e, url: "https://example.com/mcp", env: {K: v}, env_allowlist: [PATH], cwd: work}
+            - {name: f, command: prog, headers: {X-A: b}}
+            - {name: g, url: "https://example.com/mcp", headers: [x]}
+        """);
+    assertThat(e.problems()).extracting(ConfigProblem::path).containsExactly(
+        "proxy.upstreams[0].url", "proxy.upstreams[1].url", "proxy.upstreams[2].url", "proxy.upstreams[3].url",
+        "proxy.upstreams[4].env", "proxy.upstreams[4].env_allowlist", "proxy.upstreams[4].cwd",
+        "proxy.upstreams[5].headers", "proxy.upstreams[6].headers");
+    assertThat(e.getMessage())
+        .contains("proxy.upstreams[0].url: expected an http or https URL such as https://example.com/mcp, found \"ftp://example.com/mcp\"")
+        .contains("proxy.upstreams[3].url: expected an http or https URL such as https://example.com/mcp, found a list")
+        .contains("proxy.upstreams[4].env: expected no env with url: env, env_allowlist, cwd apply to a command only, found env with url")
+        .contains("proxy.upstreams[5].headers: expected headers only with url (a remote server), found headers with command")
+        .contains("proxy.upstreams[6].headers: expected a mapping of header names to values, found a list");
+  }
+
+  @Test
+  void headerValuesNeverAppearInAProblem() throws Exception {
+    Path file = write("h.yaml", """
+        proxy:
+          upstreams:
+            - name: a
+              url: https://example.com/mcp
+              headers:
+                Authorization: "Bearer ${MISSING_TOKEN}"
+                X-Open: "hunter2${"
+                X-Bad: "hunter3\\u0000"
+                Content-Type: "hunter4"
+                X-Ok: "${TOKEN}"
+            - {name: a, command: prog}
+        """);
+    ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(file, Map.of("TOKEN", "hunter5")));
+    assertThat(e.problems()).extracting(ConfigProblem::path).containsExactly(
+        "proxy.upstreams[0].headers.Authorization", "proxy.upstreams[0].headers.X-Open",
+        "proxy.upstreams[0].headers.X-Bad", "proxy.upstreams[0].headers.Content-Type", "proxy.upstreams[1].name");
+    assertThat(e.getMessage())
+        .contains("environment variable MISSING_TOKEN")
+        .contains("X-Open: expected a closing '}' after '${', found ***")
+        .contains("X-Bad: expected a header HTTP allows")
+        .contains("header 'Content-Type' is set by the transport itself")
+        .doesNotContain("hunter");
+    assertThat(e.problems().toString()).doesNotContain("hunter");
+  }
+
+  @Test
   void splitCommandSplitsLikeAShell() {
     assertThat(ConfigLoader.splitCommand("a 'b c' \"d e\"")).containsExactly("a", "b c", "d e");
     assertThatThrownBy(() -> ConfigLoader.splitCommand("a 'b")).hasMessageContaining("single quote");
