@@ -10,13 +10,11 @@ import dev.gatekit.api.plugin.PluginConfig;
 import dev.gatekit.api.plugin.PluginKind;
 import dev.gatekit.api.plugin.PluginProvider;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -82,10 +80,20 @@ public final class AuditJsonlProvider implements PluginProvider {
     Path path = config.filePath("output_file");
     int maxMb = config.integer("max_file_size_mb", 10, 1, 1_000_000);
     int backups = config.integer("backup_count", 5, 0, 1000);
+    int checkpointEvery = config.integer("checkpoint_every", 1000, 1, 100_000_000);
+    Path keyFile = config.has("signing_key_file") ? config.filePath("signing_key_file") : null;
     boolean critical = config.critical();
-    config.rejectUnknownKeys(Set.of("output_file", "max_file_size_mb", "backup_count"));
+    config.rejectUnknownKeys(Set.of("output_file", "max_file_size_mb", "backup_count", "checkpoint_every", "signing_key_file"));
     if (config.problems().isEmpty() && Files.isDirectory(path)) {
       config.problem("output_file", "a file", "\"" + path + "\", a directory");
+    }
+    PrivateKey signingKey = null;
+    if (keyFile != null && config.problems().isEmpty()) {
+      try {
+        signingKey = Ed25519Pem.readPrivate(keyFile);
+      } catch (IOException | GeneralSecurityException e) {
+        config.problem("signing_key_file", "an Ed25519 private key in PKCS#8 PEM", "\"" + keyFile + "\" (" + e.getMessage() + ")");
+      }
     }
     config.validate();
     Path parent = path.getParent();
@@ -97,7 +105,8 @@ public final class AuditJsonlProvider implements PluginProvider {
       config.problem("output_file", "a file in a directory that exists or can be created", "\"" + path + "\" (" + e + ")");
       config.validate();
     }
-    return new AuditJsonl(new RotatingFile(path, (long) maxMb * 1024 * 1024, backups), critical);
+    RotatingFile file = new RotatingFile(path, (long) maxMb * 1024 * 1024, backups);
+    return new AuditJsonl(new ChainedLog(file, signingKey, checkpointEvery), critical);
   }
 
   /** The plugin. Thread-safe. */
@@ -106,13 +115,13 @@ public final class AuditJsonlProvider implements PluginProvider {
     private static final ObjectMapper MAPPER = JsonRpcCodec.get().mapper();
     private static final String STOP = new String("stop");
 
-    private final RotatingFile file;
+    private final ChainedLog file;
     private final boolean critical;
     private final LinkedBlockingQueue<String> queue = new LinkedBlockingQueue<>();
     private final @Nullable Thread writer;
     private volatile boolean closed;
 
-    AuditJsonl(RotatingFile file, boolean critical) {
+    AuditJsonl(ChainedLog file, boolean critical) {
       this.file = file;
       this.critical = critical;
       if (critical) {
@@ -134,16 +143,16 @@ public final class AuditJsonlProvider implements PluginProvider {
       String line = format(event);
       if (closed) {
         if (critical) {
-          throw new IllegalStateException("the audit log " + file.path + " is closed");
+          throw new IllegalStateException("the audit log " + file.path() + " is closed");
         }
-        log.warn("Audit log {} is closed; dropping an event of {}", file.path, event.method());
+        log.warn("Audit log {} is closed; dropping an event of {}", file.path(), event.method());
         return;
       }
       if (critical) {
         try {
-          file.write(List.of(line));
+          file.append(List.of(line));
         } catch (IOException e) {
-          throw new UncheckedIOException("cannot write the audit log " + file.path, e);
+          throw new UncheckedIOException("cannot write the audit log " + file.path(), e);
         }
       } else {
         queue.add(line);
@@ -162,9 +171,9 @@ public final class AuditJsonlProvider implements PluginProvider {
         queue.drainTo(batch);
         boolean stop = batch.remove(STOP);
         try {
-          file.write(batch);
-        } catch (IOException e) {
-          log.error("Cannot write {} events to the audit log {}", batch.size(), file.path, e);
+          file.append(batch);
+        } catch (IOException | RuntimeException e) {
+          log.error("Cannot write {} events to the audit log {}", batch.size(), file.path(), e);
         }
         batch.clear();
         if (stop) {
@@ -178,6 +187,22 @@ public final class AuditJsonlProvider implements PluginProvider {
       if (closed) {
         return;
       }
+      stopWriter();
+      try {
+        file.close();
+      } catch (IOException | RuntimeException e) {
+        log.error("Cannot write the closing checkpoint of the audit log {}", file.path(), e);
+      }
+    }
+
+    /** Stops writing without a closing checkpoint, as a crash would (for tests). */
+    void halt() {
+      stopWriter();
+      file.halt();
+    }
+
+    /** Refuses further events and waits until the writer thread has written what is queued. */
+    private void stopWriter() {
       closed = true;
       if (writer != null) {
         queue.add(STOP);
@@ -187,7 +212,6 @@ public final class AuditJsonlProvider implements PluginProvider {
           Thread.currentThread().interrupt();
         }
       }
-      file.close();
     }
 
     static String format(AuditEvent event) {
@@ -218,97 +242,7 @@ public final class AuditJsonlProvider implements PluginProvider {
 
     @Override
     public String toString() {
-      return HANDLER + "[" + file.path + "]";
-    }
-  }
-
-  /** An append-only file that rotates by size. Opened at the first write. */
-  static final class RotatingFile {
-    private final Path path;
-    private final long maxBytes;
-    private final int backups;
-    private @Nullable OutputStream out;
-    private long size;
-
-    RotatingFile(Path path, long maxBytes, int backups) {
-      this.path = path;
-      this.maxBytes = maxBytes;
-      this.backups = backups;
-    }
-
-    synchronized void write(List<String> lines) throws IOException {
-      if (out != null && !Files.exists(path)) {
-        // Deleted or moved away by someone else: reopen rather than write into an unlinked file.
-        closeQuietly();
-      }
-      for (String line : lines) {
-        byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
-        if (out != null && size > 0 && size + bytes.length > maxBytes) {
-          rotate();
-        }
-        if (out == null) {
-          out = new java.io.BufferedOutputStream(Files.newOutputStream(path,
-              StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE), 64 * 1024);
-          size = Files.size(path);
-          if (size > 0 && size + bytes.length > maxBytes) {
-            rotate();
-            out = new java.io.BufferedOutputStream(Files.newOutputStream(path,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE), 64 * 1024);
-          }
-        }
-        out.write(bytes);
-        size += bytes.length;
-      }
-      if (out != null) {
-        out.flush();
-      }
-    }
-
-    private void rotate() throws IOException {
-      if (out != null) {
-        out.close();
-        out = null;
-      }
-      if (backups == 0) {
-        Files.deleteIfExists(path);
-      } else {
-        Files.deleteIfExists(backup(backups));
-        for (int i = backups - 1; i >= 1; i--) {
-          if (Files.exists(backup(i))) {
-            Files.move(backup(i), backup(i + 1), StandardCopyOption.REPLACE_EXISTING);
-          }
-        }
-        Files.move(path, backup(1), StandardCopyOption.REPLACE_EXISTING);
-      }
-      size = 0;
-      out = new java.io.BufferedOutputStream(Files.newOutputStream(path,
-          StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), 64 * 1024);
-    }
-
-    private Path backup(int i) {
-      return path.resolveSibling(path.getFileName() + "." + i);
-    }
-
-    private void closeQuietly() {
-      try {
-        if (out != null) {
-          out.close();
-        }
-      } catch (IOException e) {
-        LoggerFactory.getLogger(RotatingFile.class).warn("Closing the audit log {} failed", path, e);
-      }
-      out = null;
-    }
-
-    synchronized void close() {
-      if (out != null) {
-        try {
-          out.close();
-        } catch (IOException e) {
-          LoggerFactory.getLogger(RotatingFile.class).warn("Closing the audit log {} failed", path, e);
-        }
-        out = null;
-      }
+      return HANDLER + "[" + file.path() + "]";
     }
   }
 }
