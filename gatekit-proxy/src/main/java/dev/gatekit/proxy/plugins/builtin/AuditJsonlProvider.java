@@ -82,8 +82,10 @@ public final class AuditJsonlProvider implements PluginProvider {
     int backups = config.integer("backup_count", 5, 0, 1000);
     int checkpointEvery = config.integer("checkpoint_every", 1000, 1, 100_000_000);
     Path keyFile = config.has("signing_key_file") ? config.filePath("signing_key_file") : null;
+    boolean chained = config.bool("hash_chain", true);
     boolean critical = config.critical();
-    config.rejectUnknownKeys(Set.of("output_file", "max_file_size_mb", "backup_count", "checkpoint_every", "signing_key_file"));
+    config.rejectUnknownKeys(
+        Set.of("output_file", "max_file_size_mb", "backup_count", "checkpoint_every", "signing_key_file", "hash_chain"));
     if (config.problems().isEmpty() && Files.isDirectory(path)) {
       config.problem("output_file", "a file", "\"" + path + "\", a directory");
     }
@@ -106,7 +108,7 @@ public final class AuditJsonlProvider implements PluginProvider {
       config.validate();
     }
     RotatingFile file = new RotatingFile(path, (long) maxMb * 1024 * 1024, backups);
-    return new AuditJsonl(new ChainedLog(file, signingKey, checkpointEvery), critical);
+    return new AuditJsonl(new ChainedLog(file, signingKey, checkpointEvery, chained), critical);
   }
 
   /** The plugin. Thread-safe. */

@@ -24,14 +24,17 @@ final class ChainedLog {
   private final RotatingFile file;
   private final @Nullable PrivateKey signingKey;
   private final int checkpointEvery;
+  private final boolean chained;
   private @Nullable HashChain chain;
   private int sinceCheckpoint;
   private boolean wroteThisRun;
 
-  ChainedLog(RotatingFile file, @Nullable PrivateKey signingKey, int checkpointEvery) {
+  /** A log whose records are chained ({@code chained}), or plain lines as written before the chain. */
+  ChainedLog(RotatingFile file, @Nullable PrivateKey signingKey, int checkpointEvery, boolean chained) {
     this.file = file;
     this.signingKey = signingKey;
     this.checkpointEvery = checkpointEvery;
+    this.chained = chained;
   }
 
   Path path() {
@@ -40,6 +43,17 @@ final class ChainedLog {
 
   /** Appends one record per JSON object text, checkpoints as due, and flushes. */
   synchronized void append(List<String> objects) throws IOException {
+    if (!chained) {
+      for (String object : objects) {
+        byte[] line = (object + "\n").getBytes(StandardCharsets.UTF_8);
+        if (!file.fits(line.length)) {
+          file.rotate();
+        }
+        file.write(line);
+      }
+      file.flush();
+      return;
+    }
     HashChain chain = chain();
     for (String object : objects) {
       write(first -> chain.frame(object, first));
@@ -54,7 +68,7 @@ final class ChainedLog {
   /** Writes the closing checkpoint (when this run wrote anything) and closes the file. */
   synchronized void close() throws IOException {
     try {
-      if (wroteThisRun || chain == null && needsCrashRecord()) {
+      if (chained && (wroteThisRun || chain == null && needsCrashRecord())) {
         HashChain chain = chain();
         write(first -> chain.checkpoint(true, Instant.now()));
         file.flush();

@@ -153,6 +153,19 @@ class AuditChainTest {
         .hasMessageContaining("checkpoint_every");
   }
 
+  @Test
+  void hashChainFalseWritesThePlainRecordsOnly() throws Exception {
+    Path file = dir.resolve("audit.jsonl");
+    AuditingPlugin audit = plugin(file, Map.of("hash_chain", false, "checkpoint_every", 1));
+    audit.audit(event(1, null));
+    audit.close();
+    List<JsonNode> nodes = AuditJsonlTest.records(file);
+    assertThat(nodes).singleElement().satisfies(n -> {
+      assertThat(n.has("seq")).isFalse();
+      assertThat(n.has("prev")).isFalse();
+    });
+  }
+
   // --- crashes and restarts
 
   @Test
