@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code audit_jsonl}: an auditing plugin that writes one JSON object per line (UTF-8) for every
- * {@link AuditEvent}, with these members in this order and nothing else:
+ * {@link AuditEvent}: the hash chain's members (below), then these members in this order and
+ * nothing else:
  *
  * <ul>
  *   <li>{@code time}: {@link AuditEvent#time()}, ISO-8601 in UTC ({@code "2026-01-02T03:04:05Z"});
@@ -47,15 +48,51 @@ import org.slf4j.LoggerFactory;
  * an enabled security filter would block or redact before any auditing plugin sees them. So
  * nothing a filter stopped or redacted reaches the log through this plugin.
  *
+ * <h2>The hash chain</h2>
+ *
+ * <p>Every record begins with {@code seq}, a counter that goes up by one per record and never
+ * restarts within a chain, and {@code prev}, the SHA-256 (lowercase hex) of the previous record's
+ * line exactly as written, UTF-8 bytes without the newline ({@code sed -n Np FILE | tr -d '\n' |
+ * sha256sum} computes it). So changing, removing or reordering any record breaks the chain at that
+ * place. The first record of a chain has {@code prev} equal to its {@code chain} member, a random
+ * id (32 hex digits); the first record of every file names the {@code chain}, and after a rotation
+ * its {@code prev} is the hash of the previous file's last record, so the chain runs across files.
+ * A restart continues the chain the files hold. Two kinds of record carry {@code type} (events have
+ * none):
+ *
+ * <ul>
+ *   <li>{@code {"seq":..,"prev":..,"type":"checkpoint","chain":..,"closing":false,"time":..,
+ *       "signature":..}}: after every {@code checkpoint_every} events, and with {@code closing: true}
+ *       when the plugin closes, so a log closed cleanly ends with one. Its {@code prev} is the head it
+ *       vouches for. With {@code signing_key_file}, {@code signature} (the last member) is the
+ *       Base64 Ed25519 signature of the line without that member ({@code ,"signature":"..."} cut
+ *       out): whoever holds the public key can tell that the log up to there, and its end, are as
+ *       written. Without a key there is no signature: a checkpoint then proves nothing against
+ *       someone who can rewrite the file (they can recompute every hash), only against accidents and
+ *       partial edits; and the last record is protected by nothing.
+ *   <li>{@code {"seq":..,"prev":..,"type":"crash","chain":..,"time":..,"last_seq":S,"torn_line":b}}:
+ *       written first by a start that finds the log not closed by a closing checkpoint; {@code prev}
+ *       is the hash of the last complete record (seq {@code S}). A torn last line (part of a record,
+ *       no newline) is left as it is, only ended with a newline, and {@code torn_line} is true: the
+ *       verifier reports it, nothing repairs it.
+ * </ul>
+ *
+ * <p>Each record is handed to the file in one write, whole line and newline. {@link
+ * AuditLogVerifier} (and {@code gatekit audit verify}) checks a log.
+ *
  * <p>Options: {@code output_file} (required; a relative path is relative to the folder of the
  * configuration file, or to the working directory for options given in code),
  * {@code max_file_size_mb} (default 10) and {@code backup_count} (default 5): past the size the file
  * is renamed {@code file.1}, {@code file.1} to {@code file.2} and so on, the oldest dropped;
+ * {@code signing_key_file} (an Ed25519 private key in PKCS#8 PEM, as {@code openssl genpkey
+ * -algorithm ed25519} writes; relative like {@code output_file}; none by default),
+ * {@code checkpoint_every} (default 1,000 events), {@code hash_chain} (default true; false writes
+ * the event members only, as before the chain, and nothing can be verified);
  * {@code critical} (default false). A non-critical log is written by one writer thread from a queue,
  * so events never interleave and a slow disk never holds up a message; a critical log is written and
  * flushed before {@link AuditingPlugin#audit} returns, so a write failure blocks the message. A file
  * deleted or moved away while open is created again at the next write.
- * {@link Plugin#close()} writes what is queued and closes the file.
+ * {@link Plugin#close()} writes what is queued, then the closing checkpoint, and closes the file.
  */
 public final class AuditJsonlProvider implements PluginProvider {
 

@@ -213,6 +213,13 @@ public final class AuditLogVerifier {
     private long records;
     private @Nullable Line lastCheckpoint;
     private @Nullable Signature verifier;
+    /** The previous record in chain order, and how many lines since it were not records. */
+    private @Nullable Line last;
+    private int skipped;
+    private long maxSeq = Long.MIN_VALUE;
+    private final Set<Long> seen = new HashSet<>();
+    /** Indexes in the sequence of records whose prev is not the hash of the record before. */
+    private final List<Integer> brokenLinks = new ArrayList<>();
 
     Run(@Nullable PublicKey key, boolean live) {
       this.key = key;
@@ -273,11 +280,6 @@ public final class AuditLogVerifier {
       }
       return lines;
     }
-
-    /** The previous record in chain order, and the lines between it and the current one that were not records. */
-    private @Nullable Line last;
-    private int skipped;
-    private long maxSeq = Long.MIN_VALUE;
 
     private void check(List<Line> file, boolean lastFile, List<Line> sequence) {
       if (file.isEmpty()) {
@@ -398,9 +400,6 @@ public final class AuditLogVerifier {
       sequence.add(line);
       advance(line);
     }
-
-    private final List<Integer> brokenLinks = new ArrayList<>();
-    private final Set<Long> seen = new HashSet<>();
 
     private void advance(Line line) {
       last = line;
