@@ -121,7 +121,7 @@ final class BuiltinPlugins implements AutoCloseable {
     switch (audit) {
       case "plain" -> config.put("hash_chain", false);
       case "chained" -> { }
-      case "signed" -> config.put("signing_key_file", writeSigningKey().toString());
+      case "signed" -> config.put("signing_key_file", writeSigningKey(directory).toString());
       default -> throw new IllegalArgumentException("audit must be plain, chained or signed, was " + audit);
     }
     List<PluginEntry> entries =
@@ -130,7 +130,8 @@ final class BuiltinPlugins implements AutoCloseable {
     return PluginLoader.addTo(builder, PluginLoader.fromClassPath().load(entries, Set.of(upstream)));
   }
 
-  private Path writeSigningKey() {
+  /** Writes a fresh Ed25519 private key, PKCS#8 PEM, as {@code audit-key.pem} in {@code directory}. */
+  static Path writeSigningKey(Path directory) {
     try {
       PrivateKey key = KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPrivate();
       Path file = directory.resolve("audit-key.pem");

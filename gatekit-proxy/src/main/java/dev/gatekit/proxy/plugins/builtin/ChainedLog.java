@@ -44,6 +44,7 @@ final class ChainedLog {
   /** Appends one record per JSON object text, checkpoints as due, and flushes. */
   synchronized void append(List<String> objects) throws IOException {
     if (!chained) {
+      file.begin();
       for (String object : objects) {
         byte[] line = (object + "\n").getBytes(StandardCharsets.UTF_8);
         if (!file.fits(line.length)) {
@@ -55,6 +56,7 @@ final class ChainedLog {
       return;
     }
     HashChain chain = chain();
+    file.begin();
     for (String object : objects) {
       write(first -> chain.frame(object, first));
       if (++sinceCheckpoint >= checkpointEvery) {
@@ -70,6 +72,7 @@ final class ChainedLog {
     try {
       if (chained && (wroteThisRun || chain == null && needsCrashRecord())) {
         HashChain chain = chain();
+        file.begin();
         write(first -> chain.checkpoint(true, Instant.now()));
         file.flush();
       }

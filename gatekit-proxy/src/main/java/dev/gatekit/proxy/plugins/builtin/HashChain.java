@@ -26,6 +26,7 @@ final class HashChain {
   private final String id;
   private final @Nullable PrivateKey signingKey;
   private final MessageDigest sha256 = sha256();
+  private @Nullable Signature signature;
   private long seq;
   private String head;
 
@@ -101,13 +102,16 @@ final class HashChain {
       return line;
     }
     try {
-      Signature signature = Signature.getInstance("Ed25519");
-      signature.initSign(signingKey);
+      if (signature == null) {
+        signature = Signature.getInstance("Ed25519");
+        signature.initSign(signingKey); // sign() leaves it ready for the next one
+      }
       signature.update(line, 0, line.length - 1);
       String text = new String(line, 0, line.length - 2, StandardCharsets.UTF_8) + SIGNATURE_MEMBER
           + Base64.getEncoder().encodeToString(signature.sign()) + "\"}\n";
       return text.getBytes(StandardCharsets.UTF_8);
     } catch (GeneralSecurityException e) {
+      signature = null;
       throw new IllegalStateException("cannot sign an audit checkpoint", e);
     }
   }

@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * An append-only file that rotates by size: {@code file} becomes {@code file.1}, {@code file.1}
  * becomes {@code file.2} and so on, the oldest past {@code backups} dropped. Opened at the first
- * use. Each line is handed to the file in one write, whole. Not thread-safe: its owner serialises.
+ * use; {@link #begin()} before each batch notices a file deleted or moved away. Each line is handed
+ * to the file in one write, whole. Not thread-safe: its owner serialises.
  */
 final class RotatingFile {
   private final Path path;
@@ -37,7 +38,18 @@ final class RotatingFile {
     return path.resolveSibling(path.getFileName() + "." + i);
   }
 
-  /** Whether the current file holds nothing yet (opening it if needed). */
+  /**
+   * Opens the file for a batch of writes: reopens it when it was deleted or moved away since the
+   * last batch (rather than writing into an unlinked file), opens it when it is not open.
+   */
+  void begin() throws IOException {
+    if (out != null && !Files.exists(path)) {
+      close();
+    }
+    open();
+  }
+
+  /** Whether the current file holds nothing yet. */
   boolean isEmpty() throws IOException {
     open();
     return size == 0;
@@ -63,10 +75,6 @@ final class RotatingFile {
   }
 
   private void open() throws IOException {
-    if (out != null && !Files.exists(path)) {
-      // Deleted or moved away by someone else: reopen rather than write into an unlinked file.
-      close();
-    }
     if (out == null) {
       out = new BufferedOutputStream(Files.newOutputStream(path,
           StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE), 64 * 1024);
