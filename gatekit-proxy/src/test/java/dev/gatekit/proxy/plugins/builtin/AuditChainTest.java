@@ -184,6 +184,15 @@ class AuditChainTest {
     assertThat(result.notes()).isEmpty();
   }
 
+  /** Writes {@code events} events, then stops as a crash would: without a closing checkpoint. */
+  void writeThenCrash(Path file, Map<String, Object> options, int events) {
+    AuditJsonlProvider.AuditJsonl audit = (AuditJsonlProvider.AuditJsonl) plugin(file, options);
+    for (int i = 0; i < events; i++) {
+      audit.audit(event(i, "before the crash"));
+    }
+    audit.halt();
+  }
+
   /**
    * A crash leaves the log without a closing checkpoint: verify fails it (the end of a log cannot
    * tell a crash from a cut) unless told it is live. The next start continues the chain and writes a
@@ -193,11 +202,7 @@ class AuditChainTest {
   @Test
   void afterACrashTheNextStartContinuesTheChainAndRecordsTheCrash() throws Exception {
     Path file = dir.resolve("audit.jsonl");
-    AuditJsonlProvider.AuditJsonl first = (AuditJsonlProvider.AuditJsonl) plugin(file, signed(4));
-    for (int i = 0; i < 6; i++) {
-      first.audit(event(i, "before"));
-    }
-    first.halt();
+    writeThenCrash(file, signed(4), 6);
     assertThat(verify(List.of(file), keys.getPublic()).problems()).singleElement().satisfies(p -> {
       assertThat(p.kind()).isEqualTo(Kind.NOT_CLOSED);
       assertThat(p.line()).isEqualTo(7);
@@ -227,11 +232,7 @@ class AuditChainTest {
   @Test
   void aTornLineIsKeptAsItIsAndReportedAndTheChainGoesOnFromTheRecordBeforeIt() throws Exception {
     Path file = dir.resolve("audit.jsonl");
-    AuditJsonlProvider.AuditJsonl first = (AuditJsonlProvider.AuditJsonl) plugin(file, signed(1000));
-    for (int i = 0; i < 3; i++) {
-      first.audit(event(i, "before"));
-    }
-    first.halt();
+    writeThenCrash(file, signed(1000), 3);
     byte[] torn = "{\"seq\":4,\"prev\":\"0123".getBytes(StandardCharsets.UTF_8);
     Files.write(file, torn, StandardOpenOption.APPEND);
     assertThat(verify(List.of(file), keys.getPublic()).problems()).extracting(Problem::kind, Problem::line)
