@@ -155,41 +155,52 @@ public final class AuditLogVerifier {
     return new Run(publicKey, live).run(files);
   }
 
-  /** One line of a file: a record, or bytes that are not one. */
+  /**
+   * One line of a file: a record, or bytes that are not one. Keeps what the checks need, not the
+   * line, so that a large log fits in memory (the text only of a signed checkpoint).
+   */
   private static final class Line {
     final Path file;
     final int number;
-    final byte[] bytes;
     final boolean terminated;
-    final @Nullable JsonNode node;
+    /** Whether the line is a JSON object. */
+    final boolean object;
     @Nullable Long seq;
     @Nullable String prev;
     @Nullable String hash;
+    String type = "";
+    @Nullable String chain;
+    boolean closing;
+    String lastSeq = "";
+    boolean tornLine;
+    @Nullable String signature;
+    @Nullable String text;
 
     Line(Path file, int number, byte[] bytes, boolean terminated) {
       this.file = file;
       this.number = number;
-      this.bytes = bytes;
       this.terminated = terminated;
-      this.node = parse(bytes);
-      if (node != null && node.path("seq").canConvertToLong() && node.path("seq").isIntegralNumber()
+      JsonNode node = parse(bytes);
+      this.object = node != null;
+      if (node != null && node.path("seq").isIntegralNumber() && node.path("seq").canConvertToLong()
           && node.path("prev").isTextual()) {
         seq = node.get("seq").asLong();
         prev = node.get("prev").asText();
         hash = HashChain.hashHex(bytes);
+        type = node.path("type").asText("");
+        chain = node.path("chain").isTextual() ? node.get("chain").asText() : null;
+        closing = node.path("closing").asBoolean();
+        lastSeq = node.path("last_seq").asText();
+        tornLine = node.path("torn_line").asBoolean();
+        if (node.path("signature").isTextual()) {
+          signature = node.get("signature").asText();
+          text = new String(bytes, StandardCharsets.UTF_8);
+        }
       }
     }
 
     boolean isRecord() {
       return seq != null;
-    }
-
-    String type() {
-      return node == null ? "" : node.path("type").asText("");
-    }
-
-    @Nullable String chain() {
-      return node != null && node.path("chain").isTextual() ? node.get("chain").asText() : null;
     }
 
     private static @Nullable JsonNode parse(byte[] bytes) {
@@ -255,7 +266,7 @@ public final class AuditLogVerifier {
       resolveBrokenLinks(sequence);
       problems.sort(Comparator.comparingInt((Problem p) -> order.indexOf(p.file())).thenComparingLong(Problem::line));
       return new Result(records, chain, lastCheckpoint == null ? null : lastCheckpoint.seq,
-          lastCheckpoint != null && lastCheckpoint.node.has("signature"), key != null, problems, notes);
+          lastCheckpoint != null && lastCheckpoint.signature != null, key != null, problems, notes);
     }
 
     private record FileLines(Path path, List<Line> lines) {
@@ -294,7 +305,7 @@ public final class AuditLogVerifier {
           continue;
         }
         records++;
-        String named = line.chain();
+        String named = line.chain;
         if (named != null) {
           if (chain == null) {
             chain = named;
@@ -307,16 +318,16 @@ public final class AuditLogVerifier {
               + "records were removed from its start");
         }
         link(line, firstRecordOfFile, sequence);
-        switch (line.type()) {
+        switch (line.type) {
           case "checkpoint" -> checkpoint(line);
           case "crash" -> notes.add(new Problem(path, line.number, line.seq, Kind.CRASH,
-              "the gateway restarted after a crash; the run before ended at seq " + line.node.path("last_seq").asText()));
+              "the gateway restarted after a crash; the run before ended at seq " + line.lastSeq));
           default -> { }
         }
         firstRecordOfFile = false;
       }
       if (lastFile && !live && last != null
-          && !("checkpoint".equals(last.type()) && last.node.path("closing").asBoolean())) {
+          && !("checkpoint".equals(last.type) && last.closing)) {
         problem(last.file, last.number, last.seq, Kind.NOT_CLOSED,
             "ends after seq " + last.seq + " without a closing checkpoint: cut, or the gateway crashed");
       }
@@ -330,11 +341,11 @@ public final class AuditLogVerifier {
         return;
       }
       Line next = end ? null : file.get(i + 1);
-      boolean crashFollows = next != null && "crash".equals(next.type()) && next.node.path("torn_line").asBoolean();
+      boolean crashFollows = next != null && "crash".equals(next.type) && next.tornLine;
       if (!line.terminated || crashFollows) {
         problem(line.file, line.number, expectedSeq(), Kind.TORN,
             "part of a record, cut by a crash" + (crashFollows ? " (the next line records the restart)" : ""));
-      } else if (line.node != null) {
+      } else if (line.object) {
         problem(line.file, line.number, expectedSeq(), Kind.EDITED, "a JSON object without seq and prev");
       } else {
         problem(line.file, line.number, expectedSeq(), Kind.EDITED, "not a JSON object");
@@ -350,9 +361,9 @@ public final class AuditLogVerifier {
     private void link(Line line, boolean firstRecordOfFile, List<Line> sequence) {
       long seq = line.seq;
       if (last == null) {
-        if (seq == 1 && !Objects.equals(line.prev, line.chain())) {
+        if (seq == 1 && !Objects.equals(line.prev, line.chain)) {
           problem(line.file, line.number, seq, Kind.EDITED, "the chain's first record must have prev equal to its chain id");
-        } else if (seq != 1 && Objects.equals(line.prev, line.chain())) {
+        } else if (seq != 1 && Objects.equals(line.prev, line.chain)) {
           problem(line.file, line.number, seq, Kind.EDITED, "the chain's first record (prev is the chain id) has seq "
               + seq + ", not 1");
         } else if (seq != 1 && bySeq.containsKey(seq - 1)) {
@@ -386,7 +397,7 @@ public final class AuditLogVerifier {
         if (allElsewhere) {
           problem(line.file, line.number, seq, Kind.REORDERED, "seq " + seq + " follows seq " + last.seq
               + "; seq " + (last.seq + 1) + " is elsewhere");
-        } else if (firstRecordOfFile && line.chain() != null && line.file != last.file) {
+        } else if (firstRecordOfFile && line.chain != null && line.file != last.file) {
           problem(line.file, line.number, last.seq + 1, Kind.MISSING_FILE, "seq " + (last.seq + 1) + " to "
               + (seq - 1) + " are in no file given: a rotated file between " + last.file.getFileName()
               + " and " + line.file.getFileName() + " is missing");
@@ -432,22 +443,23 @@ public final class AuditLogVerifier {
       if (key == null) {
         return;
       }
-      JsonNode signature = line.node.get("signature");
-      if (signature == null) {
+      if (line.signature == null) {
         problem(line.file, line.number, line.seq, Kind.UNSIGNED, "a checkpoint without a signature");
         return;
       }
-      String text = new String(line.bytes, StandardCharsets.UTF_8);
-      boolean valid;
+      String text = line.text;
+      boolean valid = false;
       try {
-        byte[] signatureBytes = Base64.getDecoder().decode(signature.asText());
-        byte[] signed = HashChain.signedPart(text);
-        if (verifier == null) {
-          verifier = Signature.getInstance("Ed25519");
-          verifier.initVerify(key); // verify() leaves it ready for the next one
+        byte[] signatureBytes = Base64.getDecoder().decode(line.signature);
+        if (text.endsWith("\"}")) { // the signature is the last member
+          byte[] signed = HashChain.signedPart(text);
+          if (verifier == null) {
+            verifier = Signature.getInstance("Ed25519");
+            verifier.initVerify(key); // verify() leaves it ready for the next one
+          }
+          verifier.update(signed);
+          valid = verifier.verify(signatureBytes);
         }
-        verifier.update(signed);
-        valid = text.endsWith("\"}") && verifier.verify(signatureBytes);
       } catch (GeneralSecurityException | IllegalArgumentException | StringIndexOutOfBoundsException e) {
         verifier = null; // its state after a failure is unspecified
         valid = false;
