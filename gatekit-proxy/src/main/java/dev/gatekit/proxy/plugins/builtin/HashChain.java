@@ -60,12 +60,13 @@ final class HashChain {
 
   /**
    * The next record's line, newline included: {@code {"seq":..,"prev":..}} (with {@code chain} when
-   * asked) followed by the members of {@code object}, a JSON object's text.
+   * asked, and always in the chain's first record) followed by the members of {@code object}, a JSON
+   * object's text.
    */
   byte[] frame(String object, boolean withChainId) {
     StringBuilder line = new StringBuilder(object.length() + 128);
     line.append("{\"seq\":").append(seq + 1).append(",\"prev\":\"").append(head).append('"');
-    if (withChainId) {
+    if (withChainId || seq == 0) { // a file's first record, and the chain's first
       line.append(",\"chain\":\"").append(id).append('"');
     }
     if (object.length() > 2) {

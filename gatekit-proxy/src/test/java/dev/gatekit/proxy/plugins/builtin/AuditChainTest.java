@@ -166,6 +166,24 @@ class AuditChainTest {
     });
   }
 
+  /** A log from before the chain: the chain starts after its lines, which verify reports as unchained. */
+  @Test
+  void aChainStartsAfterTheLinesOfALogWrittenBeforeIt() throws Exception {
+    Path file = dir.resolve("audit.jsonl");
+    Files.writeString(file, AuditJsonlProvider.AuditJsonl.format(event(0, "old")) + "\n");
+    AuditingPlugin audit = plugin(file, Map.of());
+    audit.audit(event(1, "new"));
+    audit.close();
+    List<JsonNode> nodes = AuditJsonlTest.records(file);
+    assertThat(nodes.get(1).get("seq").asLong()).isEqualTo(1);
+    assertThat(nodes.get(1).get("prev").asText()).isEqualTo(nodes.get(1).get("chain").asText());
+    assertThat(AuditLogVerifier.verify(List.of(file), null, false).problems()).singleElement().satisfies(p -> {
+      assertThat(p.line()).isEqualTo(1);
+      assertThat(p.kind()).isEqualTo(Kind.EDITED);
+      assertThat(p.message()).isEqualTo("a JSON object without seq and prev");
+    });
+  }
+
   // --- crashes and restarts
 
   @Test
