@@ -27,7 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@code transport*}, the {@link TestServerTransport} state) and through a {@link GatekitProxy}
  * in front of such a transport ({@code proxy*}), its client in the same JVM ({@link ProxyClient}).
  * {@code plugins} is {@code none}, or {@code builtin}: the four built-in plugins built through the
- * plugin loader as a configuration file builds them ({@link BuiltinPlugins}). One operation is one
+ * plugin loader as a configuration file builds them ({@link BuiltinPlugins}); or {@code
+ * audit-plain}, {@code audit-chained}, {@code audit-signed}: {@code audit_jsonl} alone without its
+ * hash chain, with it, and with signed checkpoints, which weighs the chain. One operation is one
  * request answered.
  *
  * <ul>
@@ -50,7 +52,11 @@ public class ProxyOverheadBenchmark {
   /** A proxy in front of the test server over stdio, handshake done through it, primed. */
   @State(Scope.Benchmark)
   public static class Proxied {
-    /** {@code none}, or {@code builtin} for the four built-in plugins. */
+    /**
+     * {@code none}; {@code builtin} for the four built-in plugins; or {@code audit_jsonl} alone:
+     * {@code audit-plain} (without the hash chain), {@code audit-chained}, {@code audit-signed}
+     * (signed checkpoints), to weigh the chain ({@code -p plugins=audit-plain,audit-chained,audit-signed}).
+     */
     @Param({"none", "builtin"})
     public String plugins;
 
@@ -69,8 +75,11 @@ public class ProxyOverheadBenchmark {
           switch (plugins) {
             case "none" -> null;
             case "builtin" -> BuiltinPlugins.create();
+            case "audit-plain", "audit-chained", "audit-signed" ->
+                BuiltinPlugins.auditOnly(plugins.substring("audit-".length()));
             default ->
-                throw new IllegalArgumentException("plugins must be none or builtin, was " + plugins);
+                throw new IllegalArgumentException(
+                    "plugins must be none, builtin, audit-plain, audit-chained or audit-signed, was " + plugins);
           };
       gateway =
           Gateway.start(

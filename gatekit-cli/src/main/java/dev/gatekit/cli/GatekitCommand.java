@@ -47,6 +47,9 @@ import java.util.Set;
  *   <li>{@code gatekit check --config FILE} validates a configuration and prints it resolved.
  *   <li>{@code gatekit demo [--requests 10,50,100] [--latency-ms 50] [--json]} runs the concurrency
  *       demonstration against the test kit's server.
+ *   <li>{@code gatekit audit verify FILE... [--public-key KEY.pem] [--live] [--json]} checks an
+ *       {@code audit_jsonl} log's hash chain and signed checkpoints ({@link AuditVerify}): exit 0
+ *       when it is good, 1 when it has problems.
  * </ul>
  *
  * <p>When serving, stdout is the protocol; logs go to stderr or the log file. Exit codes: 0 when the
@@ -106,6 +109,9 @@ public final class GatekitCommand {
     }
     if (args.length > 0 && args[0].equals("demo")) {
       return demo(Arrays.copyOfRange(args, 1, args.length), out, err);
+    }
+    if (args.length > 0 && args[0].equals("audit")) {
+      return AuditVerify.run(Arrays.copyOfRange(args, 1, args.length), out, err);
     }
     List<String> upstreamCommand = null;
     URI upstreamUrl = null;
@@ -488,6 +494,8 @@ public final class GatekitCommand {
     lines.add("       gatekit check --config FILE            validate FILE and print it resolved");
     lines.add("       gatekit demo [--requests 10,50,100] [--latency-ms 50] [--json]");
     lines.add("                                              concurrent against sequential calls through a gateway");
+    lines.add("       " + AuditVerify.USAGE);
+    lines.add("                                              check an audit_jsonl log's chain (exit 1 on problems)");
     lines.add("Options:");
     lines.add("  -c, --config FILE    the YAML configuration");
     lines.add("  --name NAME          with --: the upstream's name (default: the program's name or the URL's host)");

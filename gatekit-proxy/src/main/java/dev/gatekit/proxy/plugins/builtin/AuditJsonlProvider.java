@@ -10,13 +10,11 @@ import dev.gatekit.api.plugin.PluginConfig;
 import dev.gatekit.api.plugin.PluginKind;
 import dev.gatekit.api.plugin.PluginProvider;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -28,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code audit_jsonl}: an auditing plugin that writes one JSON object per line (UTF-8) for every
- * {@link AuditEvent}, with these members in this order and nothing else:
+ * {@link AuditEvent}: the hash chain's members (below), then these members in this order and
+ * nothing else:
  *
  * <ul>
  *   <li>{@code time}: {@link AuditEvent#time()}, ISO-8601 in UTC ({@code "2026-01-02T03:04:05Z"});
@@ -49,15 +48,51 @@ import org.slf4j.LoggerFactory;
  * an enabled security filter would block or redact before any auditing plugin sees them. So
  * nothing a filter stopped or redacted reaches the log through this plugin.
  *
+ * <h2>The hash chain</h2>
+ *
+ * <p>Every record begins with {@code seq}, a counter that goes up by one per record and never
+ * restarts within a chain, and {@code prev}, the SHA-256 (lowercase hex) of the previous record's
+ * line exactly as written, UTF-8 bytes without the newline ({@code sed -n Np FILE | tr -d '\n' |
+ * sha256sum} computes it). So changing, removing or reordering any record breaks the chain at that
+ * place. The first record of a chain has {@code prev} equal to its {@code chain} member, a random
+ * id (32 hex digits); the first record of every file names the {@code chain}, and after a rotation
+ * its {@code prev} is the hash of the previous file's last record, so the chain runs across files.
+ * A restart continues the chain the files hold. Two kinds of record carry {@code type} (events have
+ * none):
+ *
+ * <ul>
+ *   <li>{@code {"seq":..,"prev":..,"type":"checkpoint","chain":..,"closing":false,"time":..,
+ *       "signature":..}}: after every {@code checkpoint_every} events, and with {@code closing: true}
+ *       when the plugin closes, so a log closed cleanly ends with one. Its {@code prev} is the head it
+ *       vouches for. With {@code signing_key_file}, {@code signature} (the last member) is the
+ *       Base64 Ed25519 signature of the line without that member ({@code ,"signature":"..."} cut
+ *       out): whoever holds the public key can tell that the log up to there, and its end, are as
+ *       written. Without a key there is no signature: a checkpoint then proves nothing against
+ *       someone who can rewrite the file (they can recompute every hash), only against accidents and
+ *       partial edits; and the last record is protected by nothing.
+ *   <li>{@code {"seq":..,"prev":..,"type":"crash","chain":..,"time":..,"last_seq":S,"torn_line":b}}:
+ *       written first by a start that finds the log not closed by a closing checkpoint; {@code prev}
+ *       is the hash of the last complete record (seq {@code S}). A torn last line (part of a record,
+ *       no newline) is left as it is, only ended with a newline, and {@code torn_line} is true: the
+ *       verifier reports it, nothing repairs it.
+ * </ul>
+ *
+ * <p>Each record is handed to the file in one write, whole line and newline. {@link
+ * AuditLogVerifier} (and {@code gatekit audit verify}) checks a log.
+ *
  * <p>Options: {@code output_file} (required; a relative path is relative to the folder of the
  * configuration file, or to the working directory for options given in code),
  * {@code max_file_size_mb} (default 10) and {@code backup_count} (default 5): past the size the file
  * is renamed {@code file.1}, {@code file.1} to {@code file.2} and so on, the oldest dropped;
+ * {@code signing_key_file} (an Ed25519 private key in PKCS#8 PEM, as {@code openssl genpkey
+ * -algorithm ed25519} writes; relative like {@code output_file}; none by default),
+ * {@code checkpoint_every} (default 1,000 events), {@code hash_chain} (default true; false writes
+ * the event members only, as before the chain, and nothing can be verified);
  * {@code critical} (default false). A non-critical log is written by one writer thread from a queue,
  * so events never interleave and a slow disk never holds up a message; a critical log is written and
  * flushed before {@link AuditingPlugin#audit} returns, so a write failure blocks the message. A file
  * deleted or moved away while open is created again at the next write.
- * {@link Plugin#close()} writes what is queued and closes the file.
+ * {@link Plugin#close()} writes what is queued, then the closing checkpoint, and closes the file.
  */
 public final class AuditJsonlProvider implements PluginProvider {
 
@@ -82,10 +117,22 @@ public final class AuditJsonlProvider implements PluginProvider {
     Path path = config.filePath("output_file");
     int maxMb = config.integer("max_file_size_mb", 10, 1, 1_000_000);
     int backups = config.integer("backup_count", 5, 0, 1000);
+    int checkpointEvery = config.integer("checkpoint_every", 1000, 1, 100_000_000);
+    Path keyFile = config.has("signing_key_file") ? config.filePath("signing_key_file") : null;
+    boolean chained = config.bool("hash_chain", true);
     boolean critical = config.critical();
-    config.rejectUnknownKeys(Set.of("output_file", "max_file_size_mb", "backup_count"));
+    config.rejectUnknownKeys(
+        Set.of("output_file", "max_file_size_mb", "backup_count", "checkpoint_every", "signing_key_file", "hash_chain"));
     if (config.problems().isEmpty() && Files.isDirectory(path)) {
       config.problem("output_file", "a file", "\"" + path + "\", a directory");
+    }
+    PrivateKey signingKey = null;
+    if (keyFile != null && config.problems().isEmpty()) {
+      try {
+        signingKey = Ed25519Pem.readPrivate(keyFile);
+      } catch (IOException | GeneralSecurityException e) {
+        config.problem("signing_key_file", "an Ed25519 private key in PKCS#8 PEM", "\"" + keyFile + "\" (" + e.getMessage() + ")");
+      }
     }
     config.validate();
     Path parent = path.getParent();
@@ -97,7 +144,8 @@ public final class AuditJsonlProvider implements PluginProvider {
       config.problem("output_file", "a file in a directory that exists or can be created", "\"" + path + "\" (" + e + ")");
       config.validate();
     }
-    return new AuditJsonl(new RotatingFile(path, (long) maxMb * 1024 * 1024, backups), critical);
+    RotatingFile file = new RotatingFile(path, (long) maxMb * 1024 * 1024, backups);
+    return new AuditJsonl(new ChainedLog(file, signingKey, checkpointEvery, chained), critical);
   }
 
   /** The plugin. Thread-safe. */
@@ -106,13 +154,13 @@ public final class AuditJsonlProvider implements PluginProvider {
     private static final ObjectMapper MAPPER = JsonRpcCodec.get().mapper();
     private static final String STOP = new String("stop");
 
-    private final RotatingFile file;
+    private final ChainedLog file;
     private final boolean critical;
     private final LinkedBlockingQueue<String> queue = new LinkedBlockingQueue<>();
     private final @Nullable Thread writer;
     private volatile boolean closed;
 
-    AuditJsonl(RotatingFile file, boolean critical) {
+    AuditJsonl(ChainedLog file, boolean critical) {
       this.file = file;
       this.critical = critical;
       if (critical) {
@@ -134,16 +182,16 @@ public final class AuditJsonlProvider implements PluginProvider {
       String line = format(event);
       if (closed) {
         if (critical) {
-          throw new IllegalStateException("the audit log " + file.path + " is closed");
+          throw new IllegalStateException("the audit log " + file.path() + " is closed");
         }
-        log.warn("Audit log {} is closed; dropping an event of {}", file.path, event.method());
+        log.warn("Audit log {} is closed; dropping an event of {}", file.path(), event.method());
         return;
       }
       if (critical) {
         try {
-          file.write(List.of(line));
+          file.append(List.of(line));
         } catch (IOException e) {
-          throw new UncheckedIOException("cannot write the audit log " + file.path, e);
+          throw new UncheckedIOException("cannot write the audit log " + file.path(), e);
         }
       } else {
         queue.add(line);
@@ -162,9 +210,9 @@ public final class AuditJsonlProvider implements PluginProvider {
         queue.drainTo(batch);
         boolean stop = batch.remove(STOP);
         try {
-          file.write(batch);
-        } catch (IOException e) {
-          log.error("Cannot write {} events to the audit log {}", batch.size(), file.path, e);
+          file.append(batch);
+        } catch (IOException | RuntimeException e) {
+          log.error("Cannot write {} events to the audit log {}", batch.size(), file.path(), e);
         }
         batch.clear();
         if (stop) {
@@ -178,6 +226,22 @@ public final class AuditJsonlProvider implements PluginProvider {
       if (closed) {
         return;
       }
+      stopWriter();
+      try {
+        file.close();
+      } catch (IOException | RuntimeException e) {
+        log.error("Cannot write the closing checkpoint of the audit log {}", file.path(), e);
+      }
+    }
+
+    /** Stops writing without a closing checkpoint, as a crash would (for tests). */
+    void halt() {
+      stopWriter();
+      file.halt();
+    }
+
+    /** Refuses further events and waits until the writer thread has written what is queued. */
+    private void stopWriter() {
       closed = true;
       if (writer != null) {
         queue.add(STOP);
@@ -187,7 +251,6 @@ public final class AuditJsonlProvider implements PluginProvider {
           Thread.currentThread().interrupt();
         }
       }
-      file.close();
     }
 
     static String format(AuditEvent event) {
@@ -218,97 +281,7 @@ public final class AuditJsonlProvider implements PluginProvider {
 
     @Override
     public String toString() {
-      return HANDLER + "[" + file.path + "]";
-    }
-  }
-
-  /** An append-only file that rotates by size. Opened at the first write. */
-  static final class RotatingFile {
-    private final Path path;
-    private final long maxBytes;
-    private final int backups;
-    private @Nullable OutputStream out;
-    private long size;
-
-    RotatingFile(Path path, long maxBytes, int backups) {
-      this.path = path;
-      this.maxBytes = maxBytes;
-      this.backups = backups;
-    }
-
-    synchronized void write(List<String> lines) throws IOException {
-      if (out != null && !Files.exists(path)) {
-        // Deleted or moved away by someone else: reopen rather than write into an unlinked file.
-        closeQuietly();
-      }
-      for (String line : lines) {
-        byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
-        if (out != null && size > 0 && size + bytes.length > maxBytes) {
-          rotate();
-        }
-        if (out == null) {
-          out = new java.io.BufferedOutputStream(Files.newOutputStream(path,
-              StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE), 64 * 1024);
-          size = Files.size(path);
-          if (size > 0 && size + bytes.length > maxBytes) {
-            rotate();
-            out = new java.io.BufferedOutputStream(Files.newOutputStream(path,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE), 64 * 1024);
-          }
-        }
-        out.write(bytes);
-        size += bytes.length;
-      }
-      if (out != null) {
-        out.flush();
-      }
-    }
-
-    private void rotate() throws IOException {
-      if (out != null) {
-        out.close();
-        out = null;
-      }
-      if (backups == 0) {
-        Files.deleteIfExists(path);
-      } else {
-        Files.deleteIfExists(backup(backups));
-        for (int i = backups - 1; i >= 1; i--) {
-          if (Files.exists(backup(i))) {
-            Files.move(backup(i), backup(i + 1), StandardCopyOption.REPLACE_EXISTING);
-          }
-        }
-        Files.move(path, backup(1), StandardCopyOption.REPLACE_EXISTING);
-      }
-      size = 0;
-      out = new java.io.BufferedOutputStream(Files.newOutputStream(path,
-          StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), 64 * 1024);
-    }
-
-    private Path backup(int i) {
-      return path.resolveSibling(path.getFileName() + "." + i);
-    }
-
-    private void closeQuietly() {
-      try {
-        if (out != null) {
-          out.close();
-        }
-      } catch (IOException e) {
-        LoggerFactory.getLogger(RotatingFile.class).warn("Closing the audit log {} failed", path, e);
-      }
-      out = null;
-    }
-
-    synchronized void close() {
-      if (out != null) {
-        try {
-          out.close();
-        } catch (IOException e) {
-          LoggerFactory.getLogger(RotatingFile.class).warn("Closing the audit log {} failed", path, e);
-        }
-        out = null;
-      }
+      return HANDLER + "[" + file.path() + "]";
     }
   }
 }

@@ -36,12 +36,18 @@ class AuditJsonlTest {
         reason, Duration.ofMillis(12), Map.of("pii_types", List.of("email")));
   }
 
-  static List<JsonNode> lines(Path file) throws Exception {
+  /** Every line of the file, checkpoints and crash records included. */
+  static List<JsonNode> records(Path file) throws Exception {
     List<JsonNode> nodes = new ArrayList<>();
     for (String line : Files.readAllLines(file)) {
       nodes.add(JsonRpcCodec.get().mapper().readTree(line));
     }
     return nodes;
+  }
+
+  /** The event records of the file: without checkpoints and crash records. */
+  static List<JsonNode> lines(Path file) throws Exception {
+    return records(file).stream().filter(n -> !n.has("type")).toList();
   }
 
   @Test
@@ -80,11 +86,16 @@ class AuditJsonlTest {
     List<JsonNode> lines = lines(file);
     List<String> first = new ArrayList<>();
     lines.get(0).fieldNames().forEachRemaining(first::add);
-    assertThat(first).containsExactly(
+    assertThat(first).containsExactly("seq", "prev", "chain",
         "time", "direction", "method", "upstream", "request_id", "outcome", "reason", "duration_ms", "metadata");
     List<String> second = new ArrayList<>();
     lines.get(1).fieldNames().forEachRemaining(second::add);
-    assertThat(second).containsExactly("time", "direction", "method", "upstream", "request_id", "outcome", "reason");
+    assertThat(second).containsExactly("seq", "prev",
+        "time", "direction", "method", "upstream", "request_id", "outcome", "reason");
+    List<JsonNode> records = records(file);
+    assertThat(records).hasSize(3);
+    assertThat(records.get(2).get("type").asText()).isEqualTo("checkpoint");
+    assertThat(records.get(2).get("closing").asBoolean()).isTrue();
     assertThat(lines.get(1).get("request_id").isNull()).isTrue();
     assertThat(lines.get(1).get("reason").isNull()).isTrue();
     assertThat(lines.get(1).get("outcome").asText()).isEqualTo("blocked");
@@ -125,6 +136,9 @@ class AuditJsonlTest {
       lines(p); // whole lines only
     }
     assertThat(lines(file).get(lines(file).size() - 1).get("request_id").asInt()).isEqualTo(399);
+    for (Path p : List.of(dir.resolve("audit.jsonl.1"), file)) {
+      assertThat(records(p).get(0).has("chain")).as("a file's first record names the chain").isTrue();
+    }
   }
 
   @Test
