@@ -1,10 +1,5 @@
 package dev.gatekit.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.gatekit.api.plugin.ConfigProblem;
 import dev.gatekit.proxy.GatekitProxy;
 import dev.gatekit.proxy.StdioServer;
@@ -13,7 +8,6 @@ import dev.gatekit.proxy.config.ConfigLoader;
 import dev.gatekit.proxy.config.GatekitConfig;
 import dev.gatekit.proxy.config.PluginWiring;
 import dev.gatekit.proxy.config.ServiceLoaderWiring;
-import dev.gatekit.proxy.plugins.PluginEntry;
 import dev.gatekit.transport.http.HttpTransport;
 import dev.gatekit.transport.stdio.StdioTransport;
 import java.io.FileDescriptor;
@@ -269,7 +263,7 @@ public final class GatekitCommand {
       return USAGE;
     }
     out.println("# " + config.file() + ": valid");
-    out.print(describe(config));
+    out.print(ConfigDescription.describe(config));
     out.flush();
     return OK;
   }
@@ -415,62 +409,6 @@ public final class GatekitCommand {
     }
     System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
     return Demo.run(sizes, latency, json, out, err);
-  }
-
-  /** The resolved configuration as YAML; environment values are not shown. */
-  static String describe(GatekitConfig config) {
-    ObjectMapper json = new ObjectMapper();
-    ObjectNode root = json.createObjectNode();
-    ObjectNode proxy = root.putObject("proxy");
-    proxy.put("transport", config.transport());
-    ArrayNode upstreams = proxy.putArray("upstreams");
-    for (GatekitConfig.Upstream u : config.upstreams()) {
-      ObjectNode node = upstreams.addObject().put("name", u.name());
-      if (u.isRemote()) {
-        node.put("url", safeUrl(u.url()));
-        ObjectNode headers = node.putObject("headers");
-        u.headers().keySet().forEach(k -> headers.put(k, "***"));
-        node.put("max_restart_attempts", u.restartPolicy().maxAttempts());
-        continue;
-      }
-      u.command().forEach(node.putArray("command")::add);
-      ObjectNode env = node.putObject("env");
-      u.environment().keySet().stream().sorted().forEach(k -> env.put(k, "<set>"));
-      node.put("inherit_environment", u.inheritEnvironment());
-      node.put("cwd", u.directory() == null ? null : u.directory().toString());
-      node.put("max_restart_attempts", u.restartPolicy().maxAttempts());
-    }
-    proxy.putObject("timeouts")
-        .put("connection_seconds", config.connectionTimeout().toMillis() / 1000.0)
-        .put("request_seconds", config.options().requestTimeout().toMillis() / 1000.0);
-    proxy.put("max_requests_in_flight", config.options().maxInFlight());
-    proxy.put("overflow_policy", config.options().overflowPolicy().name().toLowerCase(Locale.ROOT));
-    proxy.put("max_queued_requests", config.options().maxQueued());
-    proxy.put("max_line_length", config.maxLineLength());
-    proxy.put("max_client_queue_mb", config.maxClientQueueBytes() / (1024 * 1024));
-    ArrayNode plugins = root.putArray("plugins");
-    for (PluginEntry entry : config.plugins()) {
-      ObjectNode node = plugins.addObject().put("kind", entry.kind().name().toLowerCase(Locale.ROOT))
-          .put("scope", entry.scope()).put("handler", entry.handler()).put("path", entry.path());
-      node.set("config", json.valueToTree(entry.config()));
-    }
-    root.putObject("logging").put("level", config.logging().level())
-        .put("file", config.logging().file() == null ? null : config.logging().file().toString());
-    try {
-      return YAMLMapper.builder().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).build().writeValueAsString(root);
-    } catch (Exception e) {
-      return root.toPrettyString() + System.lineSeparator();
-    }
-  }
-
-  /** The URL without what may be a secret: user information, and the query (shown as {@code ?***}). */
-  private static String safeUrl(URI url) {
-    StringBuilder text = new StringBuilder().append(url.getScheme()).append("://").append(url.getHost());
-    if (url.getPort() >= 0) {
-      text.append(':').append(url.getPort());
-    }
-    text.append(url.getRawPath() == null ? "" : url.getRawPath());
-    return url.getRawQuery() != null ? text.append("?***").toString() : text.toString();
   }
 
   /** The version in the jar's manifest, or {@code "dev"} when running from classes rather than a jar. */
