@@ -19,7 +19,7 @@ import dev.gatekit.api.TransportOptions;
 import dev.gatekit.api.TransportState;
 import dev.gatekit.api.TransportStats;
 import dev.gatekit.transport.http.internal.HttpExecutors;
-import dev.gatekit.transport.http.internal.InboundLane;
+import dev.gatekit.api.support.SerialExecutor;
 import dev.gatekit.transport.http.internal.PendingRequests;
 import dev.gatekit.transport.http.internal.StreamReader;
 import java.net.URI;
@@ -99,7 +99,7 @@ public final class HttpTransport implements Transport {
   private final Duration closeTimeout;
   private final HttpClient client;
   private final JsonRpcCodec codec = JsonRpcCodec.get();
-  private final InboundLane inbound;
+  private final SerialExecutor inbound;
   private final Executor callbacks;
   private final PendingRequests pending;
 
@@ -132,7 +132,7 @@ public final class HttpTransport implements Transport {
     this.closeTimeout = builder.closeTimeout;
     this.callbacks = builder.callbackExecutor;
     this.client = builder.httpClient != null ? builder.httpClient : newClient(builder);
-    this.inbound = new InboundLane(callbacks);
+    this.inbound = new SerialExecutor(callbacks);
     this.pending = new PendingRequests(name, options, new Wire(), HttpExecutors.timers(), callbacks);
   }
 
