@@ -303,11 +303,6 @@ public final class GatekitProxy implements AutoCloseable {
       return this;
     }
 
-    /** Returns whether any plugin, of any kind, has been added. */
-    public boolean hasPlugins() {
-      return !plugins.isEmpty();
-    }
-
     /** Returns the proxy. */
     public GatekitProxy build() {
       if (upstreams.isEmpty()) {

@@ -64,7 +64,7 @@ final class Handshake {
     return CompletableFuture.allOf(answers.values().toArray(CompletableFuture[]::new))
         .handle((ignored, failure) -> {
           Outcome answer = transparent ? answers.values().iterator().next().join() : merge(request, answers);
-          boolean ok = answer.message() instanceof JsonRpcResponse response && !response.isError();
+          boolean ok = answer.succeeded();
           if (ok) {
             initialized = true;
           } else {

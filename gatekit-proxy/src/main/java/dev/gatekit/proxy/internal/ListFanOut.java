@@ -75,7 +75,7 @@ final class ListFanOut {
           Outcome firstError = null;
           for (CompletableFuture<Outcome> answer : answers) {
             Outcome outcome = answer.join();
-            if (succeeded(outcome)) {
+            if (outcome.succeeded()) {
               return Outcome.answered(JsonRpcResponse.success(call.request.id(), JSON.objectNode()));
             }
             firstError = firstError == null ? outcome : firstError;
@@ -92,7 +92,7 @@ final class ListFanOut {
     int answered = 0;
     for (Map.Entry<String, CompletableFuture<Outcome>> page : pages.entrySet()) {
       Outcome outcome = page.getValue().join(); // completed; a chain never fails exceptionally
-      if (!succeeded(outcome)) {
+      if (!outcome.succeeded()) {
         log.warn("Upstream '{}' failed to list {}: {}", page.getKey(), member, outcome.toResponse(id).error().message());
         firstError = firstError == null ? outcome : firstError;
         continue;
@@ -116,10 +116,6 @@ final class ListFanOut {
       merged.put("nextCursor", encodeCursor(next));
     }
     return Outcome.answered(JsonRpcResponse.success(id, merged));
-  }
-
-  private static boolean succeeded(Outcome outcome) {
-    return outcome.message() instanceof JsonRpcResponse response && !response.isError();
   }
 
   private Map<String, @Nullable String> decodeCursor(@Nullable JsonNode params) {

@@ -116,16 +116,21 @@ final class NotificationRelay {
 
   /** The upstream gave up a request it sent the client: tell the client under the gateway's id. */
   private @Nullable JsonRpcNotification translateCancellation(String upstream, JsonRpcNotification notification) {
-    JsonNode params = notification.params();
-    JsonNode id = params == null ? null : params.get("requestId");
-    RequestId upstreamId = id == null ? null : RequestId.fromJson(id);
+    RequestId upstreamId = cancelledId(notification);
     RequestId proxyId = upstreamId == null ? null : serverRequests.proxyIdOf(upstream, upstreamId);
     if (proxyId == null) {
       return null;
     }
     serverRequests.cancel(proxyId);
-    ObjectNode translated = ((ObjectNode) params).deepCopy();
+    ObjectNode translated = ((ObjectNode) notification.params()).deepCopy();
     translated.set("requestId", proxyId.toJson());
     return notification.withParams(translated);
+  }
+
+  /** Returns the id a {@code notifications/cancelled} names, or {@code null} when it names none. */
+  static @Nullable RequestId cancelledId(JsonRpcNotification cancellation) {
+    JsonNode params = cancellation.params();
+    JsonNode id = params == null ? null : params.get("requestId");
+    return id == null ? null : RequestId.fromJson(id);
   }
 }

@@ -1,6 +1,5 @@
 package dev.gatekit.proxy.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.gatekit.api.ErrorCodes;
 import dev.gatekit.api.GatekitException;
@@ -209,9 +208,7 @@ public final class Session implements AutoCloseable {
 
   private void cancelByClient(JsonRpcNotification notification) {
     calls.countNotification();
-    JsonNode params = notification.params();
-    JsonNode id = params == null ? null : params.get("requestId");
-    RequestId requestId = id == null ? null : RequestId.fromJson(id);
+    RequestId requestId = NotificationRelay.cancelledId(notification);
     if (requestId == null || !calls.cancel(requestId)) {
       log.debug("The client cancelled {}, which is not in flight; ignored", requestId);
     }

@@ -76,6 +76,11 @@ public record Outcome(
     return message != null;
   }
 
+  /** Returns whether the message was answered with a result (not an error of any origin). */
+  public boolean succeeded() {
+    return message instanceof JsonRpcResponse response && !response.isError();
+  }
+
   /**
    * Returns what the client (or, for a server-to-client request, the upstream) gets under {@code id}:
    * the answer, or an error with {@link #errorCode} and {@link #reason}.
