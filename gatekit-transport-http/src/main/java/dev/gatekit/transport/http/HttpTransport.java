@@ -942,6 +942,7 @@ public final class HttpTransport implements Transport {
   private static HttpClient newClient(Builder builder) {
     HttpClient.Builder client =
         HttpClient.newBuilder()
+            .executor(HttpExecutors.client())
             .followRedirects(HttpClient.Redirect.NORMAL)
             // Cleartext HTTP/2 needs an upgrade that a POST cannot make: plain http stays on 1.1,
             // https negotiates HTTP/2 where the server offers it.
