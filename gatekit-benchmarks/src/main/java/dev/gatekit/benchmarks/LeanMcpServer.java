@@ -52,12 +52,14 @@ final class LeanMcpServer implements BenchmarkMcpServer {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
       switch (request.getMethod()) {
-        case "POST" -> Content.Source.asByteArrayAsync(request, 1 << 20)
+        case "POST" -> Content.Source.asByteBufferAsync(request, 1 << 20)
             .whenComplete(
-                (body, error) -> {
+                (buffer, error) -> {
                   if (error != null) {
                     Response.writeError(request, response, callback, HttpStatus.BAD_REQUEST_400);
                   } else {
+                    byte[] body = new byte[buffer.remaining()];
+                    buffer.get(body);
                     post(request, response, callback, body);
                   }
                 });
@@ -105,9 +107,11 @@ final class LeanMcpServer implements BenchmarkMcpServer {
           tool.putObject("inputSchema").put("type", "object");
         }
         case "tools/call" -> {
-          ObjectNode text = answer.putObject("result").putArray("content").addObject();
-          text.put("type", "text").put("text", message.path("params").path("arguments").path("text").asText());
-          answer.with("result").put("isError", false);
+          ObjectNode result = answer.putObject("result");
+          result.putArray("content").addObject()
+              .put("type", "text")
+              .put("text", message.path("params").path("arguments").path("text").asText());
+          result.put("isError", false);
         }
         case "ping" -> answer.putObject("result");
         default -> answer.putObject("error").put("code", -32601).put("message", "Method not found: " + method);
