@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -52,14 +53,12 @@ final class LeanMcpServer implements BenchmarkMcpServer {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
       switch (request.getMethod()) {
-        case "POST" -> Content.Source.asByteBufferAsync(request, 1 << 20)
+        case "POST" -> Content.Source.asStringAsync(request, StandardCharsets.UTF_8)
             .whenComplete(
-                (buffer, error) -> {
+                (body, error) -> {
                   if (error != null) {
                     Response.writeError(request, response, callback, HttpStatus.BAD_REQUEST_400);
                   } else {
-                    byte[] body = new byte[buffer.remaining()];
-                    buffer.get(body);
                     post(request, response, callback, body);
                   }
                 });
@@ -73,7 +72,7 @@ final class LeanMcpServer implements BenchmarkMcpServer {
       return true;
     }
 
-    private void post(Request request, Response response, Callback callback, byte[] body) {
+    private void post(Request request, Response response, Callback callback, String body) {
       JsonNode message;
       try {
         message = JSON.readTree(body);
