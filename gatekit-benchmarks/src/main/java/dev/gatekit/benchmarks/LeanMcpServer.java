@@ -15,6 +15,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Promise;
 
 /**
  * A lean MCP Streamable HTTP server on Jetty 12's core handler API (no servlet, no SSE): enough of
@@ -53,15 +54,20 @@ final class LeanMcpServer implements BenchmarkMcpServer {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
       switch (request.getMethod()) {
-        case "POST" -> Content.Source.asStringAsync(request, StandardCharsets.UTF_8)
-            .whenComplete(
-                (body, error) -> {
-                  if (error != null) {
-                    Response.writeError(request, response, callback, HttpStatus.BAD_REQUEST_400);
-                  } else {
-                    post(request, response, callback, body);
-                  }
-                });
+        case "POST" -> Content.Source.asString(
+            request,
+            StandardCharsets.UTF_8,
+            new Promise<>() {
+              @Override
+              public void succeeded(String body) {
+                post(request, response, callback, body);
+              }
+
+              @Override
+              public void failed(Throwable error) {
+                Response.writeError(request, response, callback, HttpStatus.BAD_REQUEST_400);
+              }
+            });
         case "GET" -> {
           response.setStatus(HttpStatus.METHOD_NOT_ALLOWED_405);
           callback.succeeded();

@@ -36,6 +36,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -135,11 +136,19 @@ class HttpTransportHttp2Test {
         callback.succeeded();
         return true;
       }
-      Content.Source.asStringAsync(request, StandardCharsets.UTF_8)
-          .thenAccept(body -> answer(Mcp.json(body), response, callback))
-          .exceptionally(error -> {
-            callback.failed(error);
-            return null;
+      Content.Source.asString(
+          request,
+          StandardCharsets.UTF_8,
+          new Promise<>() {
+            @Override
+            public void succeeded(String body) {
+              answer(Mcp.json(body), response, callback);
+            }
+
+            @Override
+            public void failed(Throwable error) {
+              callback.failed(error);
+            }
           });
       return true;
     }
