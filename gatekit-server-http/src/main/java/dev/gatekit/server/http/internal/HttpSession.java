@@ -162,6 +162,27 @@ public final class HttpSession implements ClientConnection {
     return true;
   }
 
+  /**
+   * Ends the POST of a request the client cancelled ({@code notifications/cancelled}): no answer will
+   * come for it, so its stream ends, or a POST still waiting gets 204 without a body.
+   */
+  void cancelled(RequestId requestId) {
+    synchronized (this) {
+      PostExchange exchange = inFlight.get(requestId);
+      if (exchange == null) {
+        return;
+      }
+      forget(exchange);
+      if (exchange.stream != null) {
+        exchange.stream.end();
+      } else if (!exchange.gone) {
+        exchange.gone = true;
+        exchange.response.setStatus(204);
+        exchange.response.write(true, java.nio.ByteBuffer.allocate(0), exchange.callback);
+      }
+    }
+  }
+
   // ---- proxy to client ----
 
   @Override

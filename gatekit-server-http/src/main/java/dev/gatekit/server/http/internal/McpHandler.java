@@ -3,7 +3,10 @@ package dev.gatekit.server.http.internal;
 import dev.gatekit.api.ErrorCodes;
 import dev.gatekit.api.JsonRpcCodec;
 import dev.gatekit.api.JsonRpcMessage;
+import dev.gatekit.api.JsonRpcNotification;
 import dev.gatekit.api.JsonRpcRequest;
+import dev.gatekit.api.RequestId;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatekit.api.McpMethods;
 import dev.gatekit.api.ProtocolException;
 import java.nio.ByteBuffer;
@@ -221,6 +224,13 @@ public final class McpHandler extends Handler.Abstract.NonBlocking {
       }
     } else {
       session.upstream().receive(message);
+      if (message instanceof JsonRpcNotification notification
+          && McpMethods.NOTIFICATIONS_CANCELLED.equals(notification.method())) {
+        RequestId cancelled = cancelledId(notification);
+        if (cancelled != null) {
+          session.cancelled(cancelled);
+        }
+      }
       response.setStatus(202);
       response.write(true, ByteBuffer.allocate(0), callback);
     }
@@ -291,6 +301,12 @@ public final class McpHandler extends Handler.Abstract.NonBlocking {
       return false;
     }
     return true;
+  }
+
+  private static @Nullable RequestId cancelledId(JsonRpcNotification notification) {
+    JsonNode params = notification.params();
+    JsonNode id = params == null ? null : params.get("requestId");
+    return id == null ? null : RequestId.fromJson(id);
   }
 
   private static String mediaType(String contentType) {
