@@ -37,7 +37,7 @@ class BadInputTest {
 
   @BeforeEach
   void start() {
-    server = StreamableHttpServer.builder(upstreams)
+    server = StreamableHttpServer.builder(upstreams.proxy)
         .allowedOrigins(List.of(ORIGIN))
         .bearerTokens(List.of("another-token", TOKEN))
         .maxBodyBytes(4096)
@@ -59,6 +59,7 @@ class BadInputTest {
       assertThat(call.body()).contains("echo");
     } finally {
       server.close();
+      upstreams.close();
     }
   }
 

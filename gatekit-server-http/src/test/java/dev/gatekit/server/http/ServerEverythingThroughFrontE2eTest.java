@@ -42,6 +42,7 @@ import org.junit.jupiter.api.Timeout;
 class ServerEverythingThroughFrontE2eTest {
 
   private final List<McpSyncClient> clients = new CopyOnWriteArrayList<>();
+  private GatekitProxy proxy;
   private StreamableHttpServer server;
   private long processesBefore;
 
@@ -49,10 +50,11 @@ class ServerEverythingThroughFrontE2eTest {
   void start() {
     List<String> command = ServerEverything.command();
     processesBefore = ServerEverything.running();
-    server = StreamableHttpServer.builder(new PerSessionProxies(() -> GatekitProxy.builder()
-            .upstream("everything", StdioTransport.builder(command).name("everything")
-                .options(TransportOptions.builder().requestTimeout(Duration.ofSeconds(60)).build()).build())
-            .build()))
+    proxy = GatekitProxy.builder()
+        .upstreamPerSession("everything", () -> StdioTransport.builder(command).name("everything")
+            .options(TransportOptions.builder().requestTimeout(Duration.ofSeconds(60)).build()).build())
+        .build();
+    server = StreamableHttpServer.builder(proxy)
         .sessionIdleTimeout(Duration.ofSeconds(2))
         .build();
     server.start();
@@ -65,6 +67,7 @@ class ServerEverythingThroughFrontE2eTest {
     }
     if (server != null) {
       server.close();
+      proxy.close();
       awaitTrue(() -> ServerEverything.running() == processesBefore);
     }
   }

@@ -1,5 +1,7 @@
 package dev.gatekit.server.http.internal;
 
+import dev.gatekit.proxy.ProxySession;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatekit.api.ErrorCodes;
 import dev.gatekit.api.JsonRpcCodec;
@@ -55,7 +57,7 @@ public final class HttpSession implements ClientConnection {
   private final LinkedHashMap<String, EventStream> streams = new LinkedHashMap<>();
   private final EventStream standalone;
   private int streamCount;
-  private volatile @Nullable UpstreamSession upstream;
+  private volatile @Nullable ProxySession upstream;
   private volatile long lastActiveNanos = System.nanoTime();
   private boolean closed;
 
@@ -72,12 +74,12 @@ public final class HttpSession implements ClientConnection {
     return id;
   }
 
-  void bind(UpstreamSession session) {
+  void bind(ProxySession session) {
     this.upstream = session;
   }
 
-  UpstreamSession upstream() {
-    UpstreamSession current = upstream;
+  ProxySession upstream() {
+    ProxySession current = upstream;
     if (current == null) {
       throw new IllegalStateException("session " + id + " is not open yet");
     }
@@ -102,7 +104,7 @@ public final class HttpSession implements ClientConnection {
         return false;
       }
     }
-    UpstreamSession current = upstream;
+    ProxySession current = upstream;
     if (current != null && !current.isIdle()) {
       return false;
     }
@@ -111,7 +113,7 @@ public final class HttpSession implements ClientConnection {
 
   /** Whether no client request of the session is in flight. */
   boolean isIdle() {
-    UpstreamSession current = upstream;
+    ProxySession current = upstream;
     synchronized (this) {
       if (!inFlight.isEmpty()) {
         return false;
@@ -406,7 +408,7 @@ public final class HttpSession implements ClientConnection {
         return;
       }
     }
-    UpstreamSession current = upstream;
+    ProxySession current = upstream;
     if (current != null) {
       try {
         current.close();
