@@ -51,6 +51,7 @@ public final class HttpSession implements ClientConnection {
   private final int replayCapacity;
   private final int maxKeptStreams;
   private final Runnable onClosed;
+  private final java.util.concurrent.Executor closer;
   private final Map<RequestId, PostExchange> inFlight = new LinkedHashMap<>();
   private final Map<String, PostExchange> byProgressToken = new LinkedHashMap<>();
   /** Streams a client may resume: the standalone one, and POST streams not known to be fully read. */
@@ -61,8 +62,10 @@ public final class HttpSession implements ClientConnection {
   private volatile long lastActiveNanos = System.nanoTime();
   private boolean closed;
 
-  HttpSession(String id, int replayCapacity, int maxKeptStreams, Runnable onClosed) {
+  HttpSession(String id, int replayCapacity, int maxKeptStreams, Runnable onClosed,
+      java.util.concurrent.Executor closer) {
     this.id = id;
+    this.closer = closer;
     this.replayCapacity = replayCapacity;
     this.maxKeptStreams = maxKeptStreams;
     this.onClosed = onClosed;
@@ -217,7 +220,7 @@ public final class HttpSession implements ClientConnection {
     touch();
     if (closeAfter) {
       log.debug("Session {}: initialize failed; the session ends", id);
-      close();
+      closer.execute(this::close); // not on the proxy's thread: closing waits for upstreams to stop
     }
   }
 
@@ -398,8 +401,13 @@ public final class HttpSession implements ClientConnection {
 
   // ---- end ----
 
+  /** {@link #close()} on a thread that may wait (never a Jetty or proxy thread). */
+  java.util.concurrent.CompletableFuture<Void> closeLater() {
+    return java.util.concurrent.CompletableFuture.runAsync(this::close, closer);
+  }
+
   /**
-   * Ends the session: the proxy session closes (its own upstreams stop; what is in flight gets its
+   * Ends the session, waiting for its upstreams to stop: the proxy session closes (its own upstreams stop; what is in flight gets its
    * errors), then every stream ends and a POST still waiting gets an error. Idempotent.
    */
   public void close() {
