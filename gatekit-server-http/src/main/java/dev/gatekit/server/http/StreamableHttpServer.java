@@ -106,11 +106,6 @@ public final class StreamableHttpServer implements AutoCloseable {
     return new Builder(ProxyOpener.of(proxy));
   }
 
-  /** A builder over any session opener, for tests of the front alone. */
-  static Builder builder(SessionOpener opener) {
-    return new Builder(opener);
-  }
-
   /**
    * Binds and starts serving.
    *

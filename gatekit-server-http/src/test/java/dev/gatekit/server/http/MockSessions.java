@@ -4,15 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatekit.api.JsonRpcCodec;
 import dev.gatekit.api.JsonRpcNotification;
-import dev.gatekit.api.JsonRpcMessage;
 import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.JsonRpcResponse;
-import dev.gatekit.proxy.ClientConnection;
 import dev.gatekit.proxy.GatekitProxy;
-import dev.gatekit.server.http.internal.SessionOpener;
-import dev.gatekit.server.http.internal.UpstreamSession;
 import dev.gatekit.testkit.MockTransport;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -20,18 +15,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Proxy sessions in front of in-memory upstreams, one {@link MockTransport} per session, for the fast
+ * A proxy in front of in-memory upstreams, one {@link MockTransport} per session, for the fast
  * tests of the front. Tools: {@code echo} answers at once; {@code progress} sends a progress
  * notification (for the call's token) and a log message, then answers when {@link #release()} is
  * called; {@code log} sends a log message, then answers.
  */
-final class MockSessions implements SessionOpener {
+final class MockSessions implements AutoCloseable {
 
   final List<MockTransport> upstreams = new CopyOnWriteArrayList<>();
   private volatile CountDownLatch gate = new CountDownLatch(1);
 
-  @Override
-  public UpstreamSession open(String id, ClientConnection client) {
+  /** The proxy: every session it opens gets a mock upstream of its own. */
+  final GatekitProxy proxy = GatekitProxy.builder().upstreamPerSession("mock", this::newUpstream).build();
+
+  private MockTransport newUpstream() {
     AtomicReference<MockTransport> self = new AtomicReference<>();
     MockTransport mock = MockTransport.builder()
         .result("initialize", Http.json("{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{\"tools\":{},"
@@ -40,34 +37,18 @@ final class MockSessions implements SessionOpener {
         .build();
     self.set(mock);
     upstreams.add(mock);
-    GatekitProxy proxy = GatekitProxy.builder().upstream("mock", mock).build();
-    proxy.connect(client);
-    return new UpstreamSession() {
-      @Override
-      public void receive(JsonRpcMessage message) {
-        proxy.receive(message);
-      }
-
-      @Override
-      public boolean isIdle() {
-        return proxy.stats().inFlight() == 0;
-      }
-
-      @Override
-      public boolean awaitIdle(Duration timeout) {
-        return proxy.awaitIdle(timeout);
-      }
-
-      @Override
-      public void close() {
-        proxy.close();
-      }
-    };
+    return mock;
   }
 
   /** Lets every waiting {@code progress} call answer. */
   void release() {
     gate.countDown();
+  }
+
+  @Override
+  public void close() {
+    release();
+    proxy.close();
   }
 
   long running() {

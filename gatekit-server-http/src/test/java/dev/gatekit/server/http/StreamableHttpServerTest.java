@@ -32,7 +32,7 @@ class StreamableHttpServerTest {
   }
 
   private void start() {
-    start(StreamableHttpServer.builder(upstreams));
+    start(StreamableHttpServer.builder(upstreams.proxy));
   }
 
   @AfterEach
@@ -41,6 +41,7 @@ class StreamableHttpServerTest {
     if (server != null) {
       server.close();
     }
+    upstreams.close();
   }
 
   @Test
@@ -176,7 +177,7 @@ class StreamableHttpServerTest {
 
   @Test
   void anIdleSessionExpiresAndItsUpstreamStops() {
-    start(StreamableHttpServer.builder(upstreams).sessionIdleTimeout(Duration.ofMillis(300)));
+    start(StreamableHttpServer.builder(upstreams.proxy).sessionIdleTimeout(Duration.ofMillis(300)));
     String session = http.initialize();
     awaitTrue(() -> server.sessionCount() == 0);
     assertThat(upstreams.running()).isZero();
@@ -186,7 +187,7 @@ class StreamableHttpServerTest {
 
   @Test
   void aRequestInFlightKeepsItsSessionFromExpiring() {
-    start(StreamableHttpServer.builder(upstreams).sessionIdleTimeout(Duration.ofSeconds(1)));
+    start(StreamableHttpServer.builder(upstreams.proxy).sessionIdleTimeout(Duration.ofSeconds(1)));
     String session = http.initialize();
     Map<String, String> jsonOnly = Http.postHeaders(session);
     jsonOnly.put("Accept", "application/json");
@@ -202,7 +203,7 @@ class StreamableHttpServerTest {
 
   @Test
   void pastTheCapANewSessionGets503() {
-    start(StreamableHttpServer.builder(upstreams).maxSessions(1));
+    start(StreamableHttpServer.builder(upstreams.proxy).maxSessions(1));
     http.initialize();
     HttpResponse<String> refused = http.post(null, Http.initializeRequest(1));
     assertThat(refused.statusCode()).isEqualTo(503);

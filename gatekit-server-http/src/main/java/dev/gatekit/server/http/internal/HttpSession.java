@@ -1,5 +1,7 @@
 package dev.gatekit.server.http.internal;
 
+import dev.gatekit.proxy.ProxySession;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatekit.api.ErrorCodes;
 import dev.gatekit.api.JsonRpcCodec;
@@ -49,18 +51,21 @@ public final class HttpSession implements ClientConnection {
   private final int replayCapacity;
   private final int maxKeptStreams;
   private final Runnable onClosed;
+  private final java.util.concurrent.Executor closer;
   private final Map<RequestId, PostExchange> inFlight = new LinkedHashMap<>();
   private final Map<String, PostExchange> byProgressToken = new LinkedHashMap<>();
   /** Streams a client may resume: the standalone one, and POST streams not known to be fully read. */
   private final LinkedHashMap<String, EventStream> streams = new LinkedHashMap<>();
   private final EventStream standalone;
   private int streamCount;
-  private volatile @Nullable UpstreamSession upstream;
+  private volatile @Nullable ProxySession upstream;
   private volatile long lastActiveNanos = System.nanoTime();
   private boolean closed;
 
-  HttpSession(String id, int replayCapacity, int maxKeptStreams, Runnable onClosed) {
+  HttpSession(String id, int replayCapacity, int maxKeptStreams, Runnable onClosed,
+      java.util.concurrent.Executor closer) {
     this.id = id;
+    this.closer = closer;
     this.replayCapacity = replayCapacity;
     this.maxKeptStreams = maxKeptStreams;
     this.onClosed = onClosed;
@@ -72,12 +77,12 @@ public final class HttpSession implements ClientConnection {
     return id;
   }
 
-  void bind(UpstreamSession session) {
+  void bind(ProxySession session) {
     this.upstream = session;
   }
 
-  UpstreamSession upstream() {
-    UpstreamSession current = upstream;
+  ProxySession upstream() {
+    ProxySession current = upstream;
     if (current == null) {
       throw new IllegalStateException("session " + id + " is not open yet");
     }
@@ -102,7 +107,7 @@ public final class HttpSession implements ClientConnection {
         return false;
       }
     }
-    UpstreamSession current = upstream;
+    ProxySession current = upstream;
     if (current != null && !current.isIdle()) {
       return false;
     }
@@ -111,7 +116,7 @@ public final class HttpSession implements ClientConnection {
 
   /** Whether no client request of the session is in flight. */
   boolean isIdle() {
-    UpstreamSession current = upstream;
+    ProxySession current = upstream;
     synchronized (this) {
       if (!inFlight.isEmpty()) {
         return false;
@@ -162,6 +167,27 @@ public final class HttpSession implements ClientConnection {
     return true;
   }
 
+  /**
+   * Ends the POST of a request the client cancelled ({@code notifications/cancelled}): no answer will
+   * come for it, so its stream ends, or a POST still waiting gets 204 without a body.
+   */
+  void cancelled(RequestId requestId) {
+    synchronized (this) {
+      PostExchange exchange = inFlight.get(requestId);
+      if (exchange == null) {
+        return;
+      }
+      forget(exchange);
+      if (exchange.stream != null) {
+        exchange.stream.end();
+      } else if (!exchange.gone) {
+        exchange.gone = true;
+        exchange.response.setStatus(204);
+        exchange.response.write(true, java.nio.ByteBuffer.allocate(0), exchange.callback);
+      }
+    }
+  }
+
   // ---- proxy to client ----
 
   @Override
@@ -194,7 +220,7 @@ public final class HttpSession implements ClientConnection {
     touch();
     if (closeAfter) {
       log.debug("Session {}: initialize failed; the session ends", id);
-      close();
+      closer.execute(this::close); // not on the proxy's thread: closing waits for upstreams to stop
     }
   }
 
@@ -375,8 +401,13 @@ public final class HttpSession implements ClientConnection {
 
   // ---- end ----
 
+  /** {@link #close()} on a thread that may wait (never a Jetty or proxy thread). */
+  java.util.concurrent.CompletableFuture<Void> closeLater() {
+    return java.util.concurrent.CompletableFuture.runAsync(this::close, closer);
+  }
+
   /**
-   * Ends the session: the proxy session closes (its own upstreams stop; what is in flight gets its
+   * Ends the session, waiting for its upstreams to stop: the proxy session closes (its own upstreams stop; what is in flight gets its
    * errors), then every stream ends and a POST still waiting gets an error. Idempotent.
    */
   public void close() {
@@ -385,7 +416,7 @@ public final class HttpSession implements ClientConnection {
         return;
       }
     }
-    UpstreamSession current = upstream;
+    ProxySession current = upstream;
     if (current != null) {
       try {
         current.close();

@@ -3,7 +3,10 @@ package dev.gatekit.server.http.internal;
 import dev.gatekit.api.ErrorCodes;
 import dev.gatekit.api.JsonRpcCodec;
 import dev.gatekit.api.JsonRpcMessage;
+import dev.gatekit.api.JsonRpcNotification;
 import dev.gatekit.api.JsonRpcRequest;
+import dev.gatekit.api.RequestId;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatekit.api.McpMethods;
 import dev.gatekit.api.ProtocolException;
 import java.nio.ByteBuffer;
@@ -29,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * bearer token (401), method (405), {@code Accept} (406), content type (415), body size (413), JSON
  * (400, -32700), message validity and batches (400, -32600), {@code MCP-Protocol-Version} (400),
  * session id (400 when missing, 404 when unknown or ended), session cap or drain (503). Nothing here
- * blocks: a request's answer completes its callback later, from whichever thread delivers it.
+ * blocks: a request's answer completes its callback later, from whichever thread delivers it, and
+ * opening or closing a session (which may wait for upstream processes) happens on the sessions' own
+ * threads.
  */
 public final class McpHandler extends Handler.Abstract.NonBlocking {
 
@@ -58,12 +63,7 @@ public final class McpHandler extends Handler.Abstract.NonBlocking {
     try {
       dispatch(request, response, callback);
     } catch (RuntimeException e) {
-      log.error("Handling {} {} failed", request.getMethod(), request.getHttpURI().getPath(), e);
-      if (!response.isCommitted()) {
-        HttpErrors.send(response, callback, 500, ErrorCodes.INTERNAL_ERROR, "Internal error: " + e);
-      } else {
-        callback.failed(e);
-      }
+      fail(response, callback, e);
     }
     return true;
   }
@@ -156,12 +156,7 @@ public final class McpHandler extends Handler.Abstract.NonBlocking {
         }
         onMessage(request, response, callback, accepts, body);
       } catch (RuntimeException e) {
-        log.error("Handling a POST failed", e);
-        if (!response.isCommitted()) {
-          HttpErrors.send(response, callback, 500, ErrorCodes.INTERNAL_ERROR, "Internal error: " + e);
-        } else {
-          callback.failed(e);
-        }
+        fail(response, callback, e);
       }
     });
   }
@@ -186,33 +181,28 @@ public final class McpHandler extends Handler.Abstract.NonBlocking {
       return;
     }
     String sessionId = headers.get(SESSION_HEADER);
-    HttpSession session;
     if (sessionId == null) {
       if (!initialize) {
         HttpErrors.send(response, callback, 400, ErrorCodes.INVALID_REQUEST,
             "Bad request: no " + SESSION_HEADER + " header; send initialize first, then the id it returns");
         return;
       }
-      Sessions.Creation creation = sessions.create();
-      if (creation instanceof Sessions.Creation.Refused refused) {
-        response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
-        HttpErrors.send(response, callback, 503, ErrorCodes.OVERLOADED, "Service unavailable: " + refused.reason());
-        return;
-      }
-      if (creation instanceof Sessions.Creation.Failed failed) {
-        log.warn("Opening a session failed", failed.cause());
-        HttpErrors.send(response, callback, 503, ErrorCodes.UPSTREAM_UNAVAILABLE,
-            "Service unavailable: the session could not be opened: " + failed.cause().getMessage());
-        return;
-      }
-      session = ((Sessions.Creation.Created) creation).session();
-      response.getHeaders().put(SESSION_HEADER, session.id());
-    } else {
-      session = sessions.get(sessionId);
-      if (session == null) {
-        sessionNotFound(response, callback);
-        return;
-      }
+      sessions.createLater().whenComplete((creation, failure) -> {
+        try {
+          if (failure != null) {
+            throw new IllegalStateException("opening a session failed", failure);
+          }
+          opened(creation, (JsonRpcRequest) message, accepts, response, callback);
+        } catch (RuntimeException e) {
+          fail(response, callback, e);
+        }
+      });
+      return;
+    }
+    HttpSession session = sessions.get(sessionId);
+    if (session == null) {
+      sessionNotFound(response, callback);
+      return;
     }
     session.touch();
     if (message instanceof JsonRpcRequest clientRequest) {
@@ -221,8 +211,45 @@ public final class McpHandler extends Handler.Abstract.NonBlocking {
       }
     } else {
       session.upstream().receive(message);
+      if (message instanceof JsonRpcNotification notification
+          && McpMethods.NOTIFICATIONS_CANCELLED.equals(notification.method())) {
+        RequestId cancelled = cancelledId(notification);
+        if (cancelled != null) {
+          session.cancelled(cancelled);
+        }
+      }
       response.setStatus(202);
       response.write(true, ByteBuffer.allocate(0), callback);
+    }
+  }
+
+  /** Answers initialize in the session just opened, or says why there is none. */
+  private void opened(Sessions.Creation creation, JsonRpcRequest initialize, Accepts accepts, Response response,
+      Callback callback) {
+    if (creation instanceof Sessions.Creation.Refused refused) {
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
+      HttpErrors.send(response, callback, 503, ErrorCodes.OVERLOADED, "Service unavailable: " + refused.reason());
+      return;
+    }
+    if (creation instanceof Sessions.Creation.Failed failed) {
+      log.warn("Opening a session failed", failed.cause());
+      HttpErrors.send(response, callback, 503, ErrorCodes.UPSTREAM_UNAVAILABLE,
+          "Service unavailable: the session could not be opened: " + failed.cause().getMessage());
+      return;
+    }
+    HttpSession session = ((Sessions.Creation.Created) creation).session();
+    response.getHeaders().put(SESSION_HEADER, session.id());
+    if (!session.submit(initialize, accepts, response, callback)) {
+      sessionNotFound(response, callback);
+    }
+  }
+
+  private static void fail(Response response, Callback callback, RuntimeException e) {
+    log.error("Handling a request failed", e);
+    if (!response.isCommitted()) {
+      HttpErrors.send(response, callback, 500, ErrorCodes.INTERNAL_ERROR, "Internal error: " + e);
+    } else {
+      callback.failed(e);
     }
   }
 
@@ -252,9 +279,10 @@ public final class McpHandler extends Handler.Abstract.NonBlocking {
     if (session == null) {
       return;
     }
-    session.close();
-    response.setStatus(204);
-    response.write(true, ByteBuffer.allocate(0), callback);
+    session.closeLater().whenComplete((done, failure) -> {
+      response.setStatus(204);
+      response.write(true, ByteBuffer.allocate(0), callback);
+    });
   }
 
   /** The session a GET or DELETE names, after the version check; null when answered with an error. */
@@ -291,6 +319,12 @@ public final class McpHandler extends Handler.Abstract.NonBlocking {
       return false;
     }
     return true;
+  }
+
+  private static @Nullable RequestId cancelledId(JsonRpcNotification notification) {
+    JsonNode params = notification.params();
+    JsonNode id = params == null ? null : params.get("requestId");
+    return id == null ? null : RequestId.fromJson(id);
   }
 
   private static String mediaType(String contentType) {

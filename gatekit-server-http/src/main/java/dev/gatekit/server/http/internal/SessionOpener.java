@@ -1,5 +1,7 @@
 package dev.gatekit.server.http.internal;
 
+import dev.gatekit.proxy.ProxySession;
+
 import dev.gatekit.proxy.ClientConnection;
 
 /** Opens a proxy session for one HTTP client ({@code GatekitProxy.open}). */
@@ -11,5 +13,5 @@ public interface SessionOpener {
    *
    * @throws RuntimeException if it cannot be opened (the proxy is closed, an upstream cannot start)
    */
-  UpstreamSession open(String id, ClientConnection client);
+  ProxySession open(String id, ClientConnection client);
 }

@@ -6,7 +6,10 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +40,8 @@ public final class Sessions implements AutoCloseable {
   private final Map<String, HttpSession> sessions = new ConcurrentHashMap<>();
   private final AtomicInteger slots = new AtomicInteger();
   private final ScheduledExecutorService timer;
+  /** Where sessions open and close: both may wait for upstream processes, which no Jetty thread may. */
+  private final ExecutorService lifecycle;
   private volatile boolean draining;
   private volatile boolean closed;
 
@@ -56,8 +61,23 @@ public final class Sessions implements AutoCloseable {
       thread.setDaemon(true);
       return thread;
     });
+    AtomicInteger threads = new AtomicInteger();
+    this.lifecycle = Executors.newCachedThreadPool(task -> {
+      Thread thread = new Thread(task, "gatekit-http-session-" + threads.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    });
     long period = Math.max(10, Math.min(1000, idleTimeout.toMillis() / 4));
     timer.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
+  }
+
+  /** {@link #create()} on a thread of its own; the future completes there. */
+  public CompletableFuture<Creation> createLater() {
+    try {
+      return CompletableFuture.supplyAsync(this::create, lifecycle);
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.completedFuture(new Creation.Refused("the gateway is shutting down and takes no new sessions"));
+    }
   }
 
   /** Opens a new session with a fresh id, or refuses one past the cap or while draining. */
@@ -70,7 +90,7 @@ public final class Sessions implements AutoCloseable {
       return new Creation.Refused("the gateway serves its maximum of " + maxSessions + " sessions; try again later");
     }
     String id = newId();
-    HttpSession session = new HttpSession(id, REPLAY_CAPACITY, KEPT_STREAMS, () -> release(id));
+    HttpSession session = new HttpSession(id, REPLAY_CAPACITY, KEPT_STREAMS, () -> release(id), lifecycle);
     try {
       session.bind(opener.open(id, session));
     } catch (RuntimeException e) {
@@ -113,7 +133,7 @@ public final class Sessions implements AutoCloseable {
       for (HttpSession session : sessions.values()) {
         if (session.isExpired(now, idleTimeoutNanos)) {
           log.info("Session {} was idle for {} ms; it ends", session.id(), TimeUnit.NANOSECONDS.toMillis(idleTimeoutNanos));
-          session.close();
+          session.closeLater();
         } else {
           session.keepAlive(now, KEEP_ALIVE_NANOS);
         }
@@ -142,11 +162,17 @@ public final class Sessions implements AutoCloseable {
     return idle;
   }
 
+  /** Closes every session, in parallel (each waits for its upstreams to stop). */
   private void closeSessions() {
-    List<HttpSession> open = new ArrayList<>(sessions.values());
-    for (HttpSession session : open) {
-      session.close();
+    List<CompletableFuture<Void>> closing = new ArrayList<>();
+    for (HttpSession session : new ArrayList<>(sessions.values())) {
+      try {
+        closing.add(session.closeLater());
+      } catch (RejectedExecutionException e) {
+        session.close();
+      }
     }
+    CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).join();
   }
 
   @Override
@@ -155,5 +181,6 @@ public final class Sessions implements AutoCloseable {
     closed = true;
     closeSessions();
     timer.shutdownNow();
+    lifecycle.shutdown();
   }
 }
