@@ -283,7 +283,9 @@ public class HttpFrontBenchmark {
   /** The memory line: the front's growth per idle session, and one server process. */
   private String memory(long frontBefore) {
     ProcessHandle parent = gateway != null ? gateway.toHandle() : ProcessHandle.current();
-    List<Long> servers = parent.descendants().filter(p -> p.info().commandLine().orElse("").contains("TestMcpServer"))
+    // The server JVMs themselves, not a shell that started one (supergateway spawns through one).
+    List<Long> servers = parent.descendants()
+        .filter(p -> p.info().command().orElse("").endsWith("java") && p.info().commandLine().orElse("").contains("TestMcpServer"))
         .map(p -> rssKiB(p.pid())).toList();
     long serverAverage = servers.isEmpty() ? 0 : servers.stream().mapToLong(Long::longValue).sum() / servers.size();
     String front = gateway == null ? "no front"
