@@ -50,8 +50,9 @@ import java.util.Set;
  * </ul>
  *
  * <p>When serving on stdio, stdout is the protocol; logs go to stderr or the log file. Exit codes: 0
- * when the client closed the connection (or the check passed, or the HTTP front was stopped), 2 for
- * bad usage or an invalid configuration (then no upstream was started), 1 for a failure at run time.
+ * when the client closed the connection (or the check passed), 2 for bad usage or an invalid
+ * configuration (then no upstream was started), 1 for a failure at run time; after SIGTERM, 143
+ * (128 + 15), as for any JVM, once the shutdown hook has drained and stopped everything.
  */
 public final class GatekitCommand {
 
