@@ -87,6 +87,14 @@ public class HttpFrontBenchmark {
   @Param({"100"})
   public int sessions;
 
+  /**
+   * The upstream, one process per session: {@code test-server} (the test kit's Java MCP server) or
+   * {@code line-answer} ({@code line_answer.c}, compiled with {@code cc -O2} at setup: answers every
+   * request line at once; what the fronts cost when 100 upstream JVMs do not dominate).
+   */
+  @Param({"test-server"})
+  public String upstream;
+
   private final List<Supplier<CompletableFuture<?>>> calls = new ArrayList<>();
   private final List<StdioTransport> transports = new ArrayList<>();
   private final List<HttpMcpSession> httpSessions = new ArrayList<>();
@@ -103,7 +111,11 @@ public class HttpFrontBenchmark {
   @Setup(Level.Trial)
   public void start() throws Exception {
     work = Files.createTempDirectory("gatekit-http-front");
-    List<String> server = TestServer.command();
+    List<String> server = switch (upstream) {
+      case "test-server" -> TestServer.command();
+      case "line-answer" -> List.of(HopPeer.compile(work).toString());
+      default -> throw new IllegalArgumentException("upstream is test-server or line-answer, not " + upstream);
+    };
     URI endpoint = switch (front) {
       case "direct" -> null;
       case "gatekit" -> startGatekit(server);
@@ -211,8 +223,8 @@ public class HttpFrontBenchmark {
     while (inFlight.get() > 0 && System.nanoTime() < deadline) {
       Thread.sleep(10); // the last calls of the sessions are answered
     }
-    System.out.printf("%nHttpFrontBenchmark front=%s sessions=%d: p50 %d us, p99 %d us over %d measured requests; %s%n",
-        front, sessions, measured.percentileMicros(0.50), measured.percentileMicros(0.99), measured.count(), memory);
+    System.out.printf("%nHttpFrontBenchmark front=%s sessions=%d upstream=%s: p50 %d us, p99 %d us over %d measured requests; %s%n",
+        front, sessions, upstream, measured.percentileMicros(0.50), measured.percentileMicros(0.99), measured.count(), memory);
     httpSessions.forEach(HttpMcpSession::close);
     transports.forEach(StdioTransport::close);
     if (gateway != null) {
@@ -285,13 +297,14 @@ public class HttpFrontBenchmark {
     ProcessHandle parent = gateway != null ? gateway.toHandle() : ProcessHandle.current();
     // The server JVMs themselves, not a shell that started one (supergateway spawns through one).
     List<Long> servers = parent.descendants()
-        .filter(p -> p.info().command().orElse("").endsWith("java") && p.info().commandLine().orElse("").contains("TestMcpServer"))
+        .filter(p -> p.info().command().orElse("").endsWith("java") && p.info().commandLine().orElse("").contains("TestMcpServer")
+            || p.info().command().orElse("").endsWith("line_answer"))
         .map(p -> rssKiB(p.pid())).toList();
     long serverAverage = servers.isEmpty() ? 0 : servers.stream().mapToLong(Long::longValue).sum() / servers.size();
     String front = gateway == null ? "no front"
         : String.format("front RSS %d MiB -> %d MiB, %.1f KiB per idle session", frontBefore / 1024, rssKiB(gateway.pid()) / 1024,
             (rssKiB(gateway.pid()) - frontBefore) / (double) sessions);
-    return front + String.format("; %d server processes, %d MiB RSS each", servers.size(), serverAverage / 1024);
+    return front + String.format("; %d server processes, %d KiB RSS each", servers.size(), serverAverage);
   }
 
   /** The resident set of a process, in KiB, from /proc (0 where there is none). */
