@@ -163,7 +163,7 @@ final class HopPeer {
   }
 
   /** Compiles line_answer.c into {@code directory}; returns the binary. */
-  private static Path compile(Path directory) throws IOException, InterruptedException {
+  static Path compile(Path directory) throws IOException, InterruptedException {
     Path source = directory.resolve("line_answer.c");
     Path binary = directory.resolve("line_answer");
     try (InputStream in = HopPeer.class.getResourceAsStream("line_answer.c")) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.gatekit.proxy.config.GatekitConfig;
+import dev.gatekit.proxy.config.HttpSettings;
 import dev.gatekit.proxy.plugins.PluginEntry;
 import java.net.URI;
 import java.util.Locale;
@@ -24,6 +25,7 @@ final class ConfigDescription {
     ObjectNode root = json.createObjectNode();
     ObjectNode proxy = root.putObject("proxy");
     proxy.put("transport", config.transport());
+    describeHttp(proxy.putObject("http"), config.http());
     ArrayNode upstreams = proxy.putArray("upstreams");
     for (GatekitConfig.Upstream u : config.upstreams()) {
       ObjectNode node = upstreams.addObject().put("name", u.name());
@@ -40,6 +42,7 @@ final class ConfigDescription {
       node.put("inherit_environment", u.inheritEnvironment());
       node.put("cwd", u.directory() == null ? null : u.directory().toString());
       node.put("max_restart_attempts", u.restartPolicy().maxAttempts());
+      node.put("shared", u.shared());
     }
     proxy.putObject("timeouts")
         .put("connection_seconds", config.connectionTimeout().toMillis() / 1000.0)
@@ -62,6 +65,22 @@ final class ConfigDescription {
     } catch (Exception e) {
       return root.toPrettyString() + System.lineSeparator();
     }
+  }
+
+  /** The {@code http:} section; the tokens are counted, never shown. */
+  private static void describeHttp(ObjectNode node, HttpSettings http) {
+    node.put("host", http.host()).put("port", http.port()).put("path", http.path());
+    http.allowedOrigins().forEach(node.putArray("allowed_origins")::add);
+    ObjectNode auth = node.putObject("auth");
+    if (http.auth().tokensEnv() != null) {
+      auth.put("bearer_tokens_env", http.auth().tokensEnv());
+    }
+    if (http.auth().tokensFile() != null) {
+      auth.put("bearer_tokens_file", http.auth().tokensFile().toString());
+    }
+    auth.put("bearer_tokens", http.auth().enabled() ? http.auth().bearerTokens().size() + " (values ***)" : "none: no authentication");
+    node.put("max_sessions", http.maxSessions());
+    node.put("session_idle_seconds", http.sessionIdleTimeout().toMillis() / 1000.0);
   }
 
   /** The URL without what may be a secret: user information, and the query (shown as {@code ?***}). */

@@ -54,6 +54,49 @@ final class Demo {
 
   private Demo() {}
 
+  /** {@code gatekit demo [--requests 10,50,100] [--latency-ms 50] [--json]}: reads the arguments, then {@link #run}. */
+  static int command(String[] args, PrintStream out, PrintStream err) {
+    List<Integer> sizes = List.of(10, 50, 100);
+    int latency = 50;
+    boolean json = false;
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      try {
+        switch (arg) {
+          case "--requests" -> {
+            List<Integer> parsed = new ArrayList<>();
+            for (String part : args[++i].split(",")) {
+              int n = Integer.parseInt(part.trim());
+              if (n < 1 || n > 10_000) {
+                return GatekitCommand.usageError(err, "--requests takes numbers from 1 to 10000");
+              }
+              parsed.add(n);
+            }
+            sizes = List.copyOf(parsed);
+          }
+          case "--latency-ms" -> {
+            latency = Integer.parseInt(args[++i]);
+            if (latency < 0 || latency > 10_000) {
+              return GatekitCommand.usageError(err, "--latency-ms takes 0 to 10000");
+            }
+          }
+          case "--json" -> json = true;
+          case "-h", "--help" -> {
+            err.println(GatekitCommand.usage());
+            return GatekitCommand.OK;
+          }
+          default -> {
+            return GatekitCommand.usageError(err, "demo: unknown argument '" + arg + "'");
+          }
+        }
+      } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+        return GatekitCommand.usageError(err, "demo: " + arg + " needs a number (--requests takes a comma-separated list)");
+      }
+    }
+    System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+    return Demo.run(sizes, latency, json, out, err);
+  }
+
   static int run(List<Integer> sizes, int latencyMs, boolean json, PrintStream out, PrintStream err) {
     int largest = Collections.max(sizes);
     TransportOptions options = TransportOptions.builder()

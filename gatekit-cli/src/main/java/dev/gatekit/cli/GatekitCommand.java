@@ -6,6 +6,7 @@ import dev.gatekit.proxy.StdioServer;
 import dev.gatekit.proxy.config.ConfigException;
 import dev.gatekit.proxy.config.ConfigLoader;
 import dev.gatekit.proxy.config.GatekitConfig;
+import dev.gatekit.proxy.config.HttpSettings;
 import dev.gatekit.proxy.config.PluginWiring;
 import dev.gatekit.proxy.config.ServiceLoaderWiring;
 import dev.gatekit.transport.http.HttpTransport;
@@ -14,8 +15,6 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,6 +37,10 @@ import java.util.Set;
  *   <li>{@code gatekit [options] -- URL [--header 'Name: value']...} runs it in front of the remote
  *       MCP server at that http or https URL (Streamable HTTP): exactly one word after {@code --},
  *       and only options may follow it. {@code --header} may repeat, before or after {@code --}.
+ *   <li>{@code gatekit --http HOST:PORT ...} serves any of the above to many clients over MCP Streamable
+ *       HTTP instead ({@link HttpServe}), as does a configuration with {@code proxy.transport: http};
+ *       each client session gets its own upstream connections, except a configured upstream marked
+ *       {@code shared}.
  *   <li>{@code gatekit check --config FILE} validates a configuration and prints it resolved.
  *   <li>{@code gatekit demo [--requests 10,50,100] [--latency-ms 50] [--json]} runs the concurrency
  *       demonstration against the test kit's server.
@@ -46,9 +49,10 @@ import java.util.Set;
  *       when it is good, 1 when it has problems.
  * </ul>
  *
- * <p>When serving, stdout is the protocol; logs go to stderr or the log file. Exit codes: 0 when the
- * client closed the connection (or the check passed), 2 for bad usage or an invalid configuration
- * (then no upstream was started), 1 for a failure at run time.
+ * <p>When serving on stdio, stdout is the protocol; logs go to stderr or the log file. Exit codes: 0
+ * when the client closed the connection (or the check passed), 2 for bad usage or an invalid
+ * configuration (then no upstream was started), 1 for a failure at run time; after SIGTERM, 143
+ * (128 + 15), as for any JVM, once the shutdown hook has drained and stopped everything.
  */
 public final class GatekitCommand {
 
@@ -84,8 +88,21 @@ public final class GatekitCommand {
   /** What {@code gatekit -- URL} runs. */
   @FunctionalInterface
   interface RemoteServer {
-    /** Serves until the client closes; returns the exit code. {@code name} may be null. */
-    int serve(URI url, Map<String, String> headers, String name, PrintStream err);
+    /**
+     * Serves until the client closes (or, over HTTP, until stopped); returns the exit code. {@code
+     * name} may be null; {@code http} is null for the stdio front.
+     */
+    int serve(URI url, Map<String, String> headers, String name, HttpSettings http, PrintStream err);
+  }
+
+  /** Serves a built proxy over HTTP: {@link HttpServe#serve}. Tests replace it to see what the command gave. */
+  static HttpFront httpFront = HttpServe::serve;
+
+  /** What {@code --http} and {@code proxy.transport: http} run. */
+  @FunctionalInterface
+  interface HttpFront {
+    /** Serves {@code proxy} as {@code settings} say until stopped; returns the exit code. */
+    int serve(GatekitProxy proxy, HttpSettings settings, PrintStream err);
   }
 
   private GatekitCommand() {}
@@ -102,7 +119,7 @@ public final class GatekitCommand {
       return check(Arrays.copyOfRange(args, 1, args.length), out, err);
     }
     if (args.length > 0 && args[0].equals("demo")) {
-      return demo(Arrays.copyOfRange(args, 1, args.length), out, err);
+      return Demo.command(Arrays.copyOfRange(args, 1, args.length), out, err);
     }
     if (args.length > 0 && args[0].equals("audit")) {
       return AuditVerify.run(Arrays.copyOfRange(args, 1, args.length), out, err);
@@ -113,6 +130,7 @@ public final class GatekitCommand {
     String logLevel = null;
     String logFile = null;
     String name = null;
+    String httpAddress = null;
     Path config = null;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -121,10 +139,10 @@ public final class GatekitCommand {
           if (upstreamUrl != null) {
             return usageError(err, "give one upstream after --");
           }
-          if (i + 1 < args.length && isHttpUrl(args[i + 1])) {
+          if (i + 1 < args.length && CommandLineUpstream.isHttpUrl(args[i + 1])) {
             // A remote server: one word, then only options (such as --header) may follow.
             try {
-              upstreamUrl = remoteUrl(args[++i]);
+              upstreamUrl = CommandLineUpstream.remoteUrl(args[++i]);
             } catch (IllegalArgumentException e) {
               return usageError(err, e.getMessage());
             }
@@ -137,7 +155,7 @@ public final class GatekitCommand {
           if (i + 1 >= args.length) {
             return usageError(err, "--header needs 'Name: value'");
           }
-          String problem = addHeader(args[++i], headers);
+          String problem = CommandLineUpstream.addHeader(args[++i], headers);
           if (problem != null) {
             return usageError(err, problem);
           }
@@ -168,6 +186,12 @@ public final class GatekitCommand {
           }
           name = args[++i];
         }
+        case "--http" -> {
+          if (i + 1 >= args.length) {
+            return usageError(err, "--http needs HOST:PORT");
+          }
+          httpAddress = args[++i];
+        }
         case "--config", "-c" -> {
           if (i + 1 >= args.length) {
             return usageError(err, "--config needs a file");
@@ -185,62 +209,29 @@ public final class GatekitCommand {
     if (!headers.isEmpty() && upstreamUrl == null) {
       return usageError(err, "--header applies to -- URL only (headers of a configured upstream go in its headers:)");
     }
+    HttpSettings http = null;
+    if (httpAddress != null) {
+      try {
+        http = HttpServe.address(httpAddress, HttpSettings.defaults());
+      } catch (IllegalArgumentException e) {
+        return usageError(err, e.getMessage());
+      }
+    }
     if (upstreamUrl != null) {
-      configureLogging(logLevel != null ? logLevel : "info", logFile);
-      return remoteServer.serve(upstreamUrl, headers, name, err);
+      CommandLogging.configure(logLevel != null ? logLevel : "info", logFile);
+      return remoteServer.serve(upstreamUrl, headers, name, http, err);
     }
     if (config != null) {
       if (name != null) {
         return usageError(err, "--name applies to -- COMMAND only; upstreams are named in the configuration");
       }
-      return serveConfig(config, logLevel, logFile, err);
+      return serveConfig(config, logLevel, logFile, httpAddress, err);
     }
     if (upstreamCommand == null || upstreamCommand.isEmpty()) {
       return usageError(err, "give --config FILE, or the upstream server's command after --");
     }
-    configureLogging(logLevel != null ? logLevel : "info", logFile);
-    return serve(upstreamCommand, name, err);
-  }
-
-  /** Whether {@code word} is meant as an http or https URL: it starts with {@code http://} or {@code https://}. */
-  private static boolean isHttpUrl(String word) {
-    String lower = word.toLowerCase(Locale.ROOT);
-    return lower.startsWith("http://") || lower.startsWith("https://");
-  }
-
-  /** The URL of {@code gatekit -- URL}; an IllegalArgumentException with a usage message when it is not valid. */
-  private static URI remoteUrl(String word) {
-    URI url;
-    try {
-      url = new URI(word);
-    } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("-- URL needs an http or https URL such as https://example.com/mcp: " + e.getReason());
-    }
-    if (url.getHost() == null) {
-      throw new IllegalArgumentException("-- URL needs an http or https URL with a host, such as https://example.com/mcp");
-    }
-    return url;
-  }
-
-  /**
-   * Adds {@code --header 'Name: value'} to {@code headers}; returns the problem, which never quotes
-   * the value, or null.
-   */
-  static String addHeader(String header, Map<String, String> headers) {
-    int colon = header.indexOf(':');
-    String name = colon < 0 ? "" : header.substring(0, colon).strip();
-    if (name.isEmpty() || !name.chars().allMatch(c -> c > ' ' && c < 127)) {
-      return "--header needs 'Name: value', with a header name before the colon";
-    }
-    String value = header.substring(colon + 1).strip();
-    try {
-      // HttpTransport's own check; its message names the header, never the value.
-      HttpTransport.builder(URI.create("http://localhost/")).header(name, value);
-    } catch (IllegalArgumentException e) {
-      return "--header: " + e.getMessage();
-    }
-    headers.put(name, value);
-    return null;
+    CommandLogging.configure(logLevel != null ? logLevel : "info", logFile);
+    return serve(CommandLineUpstream.command(upstreamCommand, name), http, err);
   }
 
   private static int check(String[] args, PrintStream out, PrintStream err) {
@@ -283,17 +274,22 @@ public final class GatekitCommand {
     }
   }
 
-  private static int serveConfig(Path file, String logLevel, String logFile, PrintStream err) {
+  private static int serveConfig(Path file, String logLevel, String logFile, String httpAddress, PrintStream err) {
     GatekitConfig config = loadChecked(file, err);
     if (config == null) {
       return USAGE;
+    }
+    HttpSettings http = config.servesHttp() ? config.http() : null;
+    if (httpAddress != null) {
+      // Checked by run() already; the file's http: section gives the rest (origins, auth, limits).
+      http = HttpServe.address(httpAddress, config.http());
     }
     String level = logLevel != null ? logLevel : config.logging().level() != null ? config.logging().level() : "info";
     String logTo = logFile;
     if (logTo == null && config.logging().file() != null) {
       logTo = config.logging().file().toString();
     }
-    configureLogging(level, logTo);
+    CommandLogging.configure(level, logTo);
     GatekitProxy proxy;
     try {
       proxy = config.proxyBuilder(pluginWiring).build();
@@ -304,50 +300,29 @@ public final class GatekitCommand {
       err.println("gatekit: cannot build the gateway: " + e.getMessage());
       return FAILURE;
     }
-    return serve(proxy, config.maxLineLength(), config.maxClientQueueBytes(), err);
-  }
-
-  private static void configureLogging(String level, String file) {
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
-    if (file != null) {
-      Path path = Path.of(file).toAbsolutePath();
-      try {
-        if (path.getParent() != null) {
-          Files.createDirectories(path.getParent());
-        }
-      } catch (Exception e) {
-        // slf4j-simple falls back to stderr when it cannot open the file
-      }
-      System.setProperty("org.slf4j.simpleLogger.logFile", path.toString());
-    } else {
-      System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+    if (http != null) {
+      return httpFront.serve(proxy, http, err);
     }
+    return serveStdio(proxy, config.maxLineLength(), config.maxClientQueueBytes(), err);
   }
 
-  private static int serve(List<String> upstreamCommand, String name, PrintStream err) {
-    StdioTransport.Builder upstream = StdioTransport.builder(upstreamCommand);
-    if (name != null) {
-      upstream.name(name);
-    }
-    StdioTransport transport = upstream.build();
-    String upstreamName = name != null ? name : transport.name().replaceAll("[^A-Za-z0-9_.-]", "_").replace("__", "_");
-    GatekitProxy proxy = GatekitProxy.builder().upstream(upstreamName.isEmpty() ? "upstream" : upstreamName, transport).build();
-    return serve(proxy, StdioTransport.DEFAULT_MAX_LINE_LENGTH, StdioServer.DEFAULT_MAX_QUEUED_BYTES, err);
+  /** Serves a proxy of the command line's one upstream: over HTTP when {@code http} is given, else on stdio. */
+  private static int serve(GatekitProxy proxy, HttpSettings http, PrintStream err) {
+    return http != null ? httpFront.serve(proxy, http, err)
+        : serveStdio(proxy, StdioTransport.DEFAULT_MAX_LINE_LENGTH, StdioServer.DEFAULT_MAX_QUEUED_BYTES, err);
   }
 
-  private static int serveRemote(URI url, Map<String, String> headers, String name, PrintStream err) {
-    String upstreamName = name != null ? name : url.getHost().replaceAll("[^A-Za-z0-9_.-]", "_").replace("__", "_");
-    HttpTransport transport;
+  private static int serveRemote(URI url, Map<String, String> headers, String name, HttpSettings http, PrintStream err) {
+    GatekitProxy proxy;
     try {
-      transport = HttpTransport.builder(url).name(upstreamName).headers(headers).build();
+      proxy = CommandLineUpstream.remote(url, headers, name);
     } catch (IllegalArgumentException e) {
       return usageError(err, e.getMessage());
     }
-    GatekitProxy proxy = GatekitProxy.builder().upstream(upstreamName.isEmpty() ? "upstream" : upstreamName, transport).build();
-    return serve(proxy, StdioTransport.DEFAULT_MAX_LINE_LENGTH, StdioServer.DEFAULT_MAX_QUEUED_BYTES, err);
+    return serve(proxy, http, err);
   }
 
-  private static int serve(GatekitProxy proxy, int maxLineLength, long maxClientQueueBytes, PrintStream err) {
+  private static int serveStdio(GatekitProxy proxy, int maxLineLength, long maxClientQueueBytes, PrintStream err) {
     Thread shutdown = new Thread(proxy::close, "gatekit-shutdown");
     Runtime.getRuntime().addShutdownHook(shutdown);
     try {
@@ -369,55 +344,13 @@ public final class GatekitCommand {
     }
   }
 
-  private static int demo(String[] args, PrintStream out, PrintStream err) {
-    List<Integer> sizes = List.of(10, 50, 100);
-    int latency = 50;
-    boolean json = false;
-    for (int i = 0; i < args.length; i++) {
-      String arg = args[i];
-      try {
-        switch (arg) {
-          case "--requests" -> {
-            List<Integer> parsed = new ArrayList<>();
-            for (String part : args[++i].split(",")) {
-              int n = Integer.parseInt(part.trim());
-              if (n < 1 || n > 10_000) {
-                return usageError(err, "--requests takes numbers from 1 to 10000");
-              }
-              parsed.add(n);
-            }
-            sizes = List.copyOf(parsed);
-          }
-          case "--latency-ms" -> {
-            latency = Integer.parseInt(args[++i]);
-            if (latency < 0 || latency > 10_000) {
-              return usageError(err, "--latency-ms takes 0 to 10000");
-            }
-          }
-          case "--json" -> json = true;
-          case "-h", "--help" -> {
-            err.println(usage());
-            return OK;
-          }
-          default -> {
-            return usageError(err, "demo: unknown argument '" + arg + "'");
-          }
-        }
-      } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
-        return usageError(err, "demo: " + arg + " needs a number (--requests takes a comma-separated list)");
-      }
-    }
-    System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
-    return Demo.run(sizes, latency, json, out, err);
-  }
-
   /** The version in the jar's manifest, or {@code "dev"} when running from classes rather than a jar. */
   static String version() {
     String version = GatekitCommand.class.getPackage().getImplementationVersion();
     return version == null ? "dev" : version;
   }
 
-  private static int usageError(PrintStream err, String problem) {
+  static int usageError(PrintStream err, String problem) {
     err.println("gatekit: " + problem);
     err.println(usage());
     return USAGE;
@@ -429,6 +362,8 @@ public final class GatekitCommand {
     lines.add("       gatekit [options] -- COMMAND [ARGS...] run it in front of the MCP server COMMAND");
     lines.add("       gatekit [options] -- URL [--header 'Name: value']...");
     lines.add("                                              run it in front of the remote MCP server at URL (http/https)");
+    lines.add("       gatekit --http HOST:PORT [options] (--config FILE | -- COMMAND... | -- URL)");
+    lines.add("                                              serve it to many clients over MCP Streamable HTTP");
     lines.add("       gatekit check --config FILE            validate FILE and print it resolved");
     lines.add("       gatekit demo [--requests 10,50,100] [--latency-ms 50] [--json]");
     lines.add("                                              concurrent against sequential calls through a gateway");
@@ -439,6 +374,8 @@ public final class GatekitCommand {
     lines.add("  --name NAME          with --: the upstream's name (default: the program's name or the URL's host)");
     lines.add("  -H, --header 'Name: value'");
     lines.add("                       with -- URL: a header sent with every request (may repeat)");
+    lines.add("  --http HOST:PORT     serve over HTTP at http://HOST:PORT/mcp ([::1]:8080 for IPv6, port 0: any free one);");
+    lines.add("                       with --config, the file's proxy.http gives path, origins, auth and limits");
     lines.add("  --log-level LEVEL    trace, debug, info (default), warn, error or off");
     lines.add("  --log-file FILE      where logs go (default: stderr; never stdout)");
     lines.add("  --version            print the version");

@@ -1,7 +1,9 @@
 package dev.gatekit.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
+import dev.gatekit.proxy.config.HttpSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -76,10 +78,13 @@ class GatekitCommandTest {
   void aUrlAfterTheDoubleDashServesThatRemoteServerWithTheHeaders() {
     List<Object> served = new ArrayList<>();
     GatekitCommand.RemoteServer saved = GatekitCommand.remoteServer;
-    GatekitCommand.remoteServer = (url, headers, name, e) -> {
+    GatekitCommand.remoteServer = (url, headers, name, http, e) -> {
       served.add(url);
       served.add(headers);
       served.add(String.valueOf(name));
+      if (http != null) {
+        served.add(http.host() + ":" + http.port());
+      }
       return 0;
     };
     try {
@@ -90,6 +95,9 @@ class GatekitCommandTest {
       served.clear();
       assertThat(run("--", "http://127.0.0.1:3001/mcp")).isZero();
       assertThat(served).containsExactly(URI.create("http://127.0.0.1:3001/mcp"), Map.of(), "null");
+      served.clear();
+      assertThat(run("--http", "[::1]:9000", "--", "http://127.0.0.1:3001/mcp")).isZero();
+      assertThat(served).containsExactly(URI.create("http://127.0.0.1:3001/mcp"), Map.of(), "null", "::1:9000");
       served.clear();
 
       // Usage errors, exit 2, nothing served, no header value in the message.
@@ -154,5 +162,92 @@ class GatekitCommandTest {
         .contains("basic_secrets_filter")
         .contains("plugins.security._global[1].config.action")
         .contains("delete");
+  }
+
+  /** Replaces the HTTP front while {@code body} runs; returns what it was given, one entry per call. */
+  private List<HttpSettings> servedOverHttp(ThrowingRunnable body) throws Exception {
+    List<HttpSettings> served = new ArrayList<>();
+    GatekitCommand.HttpFront saved = GatekitCommand.httpFront;
+    GatekitCommand.httpFront = (proxy, settings, e) -> {
+      served.add(settings);
+      proxy.close();
+      return 0;
+    };
+    try {
+      body.run();
+    } finally {
+      GatekitCommand.httpFront = saved;
+    }
+    return served;
+  }
+
+  private interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
+  @Test
+  void dashDashHttpServesACommandOverHttpAtThatAddress() throws Exception {
+    List<HttpSettings> served = servedOverHttp(() -> {
+      assertThat(run("--http", "127.0.0.1:0", "--", "prog", "arg")).isZero();
+      assertThat(run("--http", "0.0.0.0:8443", "--name", "kit", "--", "prog")).isZero();
+    });
+    assertThat(served).extracting(HttpSettings::host, HttpSettings::port, HttpSettings::path)
+        .containsExactly(tuple("127.0.0.1", 0, "/mcp"), tuple("0.0.0.0", 8443, "/mcp"));
+    assertThat(served.get(0).auth().enabled()).isFalse();
+  }
+
+  @Test
+  void aBadHttpAddressIsAUsageError() throws Exception {
+    List<HttpSettings> served = servedOverHttp(() -> {
+      for (String bad : List.of("localhost", ":8080", "host:", "host:65536", "host:-1", "::1:8080", "a b:80", "x/y:80")) {
+        assertThat(run("--http", bad, "--", "prog")).as(bad).isEqualTo(2);
+      }
+    });
+    assertThat(served).isEmpty();
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--http needs HOST:PORT such as 127.0.0.1:8080", "not 'host:65536'");
+  }
+
+  @Test
+  void aConfigurationWithTransportHttpServesOverHttpAndDashDashHttpMovesItOnly() throws Exception {
+    Files.writeString(dir.resolve("tokens.txt"), "t0ken-from-file\n");
+    Files.writeString(dir.resolve("h.yaml"), """
+        proxy:
+          transport: http
+          http: {host: 127.0.0.2, port: 9001, path: /gw, auth: {bearer_tokens_file: tokens.txt}, max_sessions: 5}
+          upstreams:
+            - {name: kit, command: prog}
+        """);
+    Files.writeString(dir.resolve("s.yaml"), "proxy:\n  http: {max_sessions: 6}\n  upstreams:\n    - {name: kit, command: prog}\n");
+    List<HttpSettings> served = servedOverHttp(() -> {
+      assertThat(run("--config", dir.resolve("h.yaml").toString())).isZero();
+      assertThat(run("--http", "127.0.0.1:0", "--config", dir.resolve("h.yaml").toString())).isZero();
+      assertThat(run("--http", "127.0.0.1:0", "--config", dir.resolve("s.yaml").toString())).isZero();
+    });
+    assertThat(served).extracting(HttpSettings::host, HttpSettings::port, HttpSettings::path, HttpSettings::maxSessions)
+        .containsExactly(tuple("127.0.0.2", 9001, "/gw", 5), tuple("127.0.0.1", 0, "/gw", 5), tuple("127.0.0.1", 0, "/mcp", 6));
+    assertThat(served.get(1).auth().bearerTokens()).containsExactly("t0ken-from-file");
+  }
+
+  @Test
+  void checkDescribesTheHttpSectionWithoutItsTokens() throws Exception {
+    Files.writeString(dir.resolve("h.yaml"), """
+        proxy:
+          transport: http
+          http: {port: 9001, allowed_origins: [https://app.example], auth: {bearer_tokens_env: TOKENS_FOR_CHECK_TEST}}
+          upstreams:
+            - {name: kit, command: prog, shared: true}
+        """);
+    // The variable is not set in this JVM: check reports it, naming the variable only.
+    assertThat(run("check", "--config", dir.resolve("h.yaml").toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("proxy.http.auth.bearer_tokens_env", "TOKENS_FOR_CHECK_TEST is not set");
+    Files.writeString(dir.resolve("tokens.txt"), "hunter2-token\nsecond-token\n");
+    Files.writeString(dir.resolve("h.yaml"), Files.readString(dir.resolve("h.yaml"))
+        .replace("bearer_tokens_env: TOKENS_FOR_CHECK_TEST", "bearer_tokens_file: tokens.txt"));
+    assertThat(run("check", "--config", dir.resolve("h.yaml").toString())).isZero();
+    String printed = out.toString(StandardCharsets.UTF_8);
+    assertThat(printed).contains("transport: \"http\"", "port: 9001", "path: \"/mcp\"", "- \"https://app.example\"",
+            "bearer_tokens_file: \"" + dir.resolve("tokens.txt") + "\"", "bearer_tokens: \"2 (values ***)\"", "max_sessions: 100",
+            "session_idle_seconds: 600.0", "shared: true")
+        .doesNotContain("hunter2").doesNotContain("second-token");
   }
 }

@@ -14,7 +14,15 @@ import java.util.Set;
  *
  * <pre>{@code
  * proxy:
- *   transport: stdio                      # the only one
+ *   transport: stdio                      # or http: the Streamable HTTP front, as http: says
+ *   http:                                 # optional; used by transport: http and gatekit --http
+ *     host: 127.0.0.1                     # default: this machine only
+ *     port: 8080                          # default 8080; 0 for any free port
+ *     path: /mcp                          # default /mcp
+ *     allowed_origins: [https://app.example]   # Origin headers allowed (others: 403)
+ *     auth: {bearer_tokens_env: GATEKIT_TOKENS, bearer_tokens_file: tokens.txt}   # either or both
+ *     max_sessions: 100                   # default 100; past it 503
+ *     session_idle_seconds: 600           # default 600
  *   upstreams:                            # at least one
  *     - name: files                       # letters, digits, '-', '_' (no "__")
  *       command: npx -y @mcp/files "/my dir"   # or a list; split like a shell, never run by one
@@ -23,6 +31,7 @@ import java.util.Set;
  *       cwd: ./work                       # optional
  *       restart_on_failure: true          # optional, default false
  *       max_restart_attempts: 3           # optional, default 3 when restarting
+ *       shared: false                     # optional: true = one connection for every session
  *   timeouts: {connection_seconds: 2, request_seconds: 60}
  *   max_requests_in_flight: 100
  *   overflow_policy: reject               # or queue
@@ -46,7 +55,7 @@ import java.util.Set;
 public final class ConfigLoader {
 
   private static final Set<String> TOP_KEYS = Set.of("proxy", "plugins", "logging");
-  private static final Set<String> PROXY_KEYS = Set.of("transport", "upstreams", "timeouts",
+  private static final Set<String> PROXY_KEYS = Set.of("transport", "http", "upstreams", "timeouts",
       "max_requests_in_flight", "overflow_policy", "max_queued_requests", "max_line_length",
       "max_client_queue_mb");
 
@@ -81,13 +90,16 @@ public final class ConfigLoader {
     ConfigNode proxy = root.get("proxy");
     List<GatekitConfig.Upstream> upstreams = new ArrayList<>();
     LimitsReader.Limits limits = LimitsReader.Limits.defaults();
+    String transport = GatekitConfig.STDIO;
+    HttpSettings http = HttpSettings.defaults();
     if (proxy.isMissing()) {
       proxy.problem("a mapping with 'upstreams'", "missing");
     } else if (!proxy.isMapping()) {
       proxy.expected("a mapping with 'upstreams'");
     } else {
       proxy.rejectUnknownKeys(PROXY_KEYS);
-      checkTransport(proxy.get("transport"));
+      transport = transport(proxy.get("transport"));
+      http = HttpReader.read(proxy.get("http"), folder);
       upstreams = new UpstreamsReader(folder).read(proxy.get("upstreams"));
       limits = LimitsReader.read(proxy);
     }
@@ -98,19 +110,23 @@ public final class ConfigLoader {
     if (!problems.isEmpty()) {
       throw new ConfigException(absolute, problems.toList());
     }
-    return new GatekitConfig(absolute, "stdio", upstreams, limits.options(), limits.connectionTimeout(),
+    return new GatekitConfig(absolute, transport, http, upstreams, limits.options(), limits.connectionTimeout(),
         limits.maxLineLength(), limits.maxClientQueueBytes(), plugins, logging);
   }
 
-  /** {@code proxy.transport}, the client-facing transport, may only say {@code stdio}. */
-  private static void checkTransport(ConfigNode transport) {
+  /** {@code proxy.transport}, the client-facing transport: stdio (the default) or http. */
+  private static String transport(ConfigNode transport) {
     if (transport.isMissing()) {
-      return;
+      return GatekitConfig.STDIO;
     }
     String value = transport.string();
-    if (value != null && !value.equals("stdio")) {
-      transport.problem("stdio", ConfigNode.quote(value));
+    if (GatekitConfig.HTTP.equals(value)) {
+      return GatekitConfig.HTTP;
     }
+    if (value != null && !value.equals(GatekitConfig.STDIO)) {
+      transport.problem("stdio or http", ConfigNode.quote(value));
+    }
+    return GatekitConfig.STDIO;
   }
 
   /**

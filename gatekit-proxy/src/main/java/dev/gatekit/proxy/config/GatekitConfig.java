@@ -21,7 +21,11 @@ import org.jspecify.annotations.Nullable;
  * substituted and relative paths resolved against the file's folder.
  *
  * @param file the file it was read from (absolute)
- * @param transport the client-facing transport; always {@code stdio}
+ * @param transport the client-facing transport ({@code proxy.transport}): {@code stdio} (the
+ *     default: one client on stdin and stdout) or {@code http} (the Streamable HTTP front, many
+ *     clients, as {@code http} says)
+ * @param http the {@code proxy.http:} section; its defaults when absent. Used when {@code
+ *     transport} is {@code http}, and by {@code gatekit --http}
  * @param upstreams at least one, names unique, in the file's order
  * @param options the transport options every upstream gets ({@code timeouts.request_seconds},
  *     {@code max_requests_in_flight}, {@code overflow_policy}, {@code max_queued_requests})
@@ -37,6 +41,7 @@ import org.jspecify.annotations.Nullable;
 public record GatekitConfig(
     Path file,
     String transport,
+    HttpSettings http,
     List<Upstream> upstreams,
     TransportOptions options,
     Duration connectionTimeout,
@@ -48,10 +53,18 @@ public record GatekitConfig(
   /** The default of {@code timeouts.connection_seconds}. */
   public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(30);
 
-  /** Copies the lists. */
+  /** The value of {@code transport} for the stdio front. */
+  public static final String STDIO = "stdio";
+  /** The value of {@code transport} for the HTTP front. */
+  public static final String HTTP = "http";
+
+  /** Copies the lists; checks that {@code transport} is {@value #STDIO} or {@value #HTTP}. */
   public GatekitConfig {
     Objects.requireNonNull(file, "file");
-    Objects.requireNonNull(transport, "transport");
+    if (!STDIO.equals(transport) && !HTTP.equals(transport)) {
+      throw new IllegalArgumentException("transport is stdio or http, not " + transport);
+    }
+    Objects.requireNonNull(http, "http");
     upstreams = List.copyOf(upstreams);
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(connectionTimeout, "connectionTimeout");
@@ -78,6 +91,9 @@ public record GatekitConfig(
    * @param url the Streamable HTTP endpoint ({@code url}, http or https), or null for a command upstream
    * @param headers sent with every request to {@code url} ({@code headers}), variables expanded; the
    *     values are secrets: {@link #toString()} shows them as {@code ***}
+   * @param shared {@code shared}: one connection serves every client session (ids translated), for
+   *     a server that keeps no state per client; false (the default) gives each session its own
+   *     connection, for a command its own process
    */
   public record Upstream(
       String name,
@@ -87,7 +103,8 @@ public record GatekitConfig(
       @Nullable Path directory,
       RestartPolicy restartPolicy,
       @Nullable URI url,
-      Map<String, String> headers) {
+      Map<String, String> headers,
+      boolean shared) {
 
     /** Copies the collections; checks that exactly one of command and url is given. */
     public Upstream {
@@ -104,12 +121,18 @@ public record GatekitConfig(
     /** An upstream Gatekit starts with {@code command} (stdio). */
     public Upstream(String name, List<String> command, Map<String, String> environment, boolean inheritEnvironment,
         @Nullable Path directory, RestartPolicy restartPolicy) {
-      this(name, command, environment, inheritEnvironment, directory, restartPolicy, null, Map.of());
+      this(name, command, environment, inheritEnvironment, directory, restartPolicy, null, Map.of(), false);
     }
 
     /** A remote upstream at {@code url} (Streamable HTTP). */
     public static Upstream remote(String name, URI url, Map<String, String> headers, RestartPolicy restartPolicy) {
-      return new Upstream(name, List.of(), Map.of(), true, null, restartPolicy, Objects.requireNonNull(url, "url"), headers);
+      return new Upstream(name, List.of(), Map.of(), true, null, restartPolicy, Objects.requireNonNull(url, "url"), headers,
+          false);
+    }
+
+    /** Returns a copy that is shared by every client session, or not. */
+    public Upstream withShared(boolean shared) {
+      return new Upstream(name, command, environment, inheritEnvironment, directory, restartPolicy, url, headers, shared);
     }
 
     /** Returns whether this is a remote server at a url rather than a command. */
@@ -124,7 +147,7 @@ public record GatekitConfig(
           + (url != null ? ", url=" + url + ", headers=" + headers.keySet() + " (values ***)" : ", command=" + command
               + ", environment=" + environment.keySet() + ", inheritEnvironment=" + inheritEnvironment
               + ", directory=" + directory)
-          + ", restartPolicy=" + restartPolicy + "]";
+          + ", restartPolicy=" + restartPolicy + ", shared=" + shared + "]";
     }
   }
 
@@ -135,6 +158,11 @@ public record GatekitConfig(
    * @param file where logs go, or null for stderr
    */
   public record Logging(@Nullable String level, @Nullable Path file) {}
+
+  /** Returns whether the configuration asks for the HTTP front ({@code transport: http}). */
+  public boolean servesHttp() {
+    return HTTP.equals(transport);
+  }
 
   /** Returns the upstream with this name, or null. */
   public @Nullable Upstream upstream(String name) {

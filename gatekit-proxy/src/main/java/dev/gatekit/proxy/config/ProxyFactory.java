@@ -17,15 +17,23 @@ public final class ProxyFactory {
   private ProxyFactory() {}
 
   /**
-   * Returns a proxy builder with the configuration's {@code initialize} timeout, a transport per
-   * upstream (in the file's order, under the upstream's name) and the plugins {@code plugins} adds.
+   * Returns a proxy builder with the configuration's {@code initialize} timeout, its upstreams (in
+   * the file's order, under their names) and the plugins {@code plugins} adds. An upstream marked
+   * {@code shared} is one transport that every client session uses ({@link
+   * GatekitProxy.Builder#upstream}); any other gets a new transport for each session ({@link
+   * GatekitProxy.Builder#upstreamPerSession}): for a command, its own process. The stdio front has
+   * one session, so there both come to one transport per upstream.
    *
    * @throws ConfigException if {@code plugins} cannot build an entry
    */
   public static GatekitProxy.Builder proxyBuilder(GatekitConfig config, PluginWiring plugins) throws ConfigException {
     GatekitProxy.Builder builder = GatekitProxy.builder().initializeTimeout(config.connectionTimeout());
     for (GatekitConfig.Upstream upstream : config.upstreams()) {
-      builder.upstream(upstream.name(), transport(config, upstream));
+      if (upstream.shared()) {
+        builder.upstream(upstream.name(), transport(config, upstream));
+      } else {
+        builder.upstreamPerSession(upstream.name(), () -> transport(config, upstream));
+      }
     }
     plugins.wire(config, builder);
     return builder;

@@ -20,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  * (a line split like a shell, or a list) with optionally {@code env}, {@code env_allowlist} and {@code
  * cwd}, or a {@code url} (http or https, a remote Streamable HTTP server) with optionally {@code
  * headers} (name to value, variables expanded; the values are secrets and never quoted in a
- * problem); and optionally {@code restart_on_failure} and {@code max_restart_attempts}. Relative paths — {@code cwd}, and a
+ * problem); and optionally {@code restart_on_failure}, {@code max_restart_attempts} and {@code
+ * shared} (true: one connection serves every client session of the HTTP front). Relative paths — {@code cwd}, and a
  * program that starts with {@code ./} or {@code ../} — resolve against the configuration's folder.
  * An upstream with a problem is left out of the result; its problems are recorded.
  */
@@ -28,7 +29,7 @@ final class UpstreamsReader {
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]*");
   private static final Set<String> UPSTREAM_KEYS = Set.of("name", "command", "env", "env_allowlist", "cwd",
-      "restart_on_failure", "max_restart_attempts", "url", "headers");
+      "restart_on_failure", "max_restart_attempts", "url", "headers", "shared");
   /** The keys that only a command upstream may have, in the order they are reported. */
   private static final List<String> COMMAND_ONLY_KEYS = List.of("env", "env_allowlist", "cwd");
   private static final int DEFAULT_RESTART_ATTEMPTS = 3;
@@ -109,10 +110,11 @@ final class UpstreamsReader {
     }
     Path cwd = directory(node.get("cwd"));
     RestartPolicy policy = restartPolicy(node.get("restart_on_failure"), node.get("max_restart_attempts"));
+    boolean shared = shared(node.get("shared"));
     if (name == null || command == null) {
       return null;
     }
-    return new GatekitConfig.Upstream(name, command, childEnv, inherit, cwd, policy);
+    return new GatekitConfig.Upstream(name, command, childEnv, inherit, cwd, policy).withShared(shared);
   }
 
   /** An upstream with {@code url}; null when it has a problem. */
@@ -127,10 +129,11 @@ final class UpstreamsReader {
     URI url = url(node.get("url"));
     Map<String, String> headers = headers(node.get("headers"));
     RestartPolicy policy = restartPolicy(node.get("restart_on_failure"), node.get("max_restart_attempts"));
+    boolean shared = shared(node.get("shared"));
     if (name == null || url == null || headers == null) {
       return null;
     }
-    return GatekitConfig.Upstream.remote(name, url, headers, policy);
+    return GatekitConfig.Upstream.remote(name, url, headers, policy).withShared(shared);
   }
 
   /** An absolute http or https URL with a host, variables expanded; null on a problem. */
@@ -298,6 +301,11 @@ final class UpstreamsReader {
       node.problem("an existing directory", ConfigNode.quote(value) + " (" + cwd + ")");
     }
     return cwd;
+  }
+
+  /** {@code shared}: true or false, false when missing or wrong. */
+  private static boolean shared(ConfigNode node) {
+    return Boolean.TRUE.equals(node.bool());
   }
 
   private static RestartPolicy restartPolicy(ConfigNode restartOnFailure, ConfigNode maxAttempts) {

@@ -305,7 +305,7 @@ class ConfigLoaderTest {
   void everyProblemIsReportedAtOnceWithPathExpectedAndFound() throws Exception {
     ConfigException e = failure("""
         proxy:
-          transport: http
+          transport: sse
           upstreams:
             - name: ok
               command: prog
@@ -344,7 +344,7 @@ class ConfigLoaderTest {
         "logging.level",
         "logging.file");
     assertThat(e.getMessage())
-        .contains("proxy.transport: expected stdio, found \"http\"")
+        .contains("proxy.transport: expected stdio or http, found \"sse\"")
         .contains("proxy.upstreams[1].command: expected a command line or a list of program and arguments, found number 42")
         .contains("proxy.upstreams[2].name: expected a name of letters, digits, '-' and '_', found missing")
         .contains("proxy.upstreams[3].name: expected a name no other upstream has, found \"ok\" again")
@@ -466,8 +466,9 @@ class ConfigLoaderTest {
       List<Path> yaml = files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
       assertThat(yaml)
           .extracting(f -> f.getFileName().toString())
-          .contains("minimal.yaml", "two-upstreams.yaml", "full.yaml", "remote.yaml");
-      Map<String, String> environment = Map.of("HOME", "/home/someone", "PATH", "/usr/bin", "GITHUB_TOKEN", "gh-s3cret");
+          .contains("minimal.yaml", "two-upstreams.yaml", "full.yaml", "remote.yaml", "http-gateway.yaml");
+      Map<String, String> environment = Map.of("HOME", "/home/someone", "PATH", "/usr/bin", "GITHUB_TOKEN", "gh-s3cret",
+          "GATEKIT_TOKENS", "token-one,token-two");
       for (Path file : yaml) {
         GatekitConfig config = ConfigLoader.load(file, environment);
         assertThat(config.upstreams()).isNotEmpty();
@@ -488,5 +489,9 @@ class ConfigLoaderTest {
     assertThat(full.plugins()).extracting(PluginEntry::handler).containsExactly("basic_secrets_filter", "basic_pii_filter", "tool_manager", "audit_jsonl");
     assertThat(full.options().overflowPolicy()).isEqualTo(OverflowPolicy.QUEUE);
     assertThat(full.upstreams().get(0).command()).last().isEqualTo("/h");
+    GatekitConfig http = ConfigLoader.load(examples.resolve("http-gateway.yaml"), Map.of("GATEKIT_TOKENS", "t1 t2"));
+    assertThat(http.servesHttp()).isTrue();
+    assertThat(http.http().auth().bearerTokens()).containsExactly("t1", "t2");
+    assertThat(http.upstreams()).extracting(GatekitConfig.Upstream::shared).containsExactly(false, true);
   }
 }

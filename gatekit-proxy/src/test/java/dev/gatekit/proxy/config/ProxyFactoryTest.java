@@ -44,7 +44,8 @@ class ProxyFactoryTest {
 
   @Test
   void theProxyBuilderCarriesTheUpstreamsAndCallsThePluginWiring() throws Exception {
-    GatekitConfig config = ConfigLoader.load(write("gatekit.yaml", "proxy:\n  upstreams:\n    - {name: a, command: p}\n    - {name: b, command: q}\n"), Map.of());
+    GatekitConfig config = ConfigLoader.load(write("gatekit.yaml",
+        "proxy:\n  upstreams:\n    - {name: a, command: p}\n    - {name: b, command: q, shared: true}\n"), Map.of());
     GatekitConfig[] seen = new GatekitConfig[1];
     PluginWiring wiring = new PluginWiring() {
       @Override
@@ -58,7 +59,8 @@ class ProxyFactoryTest {
       }
     };
     try (var proxy = ProxyFactory.proxyBuilder(config, wiring).build()) {
-      assertThat(proxy.upstreamStats()).containsOnlyKeys("a", "b");
+      // Before any session, only the shared upstream has a connection; a gets one per session.
+      assertThat(proxy.upstreamStats()).containsOnlyKeys("b");
     }
     assertThat(seen[0]).isSameAs(config);
   }
@@ -82,6 +84,41 @@ class ProxyFactoryTest {
       dev.gatekit.api.JsonRpcResponse answer = (dev.gatekit.api.JsonRpcResponse) out.peek();
       assertThat(answer.error().code()).isEqualTo(dev.gatekit.api.ErrorCodes.REQUEST_TIMEOUT);
       assertThat(answer.error().message()).contains("300 ms");
+    }
+  }
+
+  @Test
+  void anUnsharedUpstreamStartsForEverySessionAndASharedOneOnce() throws Exception {
+    Path starts = dir.resolve("starts.txt");
+    StringBuilder server = new StringBuilder();
+    for (String word : dev.gatekit.testkit.server.TestServer.command()) {
+      server.append(", '").append(word.replace("'", "''")).append("'");
+    }
+    // Each upstream notes every start of its process in the file, then becomes the test server.
+    String note = "'echo %s >> " + starts + "; exec \"$0\" \"$@\"'";
+    GatekitConfig config = ConfigLoader.load(write("gatekit.yaml", """
+        proxy:
+          transport: http
+          upstreams:
+            - {name: own, command: ["/bin/sh", "-c", %s%s]}
+            - {name: common, command: ["/bin/sh", "-c", %s%s], shared: true}
+        """.formatted(note.formatted("own"), server, note.formatted("common"), server)),
+        Map.of());
+    java.util.concurrent.ConcurrentLinkedQueue<dev.gatekit.api.JsonRpcMessage> first = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    java.util.concurrent.ConcurrentLinkedQueue<dev.gatekit.api.JsonRpcMessage> second = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    try (dev.gatekit.proxy.GatekitProxy proxy = config.proxyBuilder(PluginWiring.NONE).build();
+        dev.gatekit.proxy.ProxySession one = proxy.open("one", first::add);
+        dev.gatekit.proxy.ProxySession two = proxy.open("two", second::add)) {
+      dev.gatekit.api.JsonRpcMessage initialize = dev.gatekit.api.JsonRpcCodec.get().decode(
+          "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}");
+      one.receive(initialize);
+      two.receive(initialize);
+      assertThat(one.awaitIdle(Duration.ofSeconds(60))).isTrue();
+      assertThat(two.awaitIdle(Duration.ofSeconds(60))).isTrue();
+      assertThat(first).singleElement().matches(m -> m instanceof dev.gatekit.api.JsonRpcResponse r && !r.isError(), "an initialize result");
+      assertThat(second).singleElement().matches(m -> m instanceof dev.gatekit.api.JsonRpcResponse r && !r.isError(), "an initialize result");
+      assertThat(proxy.openSessions()).isEqualTo(2);
+      assertThat(Files.readAllLines(starts)).containsExactlyInAnyOrder("own", "own", "common");
     }
   }
 }

@@ -1,0 +1,334 @@
+package dev.gatekit.server.http.internal;
+
+import dev.gatekit.api.ErrorCodes;
+import dev.gatekit.api.JsonRpcCodec;
+import dev.gatekit.api.JsonRpcMessage;
+import dev.gatekit.api.JsonRpcNotification;
+import dev.gatekit.api.JsonRpcRequest;
+import dev.gatekit.api.RequestId;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gatekit.api.McpMethods;
+import dev.gatekit.api.ProtocolException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The MCP Streamable HTTP endpoint as a Jetty core handler. Checks come in this order, each answered
+ * with its status and a JSON-RPC error, before anything is started: path (404), {@code Origin} (403),
+ * bearer token (401), method (405), {@code Accept} (406), content type (415), body size (413), JSON
+ * (400, -32700), message validity and batches (400, -32600), {@code MCP-Protocol-Version} (400),
+ * session id (400 when missing, 404 when unknown or ended), session cap or drain (503). Nothing here
+ * blocks: a request's answer completes its callback later, from whichever thread delivers it, and
+ * opening or closing a session (which may wait for upstream processes) happens on the sessions' own
+ * threads.
+ */
+public final class McpHandler extends Handler.Abstract.NonBlocking {
+
+  private static final Logger log = LoggerFactory.getLogger(McpHandler.class);
+
+  /** The header that carries the session id. */
+  public static final String SESSION_HEADER = "Mcp-Session-Id";
+  /** The header that carries the negotiated protocol version. */
+  public static final String VERSION_HEADER = "MCP-Protocol-Version";
+  /** The protocol versions whose HTTP transport this front serves. */
+  public static final Set<String> VERSIONS = Set.of("2025-11-25", "2025-06-18", "2025-03-26");
+  private static final String SUPPORTED_LIST = "2025-11-25, 2025-06-18, 2025-03-26";
+  private static final String ALLOW = "GET, POST, DELETE";
+
+  private final FrontConfig config;
+  private final Sessions sessions;
+  private final JsonRpcCodec codec = JsonRpcCodec.get();
+
+  public McpHandler(FrontConfig config, Sessions sessions) {
+    this.config = config;
+    this.sessions = sessions;
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) {
+    try {
+      dispatch(request, response, callback);
+    } catch (RuntimeException e) {
+      fail(response, callback, e);
+    }
+    return true;
+  }
+
+  private void dispatch(Request request, Response response, Callback callback) {
+    HttpFields headers = request.getHeaders();
+    String path = request.getHttpURI().getPath();
+    if (!config.path().equals(path)) {
+      HttpErrors.send(response, callback, 404, ErrorCodes.INVALID_REQUEST,
+          "Not found: the MCP endpoint is " + config.path());
+      return;
+    }
+    String origin = headers.get(HttpHeader.ORIGIN);
+    if (origin != null && !config.allowedOrigins().contains(origin)) {
+      log.warn("Refused a request from Origin {} (not allowed)", origin);
+      HttpErrors.send(response, callback, 403, ErrorCodes.SECURITY_VIOLATION,
+          "Forbidden: Origin " + origin + " is not allowed");
+      return;
+    }
+    if (!config.bearerTokens().isEmpty() && !authenticated(headers, response, callback)) {
+      return;
+    }
+    switch (request.getMethod()) {
+      case "POST" -> post(request, response, callback);
+      case "GET" -> get(request, response, callback);
+      case "DELETE" -> delete(request, response, callback);
+      default -> {
+        response.getHeaders().put(HttpHeader.ALLOW, ALLOW);
+        HttpErrors.send(response, callback, 405, ErrorCodes.INVALID_REQUEST,
+            "Method not allowed: " + request.getMethod() + "; the MCP endpoint takes " + ALLOW);
+      }
+    }
+  }
+
+  /** Checks the bearer token in constant time; answers 401 and returns false when it is not right. */
+  private boolean authenticated(HttpFields headers, Response response, Callback callback) {
+    String authorization = headers.get(HttpHeader.AUTHORIZATION);
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"gatekit\"");
+      HttpErrors.send(response, callback, 401, ErrorCodes.SECURITY_VIOLATION,
+          "Unauthorized: send Authorization: Bearer <token>");
+      return false;
+    }
+    byte[] given = authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+    boolean match = false;
+    for (byte[] token : config.bearerTokens()) {
+      match |= MessageDigest.isEqual(token, given); // every token compared: no early exit to time
+    }
+    if (!match) {
+      log.warn("Refused a request with a wrong bearer token");
+      response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE,
+          "Bearer realm=\"gatekit\", error=\"invalid_token\"");
+      HttpErrors.send(response, callback, 401, ErrorCodes.SECURITY_VIOLATION, "Unauthorized: the bearer token is not valid");
+    }
+    return match;
+  }
+
+  // ---- POST ----
+
+  private void post(Request request, Response response, Callback callback) {
+    HttpFields headers = request.getHeaders();
+    Accepts accepts = Accepts.of(headers.getValuesList(HttpHeader.ACCEPT));
+    if (!accepts.any()) {
+      HttpErrors.send(response, callback, 406, ErrorCodes.INVALID_REQUEST,
+          "Not acceptable: Accept must list application/json and text/event-stream");
+      return;
+    }
+    String contentType = headers.get(HttpHeader.CONTENT_TYPE);
+    if (contentType == null || !"application/json".equals(mediaType(contentType))) {
+      HttpErrors.send(response, callback, 415, ErrorCodes.INVALID_REQUEST,
+          "Unsupported media type " + contentType + ": the body must be application/json");
+      return;
+    }
+    long length = request.getLength();
+    if (length > config.maxBodyBytes()) {
+      tooLarge(response, callback, length);
+      return;
+    }
+    Content.Source.asByteArrayAsync(request, config.maxBodyBytes()).whenComplete((body, failure) -> {
+      try {
+        if (failure != null) {
+          Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+          if (cause instanceof IllegalArgumentException || cause instanceof IllegalStateException) {
+            tooLarge(response, callback, -1);
+          } else {
+            log.debug("Reading a POST body failed", cause);
+            callback.failed(cause);
+          }
+          return;
+        }
+        onMessage(request, response, callback, accepts, body);
+      } catch (RuntimeException e) {
+        fail(response, callback, e);
+      }
+    });
+  }
+
+  private void tooLarge(Response response, Callback callback, long length) {
+    HttpErrors.send(response, callback, 413, ErrorCodes.INVALID_REQUEST,
+        "Payload too large: " + (length >= 0 ? length + " bytes are" : "the body is") + " over the limit of "
+            + config.maxBodyBytes() + " bytes");
+  }
+
+  private void onMessage(Request request, Response response, Callback callback, Accepts accepts, byte[] body) {
+    JsonRpcMessage message;
+    try {
+      message = codec.decode(body);
+    } catch (ProtocolException e) {
+      HttpErrors.send(response, callback, 400, e.errorCode(), e.getMessage(), e.id());
+      return;
+    }
+    HttpFields headers = request.getHeaders();
+    boolean initialize = message instanceof JsonRpcRequest r && McpMethods.INITIALIZE.equals(r.method());
+    if (!initialize && !versionSupported(headers, response, callback)) {
+      return;
+    }
+    String sessionId = headers.get(SESSION_HEADER);
+    if (sessionId == null) {
+      if (!initialize) {
+        HttpErrors.send(response, callback, 400, ErrorCodes.INVALID_REQUEST,
+            "Bad request: no " + SESSION_HEADER + " header; send initialize first, then the id it returns");
+        return;
+      }
+      sessions.createLater().whenComplete((creation, failure) -> {
+        try {
+          if (failure != null) {
+            throw new IllegalStateException("opening a session failed", failure);
+          }
+          opened(creation, (JsonRpcRequest) message, accepts, response, callback);
+        } catch (RuntimeException e) {
+          fail(response, callback, e);
+        }
+      });
+      return;
+    }
+    HttpSession session = sessions.get(sessionId);
+    if (session == null) {
+      sessionNotFound(response, callback);
+      return;
+    }
+    session.touch();
+    if (message instanceof JsonRpcRequest clientRequest) {
+      if (!session.submit(clientRequest, accepts, response, callback)) {
+        sessionNotFound(response, callback);
+      }
+    } else {
+      session.upstream().receive(message);
+      if (message instanceof JsonRpcNotification notification
+          && McpMethods.NOTIFICATIONS_CANCELLED.equals(notification.method())) {
+        RequestId cancelled = cancelledId(notification);
+        if (cancelled != null) {
+          session.cancelled(cancelled);
+        }
+      }
+      response.setStatus(202);
+      response.write(true, ByteBuffer.allocate(0), callback);
+    }
+  }
+
+  /** Answers initialize in the session just opened, or says why there is none. */
+  private void opened(Sessions.Creation creation, JsonRpcRequest initialize, Accepts accepts, Response response,
+      Callback callback) {
+    if (creation instanceof Sessions.Creation.Refused refused) {
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
+      HttpErrors.send(response, callback, 503, ErrorCodes.OVERLOADED, "Service unavailable: " + refused.reason());
+      return;
+    }
+    if (creation instanceof Sessions.Creation.Failed failed) {
+      log.warn("Opening a session failed", failed.cause());
+      HttpErrors.send(response, callback, 503, ErrorCodes.UPSTREAM_UNAVAILABLE,
+          "Service unavailable: the session could not be opened: " + failed.cause().getMessage());
+      return;
+    }
+    HttpSession session = ((Sessions.Creation.Created) creation).session();
+    response.getHeaders().put(SESSION_HEADER, session.id());
+    if (!session.submit(initialize, accepts, response, callback)) {
+      sessionNotFound(response, callback);
+    }
+  }
+
+  private static void fail(Response response, Callback callback, RuntimeException e) {
+    log.error("Handling a request failed", e);
+    if (!response.isCommitted()) {
+      HttpErrors.send(response, callback, 500, ErrorCodes.INTERNAL_ERROR, "Internal error: " + e);
+    } else {
+      callback.failed(e);
+    }
+  }
+
+  // ---- GET and DELETE ----
+
+  private void get(Request request, Response response, Callback callback) {
+    HttpFields headers = request.getHeaders();
+    if (!Accepts.of(headers.getValuesList(HttpHeader.ACCEPT)).sse()) {
+      HttpErrors.send(response, callback, 406, ErrorCodes.INVALID_REQUEST,
+          "Not acceptable: GET opens an event stream; Accept must list text/event-stream");
+      return;
+    }
+    HttpSession session = session(headers, response, callback);
+    if (session == null) {
+      return;
+    }
+    switch (session.openStream(headers.get("Last-Event-ID"), response, callback)) {
+      case OPENED -> { }
+      case CONFLICT -> HttpErrors.send(response, callback, 409, ErrorCodes.INVALID_REQUEST,
+          "Conflict: this session's GET stream is already open");
+      case CLOSED -> sessionNotFound(response, callback);
+    }
+  }
+
+  private void delete(Request request, Response response, Callback callback) {
+    HttpSession session = session(request.getHeaders(), response, callback);
+    if (session == null) {
+      return;
+    }
+    session.closeLater().whenComplete((done, failure) -> {
+      response.setStatus(204);
+      response.write(true, ByteBuffer.allocate(0), callback);
+    });
+  }
+
+  /** The session a GET or DELETE names, after the version check; null when answered with an error. */
+  private @Nullable HttpSession session(HttpFields headers, Response response, Callback callback) {
+    if (!versionSupported(headers, response, callback)) {
+      return null;
+    }
+    String sessionId = headers.get(SESSION_HEADER);
+    if (sessionId == null) {
+      HttpErrors.send(response, callback, 400, ErrorCodes.INVALID_REQUEST,
+          "Bad request: no " + SESSION_HEADER + " header");
+      return null;
+    }
+    HttpSession session = sessions.get(sessionId);
+    if (session == null) {
+      sessionNotFound(response, callback);
+      return null;
+    }
+    session.touch();
+    return session;
+  }
+
+  private static void sessionNotFound(Response response, Callback callback) {
+    HttpErrors.send(response, callback, 404, ErrorCodes.INVALID_REQUEST,
+        "Session not found: it expired or ended; send initialize for a new one");
+  }
+
+  private static boolean versionSupported(HttpFields headers, Response response, Callback callback) {
+    String version = headers.get(VERSION_HEADER);
+    if (version != null && !VERSIONS.contains(version)) {
+      HttpErrors.send(response, callback, 400, ErrorCodes.INVALID_REQUEST,
+          "Bad request: unsupported " + VERSION_HEADER + " " + version + "; supported: "
+              + SUPPORTED_LIST);
+      return false;
+    }
+    return true;
+  }
+
+  private static @Nullable RequestId cancelledId(JsonRpcNotification notification) {
+    JsonNode params = notification.params();
+    JsonNode id = params == null ? null : params.get("requestId");
+    return id == null ? null : RequestId.fromJson(id);
+  }
+
+  private static String mediaType(String contentType) {
+    int semicolon = contentType.indexOf(';');
+    return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+  }
+}
