@@ -256,8 +256,11 @@ public final class JsonRpcLineScanner {
         throw Unsure.INSTANCE;
       }
       int stop = pos - 1;
+      int length = stop - start;
       for (int i = namesBase; i < nameCount; i += 2) {
-        if (java.util.Arrays.equals(b, names[i], names[i + 1], b, start, stop)) {
+        int other = names[i];
+        if (names[i + 1] - other == length && (length == 0 || b[other] == b[start])
+            && java.util.Arrays.equals(b, other, other + length, b, start, stop)) {
           throw Unsure.INSTANCE; // a duplicate: a strict parser refuses it
         }
       }
@@ -331,8 +334,17 @@ public final class JsonRpcLineScanner {
     private boolean string() {
       int start = ++pos;
       boolean escaped = false;
+      int limit = (int) Math.min(end, (long) start + MAX_STRING_BYTES);
       while (true) {
-        if (pos >= end || pos - start > MAX_STRING_BYTES) {
+        // the common case first: printable ASCII other than '"' and '\\' (bytes >= 0x80 are negative)
+        while (pos < limit) {
+          byte plain = b[pos];
+          if (plain < 0x20 || plain == '"' || plain == '\\') {
+            break;
+          }
+          pos++;
+        }
+        if (pos >= limit) {
           throw Unsure.INSTANCE;
         }
         int c = b[pos] & 0xFF;
@@ -504,7 +516,8 @@ public final class JsonRpcLineScanner {
     }
 
     private boolean is(int start, int stop, byte[] expected) {
-      return java.util.Arrays.equals(b, start, stop, expected, 0, expected.length);
+      return stop - start == expected.length && b[start] == expected[0]
+          && java.util.Arrays.equals(b, start, stop, expected, 0, expected.length);
     }
   }
 }
