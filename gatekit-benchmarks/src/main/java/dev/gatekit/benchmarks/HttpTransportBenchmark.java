@@ -6,19 +6,11 @@ import dev.gatekit.transport.http.HttpTransport;
 import io.modelcontextprotocol.client.McpAsyncClient;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
-import io.modelcontextprotocol.server.McpServer;
-import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
-import io.modelcontextprotocol.server.McpSyncServer;
-import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -36,11 +28,13 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * {@code HttpTransport} against the official MCP Java SDK's Streamable HTTP client ({@code
- * McpAsyncClient} over {@code HttpClientStreamableHttpTransport}), on the same server: the SDK's
- * {@code HttpServletStreamableServerTransportProvider} with an echo tool on an embedded Jetty 12 in
- * this JVM, one server per trial, over HTTP/1.1 on the loopback. Each client makes the MCP handshake
- * and sends {@value Priming#PRIME_REQUESTS} requests before JMH's warmup starts. Every request is
- * {@code tools/call echo} with the same short text; one operation is one request answered.
+ * McpAsyncClient} over {@code HttpClientStreamableHttpTransport}), on the same server, chosen with
+ * {@code server} (see {@link BenchmarkMcpServer#start(String)}): {@code lean}, a Jetty-core handler
+ * that answers with {@code application/json}; {@code sdk-sse}, the SDK's session servlet, which
+ * answers every POST with an event stream; {@code sdk-json}, the SDK's stateless servlet. The server
+ * runs in this JVM, one per trial, over HTTP/1.1 on the loopback. Each client makes the MCP
+ * handshake and sends {@value Priming#PRIME_REQUESTS} requests before JMH's warmup starts. Every
+ * request is {@code tools/call echo} with the same short text; one operation is one request answered.
  *
  * <ul>
  *   <li>{@code *Pipelined}: requests per second with {@code inFlight} requests kept in flight by a
@@ -57,74 +51,24 @@ public class HttpTransportBenchmark {
 
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
 
-  /** The SDK's Streamable HTTP server with one tool, echo, on Jetty at an ephemeral loopback port. */
-  static final class EchoServer {
-    private final Server jetty = new Server();
-    private final ServerConnector connector = new ServerConnector(jetty);
-    private final McpSyncServer mcp;
-
-    EchoServer() throws Exception {
-      HttpServletStreamableServerTransportProvider provider =
-          HttpServletStreamableServerTransportProvider.builder().mcpEndpoint("/mcp").build();
-      mcp =
-          McpServer.sync(provider)
-              .serverInfo("benchmark-echo", "1.0")
-              .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
-              .tools(
-                  SyncToolSpecification.builder()
-                      .tool(
-                          McpSchema.Tool.builder()
-                              .name("echo")
-                              .description("Returns its text")
-                              .inputSchema(Map.of("type", "object"))
-                              .build())
-                      .callHandler(
-                          (exchange, request) ->
-                              McpSchema.CallToolResult.builder()
-                                  .addTextContent(String.valueOf(request.arguments().get("text")))
-                                  .build())
-                      .build())
-              .build();
-      connector.setHost("127.0.0.1");
-      connector.setPort(0);
-      jetty.addConnector(connector);
-      ServletContextHandler context = new ServletContextHandler();
-      context.setContextPath("/");
-      ServletHolder servlet = new ServletHolder(provider);
-      servlet.setAsyncSupported(true);
-      context.addServlet(servlet, "/mcp");
-      jetty.setHandler(context);
-      jetty.start();
-    }
-
-    String base() {
-      return "http://127.0.0.1:" + connector.getLocalPort();
-    }
-
-    void stop() throws Exception {
-      try {
-        mcp.closeGracefully();
-      } finally {
-        jetty.stop();
-      }
-    }
-  }
-
   // ---------------------------------------------------------------------------------------------
   // The upstreams
 
   /** The server behind {@code HttpTransport}, initialized and primed. */
   @State(Scope.Benchmark)
   public static class GatekitUpstream {
-    EchoServer server;
+    @Param({"lean", "sdk-sse", "sdk-json"})
+    public String server;
+
+    BenchmarkMcpServer upstream;
     HttpTransport transport;
     Caller caller;
 
     @Setup(Level.Trial)
     public void start() throws Exception {
-      server = new EchoServer();
+      upstream = BenchmarkMcpServer.start(server);
       transport =
-          HttpTransport.builder(URI.create(server.base() + "/mcp"))
+          HttpTransport.builder(URI.create(upstream.base() + "/mcp"))
               .name("benchmark-echo")
               .options(TransportOptions.builder().maxInFlight(1_000).requestTimeout(REQUEST_TIMEOUT).build())
               .build();
@@ -139,7 +83,7 @@ public class HttpTransportBenchmark {
       try {
         transport.close();
       } finally {
-        server.stop();
+        upstream.stop();
       }
     }
   }
@@ -147,15 +91,18 @@ public class HttpTransportBenchmark {
   /** The server behind the SDK's {@code McpAsyncClient}, initialized and primed. */
   @State(Scope.Benchmark)
   public static class SdkUpstream {
-    EchoServer server;
+    @Param({"lean", "sdk-sse", "sdk-json"})
+    public String server;
+
+    BenchmarkMcpServer upstream;
     McpAsyncClient client;
     McpSchema.CallToolRequest echo;
 
     @Setup(Level.Trial)
     public void start() throws Exception {
-      server = new EchoServer();
+      upstream = BenchmarkMcpServer.start(server);
       HttpClientStreamableHttpTransport http =
-          HttpClientStreamableHttpTransport.builder(server.base()).endpoint("/mcp").build();
+          HttpClientStreamableHttpTransport.builder(upstream.base()).endpoint("/mcp").build();
       client = McpClient.async(http).requestTimeout(REQUEST_TIMEOUT).build();
       client.initialize().block(Duration.ofSeconds(30));
       echo = McpSchema.CallToolRequest.builder("echo").arguments(Map.of("text", McpCalls.TEXT)).build();
@@ -175,7 +122,7 @@ public class HttpTransportBenchmark {
         client.closeGracefully().block(Duration.ofSeconds(10));
       } finally {
         client.close();
-        server.stop();
+        upstream.stop();
       }
     }
   }

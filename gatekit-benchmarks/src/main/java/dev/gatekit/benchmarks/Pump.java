@@ -99,6 +99,11 @@ abstract class Pump {
     checkFailure();
   }
 
+  /** Returns how many requests have completed so far. */
+  final long completedCount() {
+    return completed.get();
+  }
+
   /** Stops sending and waits until nothing is in flight. */
   final void stop() {
     waiter = Thread.currentThread();

@@ -118,7 +118,10 @@ class HttpUpstreamFromConfigE2eTest {
           security:
             _global:
               - {handler: basic_secrets_filter, config: {action: block}}
-        """.formatted(port));
+          auditing:
+            _global:
+              - {handler: audit_jsonl, config: {output_file: "%s"}}
+        """.formatted(port, dir.resolve("audit.jsonl").toString().replace('\\', '/')));
     GatekitConfig config = ConfigLoader.load(file, Map.of("TEST_TOKEN", "t0ken"));
     assertThat(config.upstreams().get(0).headers()).containsEntry("X-Gatekit-Test", "Bearer t0ken");
     proxy = config.proxyBuilder(ServiceLoaderWiring.fromClassPath()).build();
@@ -144,5 +147,14 @@ class HttpUpstreamFromConfigE2eTest {
 
     assertThat(proxy.awaitIdle(PATIENCE)).isTrue();
     assertThat(client.all().toString()).doesNotContain(AWS_KEY);
+
+    // The audit log has the exchange, the blocked answer among it, and neither secret in clear.
+    proxy.close();
+    String audit = Files.readString(dir.resolve("audit.jsonl"));
+    assertThat(audit.lines().filter(line -> line.contains("\"direction\":\"upstream_to_client\"")
+            && line.contains("\"request_id\":3") && line.contains("\"outcome\":\"blocked\"")))
+        .as("the blocked answer to get-env in %s", audit)
+        .hasSize(1);
+    assertThat(audit).doesNotContain(AWS_KEY).doesNotContain("t0ken");
   }
 }

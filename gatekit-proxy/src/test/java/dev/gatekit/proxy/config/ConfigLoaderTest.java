@@ -464,15 +464,26 @@ class ConfigLoaderTest {
     Path examples = Path.of("config-examples");
     try (var files = Files.list(examples)) {
       List<Path> yaml = files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
-      assertThat(yaml).extracting(f -> f.getFileName().toString()).contains("minimal.yaml", "two-upstreams.yaml", "full.yaml");
+      assertThat(yaml)
+          .extracting(f -> f.getFileName().toString())
+          .contains("minimal.yaml", "two-upstreams.yaml", "full.yaml", "remote.yaml");
+      Map<String, String> environment = Map.of("HOME", "/home/someone", "PATH", "/usr/bin", "GITHUB_TOKEN", "gh-s3cret");
       for (Path file : yaml) {
-        GatekitConfig config = ConfigLoader.load(file, Map.of("HOME", "/home/someone", "PATH", "/usr/bin"));
+        GatekitConfig config = ConfigLoader.load(file, environment);
         assertThat(config.upstreams()).isNotEmpty();
         for (GatekitConfig.Upstream up : config.upstreams()) {
-          config.transportBuilder(up).build().close();
+          // Builds either kind (url or command) without starting it.
+          try (dev.gatekit.api.Transport transport = ProxyFactory.transport(config, up)) {
+            assertThat(transport.toString()).doesNotContain("gh-s3cret");
+          }
         }
       }
     }
+    GatekitConfig remote = ConfigLoader.load(examples.resolve("remote.yaml"), Map.of("GITHUB_TOKEN", "gh-s3cret"));
+    GatekitConfig.Upstream github = remote.upstreams().get(0);
+    assertThat(github.isRemote()).isTrue();
+    assertThat(github.headers()).containsExactly(Map.entry("Authorization", "Bearer gh-s3cret"));
+    assertThat(ProxyFactory.transport(remote, github)).isInstanceOf(dev.gatekit.transport.http.HttpTransport.class);
     GatekitConfig full = ConfigLoader.load(examples.resolve("full.yaml"), Map.of("HOME", "/h"));
     assertThat(full.plugins()).extracting(PluginEntry::handler).containsExactly("basic_secrets_filter", "basic_pii_filter", "tool_manager", "audit_jsonl");
     assertThat(full.options().overflowPolicy()).isEqualTo(OverflowPolicy.QUEUE);

@@ -1,6 +1,7 @@
 package dev.gatekit.transport.http.internal;
 
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.ScheduledExecutorService;
@@ -9,13 +10,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The executors all HTTP transports of a JVM share: one daemon thread for every request timeout and
- * delayed retry, and a pool of daemon threads that completes callers' futures and runs inbound
- * handlers, so neither ever runs on the HTTP client's threads.
+ * delayed retry; a pool of daemon threads that completes callers' futures and runs inbound handlers,
+ * so neither ever runs on the HTTP client's threads; and a fixed pool of daemon threads for the
+ * HTTP client's own work (reading responses, running body subscribers), one per core and at least
+ * two.
+ *
+ * <p>The HTTP client's own pool is fixed because the JDK's default, a cached pool, keeps starting
+ * and retiring threads under a steady load: each response is a hand-off to a worker, and a burst of
+ * 100 in flight grows the pool by a thread per connection. Nothing on it blocks: body subscribers
+ * only parse, and callers' code runs on the callback pool.
  */
 public final class HttpExecutors {
 
   private static final ScheduledThreadPoolExecutor TIMERS = newTimers();
   private static final ForkJoinPool CALLBACKS = newCallbacks();
+  private static final ExecutorService CLIENT = newClientPool();
 
   private HttpExecutors() {}
 
@@ -27,6 +36,22 @@ public final class HttpExecutors {
   /** Returns the callback pool: FIFO, at least two threads. */
   public static ExecutorService callbacks() {
     return CALLBACKS;
+  }
+
+  /** Returns the pool for the HTTP client of a transport that makes its own client. */
+  public static ExecutorService client() {
+    return CLIENT;
+  }
+
+  private static ExecutorService newClientPool() {
+    AtomicInteger count = new AtomicInteger();
+    return Executors.newFixedThreadPool(
+        Math.max(2, Runtime.getRuntime().availableProcessors()),
+        task -> {
+          Thread thread = new Thread(task, "gatekit-http-client-" + count.incrementAndGet());
+          thread.setDaemon(true);
+          return thread;
+        });
   }
 
   private static ScheduledThreadPoolExecutor newTimers() {

@@ -1,0 +1,307 @@
+package dev.gatekit.transport.http.internal;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatekit.api.GatekitException;
+import dev.gatekit.api.JsonRpcCodec;
+import dev.gatekit.api.JsonRpcMessage;
+import dev.gatekit.api.JsonRpcNotification;
+import dev.gatekit.api.McpMethods;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The POSTs of an HTTP transport: a request's, whose answer it reads (an {@code application/json}
+ * body or an event stream, resumed with {@code Last-Event-ID} when it breaks and its events had
+ * ids), and those of notifications and of answers to the server, which only need accepting.
+ *
+ * <p>A request whose POST fails before any byte of the answer arrived because the server had closed
+ * the connection (a kept-alive connection it closed, as servers do when idle or loaded) is sent once
+ * more, on a new connection; a second such failure is reported. This is what browsers and OkHttp do
+ * for every method; the JDK client does it for idempotent methods only. The risk is a server that
+ * read the request and then closed the connection without answering: it sees the request twice.
+ * No resend happens once any byte of an answer arrived, nor for a request that is no longer pending.
+ */
+public final class Posts implements PendingRequests.Wire {
+
+  private static final Logger log = LoggerFactory.getLogger(Posts.class);
+  private static final int MAX_RESUMES = 5;
+
+  private final Endpoint endpoint;
+  private final Failures failures;
+  private final Host host;
+  private final int maxMessageBytes;
+  private final JsonRpcCodec codec = JsonRpcCodec.get();
+  private @Nullable PendingRequests pending;
+  /** Completes when the notifications sent so far were accepted: requests go out after them. */
+  private CompletableFuture<?> notificationsSent = CompletableFuture.completedFuture(null);
+
+  public Posts(Endpoint endpoint, Failures failures, Host host, int maxMessageBytes) {
+    this.endpoint = endpoint;
+    this.failures = failures;
+    this.host = host;
+    this.maxMessageBytes = maxMessageBytes;
+  }
+
+  /** Sets the correlator whose requests this wire sends; once, before the first request. */
+  public void pending(PendingRequests value) {
+    this.pending = value;
+  }
+
+  private PendingRequests pending() {
+    return Objects.requireNonNull(pending, "pending");
+  }
+
+  @Override
+  public void post(PendingRequests.Pending request) {
+    CompletableFuture<?> before;
+    synchronized (this) {
+      before = notificationsSent;
+    }
+    if (before.isDone()) {
+      postRequest(request, false);
+    } else {
+      before.whenComplete((ignored, error) -> postRequest(request, false));
+    }
+  }
+
+  @Override
+  public void sendCancelled(long wireId, String reason) {
+    ObjectNode params = JsonNodeFactory.instance.objectNode();
+    params.put("requestId", wireId);
+    params.put("reason", reason);
+    message(codec.encode(new JsonRpcNotification(McpMethods.NOTIFICATIONS_CANCELLED, params)), McpMethods.NOTIFICATIONS_CANCELLED);
+  }
+
+  /**
+   * POSTs a notification after those before it; requests sent later go out after it was accepted.
+   * Returns the stage that completes then.
+   */
+  public CompletableFuture<?> notification(byte[] body, String method) {
+    synchronized (this) {
+      notificationsSent = notificationsSent.handle((ignored, error) -> null).thenCompose(ignored -> message(body, method));
+      return notificationsSent;
+    }
+  }
+
+  /** POSTs a notification or an answer; the stage completes when the server accepted it (or failed). */
+  public CompletableFuture<Void> message(byte[] body, String what) {
+    String session = endpoint.sessionId();
+    CompletableFuture<Void> accepted = new CompletableFuture<>();
+    try {
+      endpoint
+          .client()
+          .sendAsync(endpoint.post(body, session, false, null), HttpResponse.BodyHandlers.discarding())
+          .whenComplete(
+              (response, error) -> {
+                if (error != null) {
+                  log.warn("Upstream '{}': sending '{}' failed: {}", failures.name(), what, Failures.describe(error));
+                } else if (response.statusCode() == 404 && session != null) {
+                  host.sessionExpired(session);
+                } else if (response.statusCode() >= 300) {
+                  log.warn("Upstream '{}' refused '{}' with HTTP {}", failures.name(), what, response.statusCode());
+                }
+                accepted.complete(null);
+              });
+    } catch (RuntimeException e) {
+      log.warn("Upstream '{}': sending '{}' failed: {}", failures.name(), what, e.toString());
+      accepted.complete(null);
+    }
+    return accepted;
+  }
+
+  private void postRequest(PendingRequests.Pending request, boolean resent) {
+    if (!request.isPending()) {
+      return;
+    }
+    boolean initialize = McpMethods.INITIALIZE.equals(request.request().method());
+    String session = initialize ? null : endpoint.sessionId();
+    Exchange exchange = new Exchange(request, session, resent);
+    CompletableFuture<HttpResponse<Void>> call;
+    try {
+      HttpRequest http = endpoint.post(request.body(), session, initialize, request.request().params());
+      call = endpoint.client().sendAsync(http, exchange::onHeaders);
+    } catch (RuntimeException e) {
+      pending().fail(request.wireId(), failures.unreachable(e));
+      return;
+    }
+    request.onAbort(() -> exchange.abort(call));
+    call.whenComplete((response, error) -> exchange.onEnd(error));
+  }
+
+  /** The HTTP exchange of one request: its POST, and the GETs that resume its stream. */
+  private final class Exchange {
+    final PendingRequests.Pending request;
+    final @Nullable String session;
+    final boolean resent;
+    volatile @Nullable StreamReader reader;
+    volatile int status;
+    volatile @Nullable GatekitException failure;
+    int resumes;
+
+    Exchange(PendingRequests.Pending request, @Nullable String session, boolean resent) {
+      this.request = request;
+      this.session = session;
+      this.resent = resent;
+    }
+
+    String method() {
+      return request.request().method();
+    }
+
+    /** Chooses how to read the answer from its status and content type. */
+    HttpResponse.BodySubscriber<Void> onHeaders(HttpResponse.ResponseInfo info) {
+      status = info.statusCode();
+      if (status == 401 || status == 403) {
+        failure = failures.unauthorized(info);
+        return HttpResponse.BodySubscribers.discarding();
+      }
+      if (status == 404 && session != null) {
+        failure = failures.expired();
+        return HttpResponse.BodySubscribers.discarding();
+      }
+      if (status < 200 || status >= 300) {
+        return keep(StreamReader.text(maxMessageBytes));
+      }
+      if (McpMethods.INITIALIZE.equals(method())) {
+        // The session id comes with the headers, before the answer: the caller's next request has it.
+        endpoint.sessionId(info.headers().firstValue(Endpoint.SESSION_HEADER).orElse(null));
+      }
+      if (status == 202) {
+        failure = failures.failed("accepted '" + method() + "' (HTTP 202) without answering it");
+        return HttpResponse.BodySubscribers.discarding();
+      }
+      String type = info.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
+      if (type.startsWith("application/json")) {
+        return keep(StreamReader.json(maxMessageBytes, this::onMessage));
+      }
+      if (type.startsWith(Endpoint.EVENT_STREAM)) {
+        return keep(StreamReader.sse(maxMessageBytes, false, this::onMessage));
+      }
+      failure =
+          failures.failed(
+              "answered '"
+                  + method()
+                  + "' with content type '"
+                  + (type.isEmpty() ? "(none)" : type)
+                  + "', neither application/json nor text/event-stream");
+      return HttpResponse.BodySubscribers.discarding();
+    }
+
+    private StreamReader keep(StreamReader value) {
+      reader = value;
+      return value;
+    }
+
+    void onMessage(JsonRpcMessage message) {
+      host.dispatch(message);
+    }
+
+    void abort(CompletableFuture<?> call) {
+      StreamReader current = reader;
+      if (current != null) {
+        current.abort();
+      }
+      call.cancel(true);
+    }
+
+    /** The POST (or a resuming GET) is over: fail the request if nothing answered it. */
+    void onEnd(@Nullable Throwable error) {
+      if (!request.isPending() || request.isAnswered()) {
+        return;
+      }
+      GatekitException known = failure;
+      if (known != null) {
+        if (known instanceof Failures.SessionExpired) {
+          host.sessionExpired(Objects.requireNonNull(session));
+        }
+        pending().fail(request.wireId(), known);
+        return;
+      }
+      StreamReader current = reader;
+      if (current == null) {
+        if (error != null && !resent && status == 0 && Failures.closedBeforeAnswering(error)) {
+          log.debug(
+              "Upstream '{}' closed the connection before answering; sending request {} once more",
+              failures.name(),
+              request.wireId());
+          postRequest(request, true);
+          return;
+        }
+        pending().fail(
+            request.wireId(),
+            error != null ? failures.unreachable(error) : failures.failed("sent no answer to '" + method() + "'"));
+        return;
+      }
+      if (current.problem() != null) {
+        pending().fail(request.wireId(), failures.failed("answered '" + method() + "' badly: " + current.problem()));
+        return;
+      }
+      if (!current.isEventStream()) {
+        if (status < 200 || status >= 300) {
+          pending().fail(request.wireId(), failures.httpError(status, current.text()));
+        } else if (error != null) {
+          pending().fail(request.wireId(), failures.unreachable(error));
+        } else {
+          pending().fail(request.wireId(), failures.failed("answered '" + method() + "' with a body that is not its answer"));
+        }
+        return;
+      }
+      String lastEventId = current.lastEventId();
+      if (lastEventId != null && !lastEventId.isEmpty() && session != null && resumes < MAX_RESUMES) {
+        resumes++;
+        long retry = Math.max(0, current.retryMillis());
+        HttpExecutors.timers().schedule(() -> resume(lastEventId), retry, TimeUnit.MILLISECONDS);
+        return;
+      }
+      String why =
+          error != null
+              ? "broke the event stream of '" + method() + "' before the answer: " + Failures.describe(error)
+              : "ended the event stream of '" + method() + "' before the answer";
+      pending().fail(request.wireId(), failures.failed(why));
+    }
+
+    /** Resumes the broken stream with a GET that carries the last event id. */
+    private void resume(String lastEventId) {
+      if (!request.isPending()) {
+        return;
+      }
+      log.debug("Resuming the stream of request {} to upstream '{}' after event {}", request.wireId(), failures.name(), lastEventId);
+      reader = null;
+      failure = null;
+      CompletableFuture<HttpResponse<Void>> call;
+      try {
+        call = endpoint.client().sendAsync(endpoint.get(session, lastEventId), this::onResumeHeaders);
+      } catch (RuntimeException e) {
+        pending().fail(request.wireId(), failures.unreachable(e));
+        return;
+      }
+      request.onAbort(() -> abort(call));
+      call.whenComplete((response, error) -> onEnd(error));
+    }
+
+    private HttpResponse.BodySubscriber<Void> onResumeHeaders(HttpResponse.ResponseInfo info) {
+      status = info.statusCode();
+      String type = info.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
+      if (status == 200 && type.startsWith(Endpoint.EVENT_STREAM)) {
+        return keep(StreamReader.sse(maxMessageBytes, false, this::onMessage));
+      }
+      if (status == 404 && session != null) {
+        failure = failures.expired();
+      } else if (status == 401 || status == 403) {
+        failure = failures.unauthorized(info);
+      } else {
+        failure =
+            failures.failed("broke the event stream of '" + method() + "' and refused to resume it (HTTP " + status + ")");
+      }
+      return HttpResponse.BodySubscribers.discarding();
+    }
+  }
+}

@@ -1,0 +1,234 @@
+package dev.gatekit.transport.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gatekit.api.JsonRpcNotification;
+import dev.gatekit.api.JsonRpcResponse;
+import dev.gatekit.api.McpMethods;
+import dev.gatekit.api.TransportClosedException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What goes over the wire, seen by a minimal HTTP/1.1 server on a plain socket that records every
+ * request's headers and may close a connection instead of answering: the trace-context headers, the
+ * single resend of a request whose connection the server closed, and the GET stream of a server
+ * without sessions.
+ */
+@Timeout(30)
+class HttpTransportWireTest {
+
+  private static final String TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+  /** One request as the server read it. */
+  record Seen(String method, Map<String, String> headers, JsonNode body) {}
+
+  private final List<Seen> seen = new CopyOnWriteArrayList<>();
+  private final AtomicInteger closesLeft = new AtomicInteger();
+  private volatile boolean getStream;
+  private ServerSocket socket;
+  private HttpTransport transport;
+
+  private HttpTransport start() throws IOException {
+    socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    Thread acceptor = new Thread(this::acceptAll, "wire-test-server");
+    acceptor.setDaemon(true);
+    acceptor.start();
+    transport =
+        HttpTransport.builder(URI.create("http://127.0.0.1:" + socket.getLocalPort() + "/mcp")).name("wire").build();
+    transport.start();
+    return transport;
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    if (transport != null) {
+      transport.close();
+    }
+    if (socket != null) {
+      socket.close();
+    }
+  }
+
+  @Test
+  void aRequestsTraceContextInMetaIsAlsoSentAsW3cHeaders() throws Exception {
+    start();
+    JsonRpcResponse answer =
+        transport
+            .sendAndReceive(
+                Mcp.request(
+                    7,
+                    McpMethods.TOOLS_CALL,
+                    "{\"name\":\"echo\",\"_meta\":{\"traceparent\":\""
+                        + TRACEPARENT
+                        + "\",\"tracestate\":\"vendor=abc,other=1\"}}"))
+            .get(10, TimeUnit.SECONDS);
+    assertThat(answer.isError()).isFalse();
+    transport.sendAndReceive(Mcp.call(8, "echo", "{}")).get(10, TimeUnit.SECONDS);
+    transport
+        .sendAndReceive(
+            Mcp.request(9, McpMethods.TOOLS_CALL, "{\"name\":\"echo\",\"_meta\":{\"traceparent\":\"junk\\r\\nX: y\"}}"))
+        .get(10, TimeUnit.SECONDS);
+
+    assertThat(seen).hasSize(3);
+    assertThat(seen.get(0).headers()).containsEntry("traceparent", TRACEPARENT).containsEntry("tracestate", "vendor=abc,other=1");
+    assertThat(seen.get(0).body().path("params").path("_meta").path("traceparent").asText()).isEqualTo(TRACEPARENT);
+    assertThat(seen.get(1).headers()).doesNotContainKeys("traceparent", "tracestate");
+    // Not W3C trace context: not a header (it stays in _meta, the server's business).
+    assertThat(seen.get(2).headers()).doesNotContainKeys("traceparent", "tracestate");
+  }
+
+  @Test
+  void aRequestWhoseConnectionTheServerClosedUnansweredIsSentExactlyOnceMore() throws Exception {
+    start();
+    transport.sendAndReceive(Mcp.call(1, "echo", "{}")).get(10, TimeUnit.SECONDS); // a kept-alive connection
+    closesLeft.set(1);
+    JsonRpcResponse answer = transport.sendAndReceive(Mcp.call(2, "echo", "{}")).get(10, TimeUnit.SECONDS);
+
+    assertThat(Mcp.text(answer)).isEqualTo("ok");
+    assertThat(seen).hasSize(3); // the first call; the second, closed; the second again
+    assertThat(seen.get(1).body().get("id")).isEqualTo(seen.get(2).body().get("id"));
+  }
+
+  @Test
+  void aSecondCloseBeforeAnsweringIsReportedAndNotSentAThirdTime() throws Exception {
+    start();
+    transport.sendAndReceive(Mcp.call(1, "echo", "{}")).get(10, TimeUnit.SECONDS);
+    closesLeft.set(2);
+
+    assertThatThrownBy(() -> transport.sendAndReceive(Mcp.call(2, "echo", "{}")).get(10, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOf(TransportClosedException.class)
+        .hasMessageContaining("Upstream 'wire' at http://127.0.0.1:")
+        .hasMessageContaining("is unreachable");
+    assertThat(seen).hasSize(3);
+    // The transport goes on serving.
+    assertThat(Mcp.text(transport.sendAndReceive(Mcp.call(3, "echo", "{}")).get(10, TimeUnit.SECONDS))).isEqualTo("ok");
+  }
+
+  @Test
+  void aServerWithoutSessionsGetsAGetStreamToo() throws Exception {
+    getStream = true;
+    start();
+    Mcp.Recording handler = new Mcp.Recording();
+    transport.setInboundHandler(handler);
+    Mcp.handshake(transport, "2025-11-25");
+
+    Mcp.await("the notification of the GET stream", () -> !handler.named("notifications/tools/list_changed").isEmpty());
+    assertThat(transport.sessionId()).isNull();
+    Seen get = seen.stream().filter(s -> s.method().equals("GET")).findFirst().orElseThrow();
+    assertThat(get.headers()).containsEntry("accept", "text/event-stream").doesNotContainKey("mcp-session-id");
+    assertThat(handler.named("notifications/tools/list_changed").get(0))
+        .isEqualTo(new JsonRpcNotification("notifications/tools/list_changed", null));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The server: HTTP/1.1 with Content-Length bodies, keep-alive, no sessions.
+
+  private void acceptAll() {
+    while (!socket.isClosed()) {
+      try {
+        Socket connection = socket.accept();
+        Thread thread = new Thread(() -> serve(connection), "wire-test-connection");
+        thread.setDaemon(true);
+        thread.start();
+      } catch (IOException closed) {
+        return;
+      }
+    }
+  }
+
+  private void serve(Socket connection) {
+    try (connection) {
+      InputStream in = connection.getInputStream();
+      OutputStream out = connection.getOutputStream();
+      while (true) {
+        String head = readHead(in);
+        if (head == null) {
+          return;
+        }
+        String[] lines = head.split("\r\n");
+        String method = lines[0].split(" ")[0];
+        Map<String, String> headers = new TreeMap<>();
+        for (int i = 1; i < lines.length; i++) {
+          int colon = lines[i].indexOf(':');
+          headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+        }
+        byte[] body = in.readNBytes(Integer.parseInt(headers.getOrDefault("content-length", "0")));
+        JsonNode message = body.length == 0 ? Mcp.json("{}") : Mcp.json(new String(body, StandardCharsets.UTF_8));
+        seen.add(new Seen(method, headers, message));
+        if (method.equals("GET")) {
+          if (!getStream) {
+            write(out, "405 Method Not Allowed", null, "");
+          } else {
+            getStream = false;
+            write(out, "200 OK", "text/event-stream", "data: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}\n\n");
+          }
+          continue;
+        }
+        if (!message.has("id")) {
+          write(out, "202 Accepted", null, "");
+          continue;
+        }
+        if (message.path("method").asText().equals(McpMethods.TOOLS_CALL) && closesLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+          return; // read it, answer nothing, close the connection
+        }
+        String id = message.get("id").toString();
+        String result =
+            message.path("method").asText().equals(McpMethods.INITIALIZE)
+                ? "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"serverInfo\":{\"name\":\"wire\",\"version\":\"1\"}}"
+                : "{\"content\":[{\"type\":\"text\",\"text\":\"ok\"}]}";
+        write(out, "200 OK", "application/json", "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + result + "}");
+      }
+    } catch (IOException ignored) {
+      // the client went away
+    }
+  }
+
+  /** Reads up to the empty line; null at the end of the stream. */
+  private static String readHead(InputStream in) throws IOException {
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    int matched = 0;
+    while (matched < 4) {
+      int next = in.read();
+      if (next < 0) {
+        return null;
+      }
+      head.write(next);
+      matched = (next == '\r' && (matched == 0 || matched == 2)) || (next == '\n' && (matched == 1 || matched == 3)) ? matched + 1 : 0;
+    }
+    String text = head.toString(StandardCharsets.ISO_8859_1);
+    return text.substring(0, text.length() - 4);
+  }
+
+  private static void write(OutputStream out, String status, String type, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    String head =
+        "HTTP/1.1 " + status + "\r\n" + (type == null ? "" : "Content-Type: " + type + "\r\n")
+            + "Content-Length: " + bytes.length + "\r\n\r\n";
+    out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+    out.write(bytes);
+    out.flush();
+  }
+}
