@@ -188,6 +188,18 @@ public final class GatekitProxy implements AutoCloseable {
   }
 
   /**
+   * Takes one line from the client as it came, when the proxy can pass it on as bytes: no plugins,
+   * one upstream behind a {@code StdioTransport}, no namespacing, the session initialized, and the line
+   * a request (other than {@code initialize} and {@code ping}) that {@link
+   * dev.gatekit.api.support.JsonRpcLineScanner} is sure of. Its answer then reaches the client through
+   * {@link ClientConnection#sendEncoded}. Returns false, having done nothing, otherwise: decode the
+   * line and give it to {@link #receive}. Never blocks; reads the buffer only during the call.
+   */
+  public boolean receiveLine(byte[] buffer, int offset, int length) {
+    return requireSession().receiveLine(buffer, offset, length);
+  }
+
+  /**
    * Takes input from the client that was not a valid message, and answers it with the JSON-RPC error
    * it deserves (-32700 for a parse error, -32600 for an invalid request or a batch), naming the id
    * when one could be read.

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * stdout, as the MCP stdio transport specifies: UTF-8, one JSON-RPC message per line.
  *
  * <p>The reader thread only frames and decodes; every request is handed to the proxy at once, so the
- * next line is read while earlier requests are in flight. Answers are written as they complete by one
+ * next line is read while earlier requests are in flight. When the proxy can pass a request on as
+ * bytes ({@link GatekitProxy#receiveLine}) it is not decoded at all. Answers are written as they complete by one
  * writer thread, never interleaved, batched under load. Bad input gets its JSON-RPC error and the
  * server keeps serving: a line that is not JSON gets -32700 (id null), a line that is not a valid
  * message or is a batch gets -32600 (with the id when it could be read) — except a malformed response,
@@ -122,12 +123,25 @@ public final class StdioServer {
   public void serve(InputStream in, OutputStream out) throws IOException {
     ClientOutbox queue = new ClientOutbox(out, maxQueuedBytes, cause -> fail(cause, in));
     outbox = queue;
-    proxy.connect(message -> queue.send(codec.encode(message)));
+    proxy.connect(new ClientConnection() {
+      @Override
+      public void send(JsonRpcMessage message) {
+        queue.send(codec.encode(message));
+      }
+
+      @Override
+      public void sendEncoded(byte[] line) {
+        queue.send(line);
+      }
+    });
     try {
       new LineReader(in, maxLineLength).run(new LineReader.Handler() {
         @Override
         public void onLine(byte[] buffer, int offset, int length) {
           waitForClient(queue);
+          if (proxy.receiveLine(buffer, offset, length)) {
+            return; // passed on as bytes
+          }
           JsonRpcMessage message;
           try {
             message = codec.decode(buffer, offset, length);

@@ -56,6 +56,23 @@ final class ClientCalls {
 
   /** Ends a call: its answer goes to the client, unless the client cancelled it. Call once per call. */
   void finish(ClientCall call, Outcome outcome) {
+    end(call, () -> reply(outcome, call.request.id()));
+  }
+
+  /**
+   * Ends a call with an upstream's response passed on as it is: {@code line}, encoded, already under
+   * the client's id (counted as handled, like any upstream answer). Call once per call, instead of
+   * {@link #finish}.
+   */
+  void finishEncoded(ClientCall call, byte[] line) {
+    end(call, () -> {
+      handled.increment();
+      client.sendEncoded(line);
+    });
+  }
+
+  /** Ends a call: {@code reply} runs unless the client cancelled it. */
+  private void end(ClientCall call, Runnable reply) {
     // Free the id and the in-flight count before the client can see the answer: a client may reuse
     // the id at once, and counters read after an answer must already include it.
     calls.remove(call.request.id(), call);
@@ -65,7 +82,7 @@ final class ClientCalls {
       if (call.cancelled()) {
         cancelled.increment();
       } else {
-        reply(outcome, call.request.id());
+        reply.run();
       }
     } finally {
       replying.decrementAndGet();

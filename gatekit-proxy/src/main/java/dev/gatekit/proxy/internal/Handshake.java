@@ -87,6 +87,11 @@ final class Handshake {
    * Runs {@code next} once the session is initialized: at once if it is, after {@code initialize}
    * (on {@code executor}) if that is on its way, never if it was not sent.
    */
+  /** Returns whether {@code initialize} has been answered successfully. */
+  boolean isInitialized() {
+    return initialized;
+  }
+
   CompletableFuture<Outcome> whenInitialized(
       JsonRpcRequest request, Supplier<CompletableFuture<Outcome>> next, Executor executor) {
     if (initialized) {

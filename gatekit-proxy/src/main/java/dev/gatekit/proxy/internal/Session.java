@@ -12,6 +12,7 @@ import dev.gatekit.api.ProtocolException;
 import dev.gatekit.api.RequestId;
 import dev.gatekit.api.Transport;
 import dev.gatekit.api.plugin.Direction;
+import dev.gatekit.api.support.JsonRpcLineScanner;
 import dev.gatekit.api.plugin.PluginContext;
 import dev.gatekit.proxy.ClientConnection;
 import dev.gatekit.proxy.ProxyStats;
@@ -22,11 +23,13 @@ import dev.gatekit.proxy.internal.chain.Outcome;
 import dev.gatekit.proxy.internal.chain.Passage;
 import dev.gatekit.proxy.internal.chain.Stages;
 import dev.gatekit.proxy.internal.chain.UpstreamStage;
+import dev.gatekit.transport.stdio.StdioTransport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.jspecify.annotations.Nullable;
@@ -43,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * there is nothing that could block, so it goes upstream from the receiving thread and its answer to
  * the client from the thread that completed it, with no hand-off. A request is handled only once the
  * notifications the client sent before it have gone upstream, so the upstream sees the client's
- * order. Thread-safe.
+ * order. With no plugins and one stdio upstream, requests can also go upstream and back as bytes
+ * ({@link #receiveLine}). Thread-safe.
  */
 public final class Session implements AutoCloseable {
 
@@ -58,6 +62,8 @@ public final class Session implements AutoCloseable {
   private final Handshake handshake;
   private final ListFanOut fanOut;
   private final NotificationRelay relay;
+  /** The one upstream requests go to as bytes, when the session can pass them on so; else null. */
+  private final @Nullable StdioTransport passThrough;
 
   /**
    * @param upstreams the upstreams by name, in order; the session starts and closes them
@@ -85,6 +91,8 @@ public final class Session implements AutoCloseable {
     this.fanOut = new ListFanOut(router, this::toUpstream);
     this.relay = new NotificationRelay(new ArrayList<>(links.values()), handshake, calls, serverRequests,
         notificationLane);
+    Transport only = upstreams.size() == 1 ? upstreams.values().iterator().next() : null;
+    this.passThrough = !handOff && !namespaced && only instanceof StdioTransport stdio ? stdio : null;
   }
 
   /** Starts every upstream; one that cannot start is logged and reported to requests routed to it. */
@@ -112,6 +120,53 @@ public final class Session implements AutoCloseable {
     } else if (message instanceof JsonRpcResponse response && !serverRequests.complete(response)) {
       log.warn("The client answered id {}, which no upstream is waiting for; dropped", response.id());
     }
+  }
+
+  /**
+   * Takes one line from the client as bytes, when the session can pass it on so: no plugins, one
+   * upstream behind a {@link StdioTransport}, no namespacing, the session initialized, every
+   * notification the client sent before it gone upstream, and the line a request other than {@code
+   * initialize} and {@code ping} that {@link JsonRpcLineScanner} is sure of. The request then goes
+   * upstream as the client's line with only its id replaced ({@link StdioTransport#relay}), and its
+   * answer comes back to the client as the upstream's line with only the client's id put back, on the
+   * transport's reader, with no hand-off. It is the same request as on the ordinary way in every
+   * other respect: an id already in flight is refused, the client can cancel it, and a timeout or a
+   * failed upstream ends it with the same error. Returns false, having done nothing, otherwise: the
+   * line is then to be decoded and given to {@link #receive}. Never blocks; reads the buffer only
+   * during the call.
+   */
+  public boolean receiveLine(byte[] buffer, int offset, int length) {
+    StdioTransport upstream = passThrough;
+    if (upstream == null || !handshake.isInitialized() || !relay.clientNotificationsPassed().isDone()) {
+      return false;
+    }
+    JsonRpcLineScanner.Members members = JsonRpcLineScanner.scan(buffer, offset, length);
+    if (members == null || !members.isRequest() || McpMethods.INITIALIZE.equals(members.method())
+        || McpMethods.PING.equals(members.method())) {
+      return false;
+    }
+    ClientCall call = calls.begin(new JsonRpcRequest(
+        Objects.requireNonNull(members.id()), Objects.requireNonNull(members.method()), null));
+    if (call == null) {
+      return true; // refused: the id is in flight already
+    }
+    CompletableFuture<byte[]> answer;
+    try {
+      answer = upstream.relay(buffer, offset, length, members, upstream.options().requestTimeout());
+    } catch (RuntimeException e) {
+      log.error("Handling {} failed", call.request.method(), e);
+      calls.finish(call, Outcome.failed(ErrorCodes.INTERNAL_ERROR, "Internal error in the gateway"));
+      return true;
+    }
+    call.track(answer);
+    answer.whenComplete((line, failure) -> {
+      if (line != null) {
+        calls.finishEncoded(call, line);
+      } else {
+        calls.finish(call, Failures.outcomeOf(failure));
+      }
+    });
+    return true;
   }
 
   /** Answers input from the client that was not a valid message. */

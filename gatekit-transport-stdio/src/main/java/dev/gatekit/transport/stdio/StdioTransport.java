@@ -10,12 +10,14 @@ import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.McpMethods;
 import dev.gatekit.api.ProtocolException;
+import dev.gatekit.api.RequestId;
 import dev.gatekit.api.Transport;
 import dev.gatekit.api.TransportClosedException;
 import dev.gatekit.api.TransportOptions;
 import dev.gatekit.api.TransportState;
 import dev.gatekit.api.TransportStats;
 import dev.gatekit.transport.stdio.internal.LineSalvage;
+import dev.gatekit.api.support.JsonRpcLineScanner;
 import dev.gatekit.api.support.MessageWriter;
 import dev.gatekit.transport.stdio.internal.PendingRequests;
 import dev.gatekit.api.support.SerialExecutor;
@@ -47,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * Each request goes out under a wire id of the transport's own, and its response comes back with the
  * caller's id, so callers may reuse ids freely. One thread reads stdout, one writes stdin (batching
  * bursts into few system calls), one drains stderr; callers' futures are completed on a callback
- * executor, never on the reader.
+ * executor, never on the reader (except those of {@link #relay}, whose callers ask for that).
  *
  * <p>What the server writes that is not a valid message for us — non-JSON, invalid JSON-RPC, blank
  * lines, invalid UTF-8, lines over {@link Builder#maxLineLength(int)}, responses to unknown ids — is
@@ -104,6 +106,8 @@ public final class StdioTransport implements Transport {
   private volatile @Nullable JsonRpcRequest lastInitialize;
   private volatile boolean initializedSent;
   private volatile int failedAttempts;
+  /** Whether {@link #relay} was ever called: only then are the server's lines scanned for its answers. */
+  private volatile boolean relaying;
   private @Nullable ScheduledFuture<?> restartTask;
   private final List<UpstreamProcess> retired = new CopyOnWriteArrayList<>();
 
@@ -192,6 +196,50 @@ public final class StdioTransport implements Transport {
           });
     }
     return future;
+  }
+
+  /**
+   * Sends a request given as its encoded line, as a client wrote it, and answers with the response's
+   * encoded line: the pass-through of a relay that has no use for the content of what it passes on
+   * (a gateway without plugins). The request goes out as {@code line} with only its id's bytes
+   * replaced by the transport's wire id; a successful response comes back as the server's line with
+   * only its id's bytes replaced by those the request had, byte for byte, so an id keeps its JSON
+   * type. A response the transport cannot pass on that way (an error, or anything {@link
+   * JsonRpcLineScanner} is not sure of) is decoded and encoded again, under the same id. Failures
+   * complete the future exceptionally as for {@link #sendAndReceive(JsonRpcRequest, Duration)}, and
+   * cancelling it cancels the request the same way.
+   *
+   * <p>Threading, unlike {@link #sendAndReceive}: the future is completed on the thread that learns
+   * the outcome — the reader for a response, the timeout thread for a timeout, the thread that ends
+   * the connection for a failure — with no hand-off to the callback executor, which saves a thread
+   * wake-up per request. The caller promises that its stages are quick and never block: one that
+   * blocks stalls the whole connection.
+   *
+   * @param buffer holds the line in {@code [offset, offset + length)}; read during this call only
+   * @param members what {@link JsonRpcLineScanner#scan} found in that line; it must be a request
+   *     ({@link JsonRpcLineScanner.Members#isRequest()}) and not {@code initialize}, which the
+   *     transport must see decoded to replay it after a restart
+   * @throws IllegalArgumentException if {@code members} is not such a request, or the timeout is not
+   *     positive
+   */
+  public CompletableFuture<byte[]> relay(
+      byte[] buffer, int offset, int length, JsonRpcLineScanner.Members members, Duration timeout) {
+    Objects.requireNonNull(members, "members");
+    Objects.requireNonNull(timeout, "timeout");
+    String method = members.method();
+    RequestId id = members.id();
+    if (!members.isRequest() || method == null || id == null || McpMethods.INITIALIZE.equals(method)) {
+      throw new IllegalArgumentException("only a request other than initialize can be relayed, not " + members);
+    }
+    if (members.idStart() < offset || members.idEnd() > offset + length) {
+      throw new IllegalArgumentException("the id's bytes are outside the line: " + members);
+    }
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+    }
+    relaying = true;
+    return pending.sendLine(new JsonRpcRequest(id, method, null), buffer, offset, length,
+        members.idStart(), members.idEnd(), timeout, this::unavailable);
   }
 
   @Override
@@ -482,6 +530,26 @@ public final class StdioTransport implements Transport {
     }
   }
 
+  /**
+   * Completes a relayed request with the line that answers it successfully, as it is; returns false
+   * when the line is anything else, or when messages read before it are still being delivered (then
+   * it waits its turn on the ordinary way).
+   */
+  private boolean relayed(UpstreamProcess source, byte[] buffer, int offset, int length) {
+    JsonRpcLineScanner.Members members = JsonRpcLineScanner.scan(buffer, offset, length);
+    if (members == null || !members.isResultForNumberId() || !inbound.isIdle()) {
+      return false;
+    }
+    long wireId = ((RequestId.NumberId) Objects.requireNonNull(members.id())).value();
+    if (!pending.completeLine(wireId, buffer, offset, length, members.idStart(), members.idEnd())) {
+      return false;
+    }
+    if (failedAttempts != 0 && state == TransportState.RUNNING && source == process) {
+      failedAttempts = 0; // as in onMessage
+    }
+    return true;
+  }
+
   /** Uses what a line the codec refused still holds; see {@link LineSalvage}. */
   private void onRefusedLine(
       UpstreamProcess source, byte[] buffer, int offset, int length, ProtocolException refusal) {
@@ -548,6 +616,9 @@ public final class StdioTransport implements Transport {
   private final class Listener implements UpstreamProcess.Listener {
     @Override
     public void onLine(UpstreamProcess source, byte[] buffer, int offset, int length) {
+      if (relaying && relayed(source, buffer, offset, length)) {
+        return;
+      }
       JsonRpcMessage message;
       try {
         message = codec.decode(buffer, offset, length);

@@ -52,7 +52,9 @@ import org.slf4j.LoggerFactory;
  * ending race.
  *
  * <p>Callers' futures are completed on the callback executor, never on the thread that reports the
- * outcome (the reader, the timeout scheduler), so callers' stages cannot stall the connection.
+ * outcome (the reader, the timeout scheduler), so callers' stages cannot stall the connection — except
+ * those of requests sent as lines ({@link #sendLine}), whose callers promise quick stages that never
+ * block, and which are completed on the thread that learns the outcome.
  */
 public final class PendingRequests {
 
@@ -123,7 +125,15 @@ public final class PendingRequests {
     long timeoutNanos = saturatedNanos(timeout);
     long wireId = nextWireId.incrementAndGet();
     byte[] encoded = codec.encode(request.withId(RequestId.of(wireId)));
-    Exchange exchange = new Exchange(wireId, request, timeout, timeoutNanos, encoded);
+    @SuppressWarnings("unchecked")
+    CompletableFuture<JsonRpcResponse> future = (CompletableFuture<JsonRpcResponse>)
+        register(new Exchange(wireId, request, timeout, timeoutNanos, encoded, null), stillOpen);
+    return future;
+  }
+
+  private CompletableFuture<?> register(Exchange exchange, Supplier<@Nullable GatekitException> stillOpen) {
+    long wireId = exchange.wireId;
+    long timeoutNanos = exchange.timeoutNanos;
     pending.put(wireId, exchange);
     exchange.timeoutTask =
         scheduler.schedule(() -> timeOut(wireId), timeoutNanos, TimeUnit.NANOSECONDS);
@@ -150,13 +160,69 @@ public final class PendingRequests {
     return exchange.future;
   }
 
+  /**
+   * Registers and sends (or queues) a request given as its encoded line, its id replaced by the wire
+   * id: the pass-through of a relay. Its answer is the response line with the caller's id bytes put
+   * back, completed on the thread that learns the outcome (the reader, the timeout scheduler, the
+   * thread that fails the connection), with no hand-off: its stages must be quick and never block.
+   *
+   * @param request the request's id and method (its params are not used)
+   * @param line the line, {@code line[idStart, idEnd)} being the bytes of its id's value
+   */
+  public CompletableFuture<byte[]> sendLine(JsonRpcRequest request, byte[] line, int offset, int length,
+      int idStart, int idEnd, Duration timeout, Supplier<@Nullable GatekitException> stillOpen) {
+    long wireId = nextWireId.incrementAndGet();
+    byte[] wireIdBytes = Long.toString(wireId).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] encoded = splice(line, offset, length, idStart, idEnd, wireIdBytes, 0, wireIdBytes.length);
+    byte[] clientId = java.util.Arrays.copyOfRange(line, idStart, idEnd);
+    Exchange exchange = new Exchange(wireId, request, timeout, saturatedNanos(timeout), encoded, clientId);
+    @SuppressWarnings("unchecked")
+    CompletableFuture<byte[]> future = (CompletableFuture<byte[]>) register(exchange, stillOpen);
+    return future;
+  }
+
   /** Ends the request the response answers; logs and drops a response to an unknown or ended request. */
   public void complete(JsonRpcResponse response) {
     Exchange exchange = answered(response.id());
     if (exchange != null) {
       counters.completed.increment();
-      exchange.future.deliver(response.withId(exchange.request.id()));
+      JsonRpcResponse answer = response.withId(exchange.request.id());
+      exchange.future.deliver(exchange.clientId == null ? answer : codec.encode(answer));
     }
+  }
+
+  /**
+   * Ends the request sent by {@link #sendLine} that a successful response line answers, with that
+   * line under the caller's id, on this thread. Returns false, having done nothing, when no such
+   * request is pending under {@code wireId} (the line is then to be decoded and given to {@link
+   * #complete}, which also logs unknown ids).
+   *
+   * @param idStart where the bytes of the line's id begin; {@code idEnd} just past them
+   */
+  public boolean completeLine(long wireId, byte[] buffer, int offset, int length, int idStart, int idEnd) {
+    Exchange known = pending.get(wireId);
+    if (known == null || known.clientId == null) {
+      return false;
+    }
+    Exchange exchange = answered(RequestId.of(wireId));
+    if (exchange != null) { // null: ended meanwhile (timed out, cancelled), and logged
+      counters.completed.increment();
+      byte[] clientId = java.util.Objects.requireNonNull(exchange.clientId);
+      exchange.future.deliver(splice(buffer, offset, length, idStart, idEnd, clientId, 0, clientId.length));
+    }
+    return true;
+  }
+
+  /** Returns {@code line[offset, offset + length)} with {@code [idStart, idEnd)} replaced by {@code id[from, to)}. */
+  private static byte[] splice(byte[] line, int offset, int length, int idStart, int idEnd,
+      byte[] id, int from, int to) {
+    int idLength = to - from;
+    byte[] out = new byte[length - (idEnd - idStart) + idLength];
+    int head = idStart - offset;
+    System.arraycopy(line, offset, out, 0, head);
+    System.arraycopy(id, from, out, head, idLength);
+    System.arraycopy(line, idEnd, out, head + idLength, offset + length - idEnd);
+    return out;
   }
 
   /**
@@ -327,19 +393,24 @@ public final class PendingRequests {
     final long registeredAt;
     final long timeoutNanos;
     final byte[] encoded;
+    /** The bytes of the caller's id, for a request sent as a line ({@link #sendLine}); else null. */
+    final byte @Nullable [] clientId;
     final AtomicInteger state = new AtomicInteger(QUEUED);
-    final ResponseFuture future = new ResponseFuture(this);
+    final ResponseFuture<?> future;
     volatile @Nullable ScheduledFuture<?> timeoutTask;
     private long endOffset;
     private volatile @Nullable MessageWriter writtenBy;
 
-    Exchange(long wireId, JsonRpcRequest request, Duration timeout, long timeoutNanos, byte[] encoded) {
+    Exchange(long wireId, JsonRpcRequest request, Duration timeout, long timeoutNanos, byte[] encoded,
+        byte @Nullable [] clientId) {
       this.wireId = wireId;
       this.request = request;
       this.timeout = timeout;
       this.registeredAt = System.nanoTime();
       this.timeoutNanos = timeoutNanos;
       this.encoded = encoded;
+      this.clientId = clientId;
+      this.future = new ResponseFuture<>(this, clientId != null);
     }
 
     /**
@@ -421,37 +492,48 @@ public final class PendingRequests {
    * the thread that learnt the outcome (the reader, the timeout scheduler). One blocked caller is
    * served so; others wait the ordinary way.
    */
-  private final class ResponseFuture extends CompletableFuture<JsonRpcResponse> {
+  private final class ResponseFuture<T> extends CompletableFuture<T> {
     private final Exchange exchange;
+    /** Whether outcomes complete it on the thread that learns them (a request sent as a line). */
+    private final boolean inline;
 
     /** Null, the {@code Thread} blocked waiting, or the outcome handed to it. */
     private final AtomicReference<@Nullable Object> waiter = new AtomicReference<>();
 
-    ResponseFuture(Exchange exchange) {
+    ResponseFuture(Exchange exchange, boolean inline) {
       this.exchange = exchange;
+      this.inline = inline;
     }
 
-    /** Completes with {@code outcome} (a response or a throwable), off the calling thread. */
+    /**
+     * Completes with {@code outcome} (an answer or a throwable): off the calling thread, or, for a
+     * request sent as a line, on it.
+     */
     void deliver(Object outcome) {
       Object current = waiter.get();
       if (current instanceof Thread thread && waiter.compareAndSet(thread, outcome)) {
         LockSupport.unpark(thread);
         return;
       }
-      hand(() -> settle(outcome));
+      if (inline) {
+        settle(outcome);
+      } else {
+        hand(() -> settle(outcome));
+      }
     }
 
+    @SuppressWarnings("unchecked")
     private void settle(Object outcome) {
       exchange.cancelTimeout();
       if (outcome instanceof Throwable error) {
         super.completeExceptionally(error);
       } else {
-        super.complete((JsonRpcResponse) outcome);
+        super.complete((T) outcome);
       }
     }
 
     @Override
-    public JsonRpcResponse join() {
+    public T join() {
       try {
         awaitAsDirectWaiter(0, false);
       } catch (InterruptedException notThrownWhenUninterruptible) {
@@ -461,13 +543,13 @@ public final class PendingRequests {
     }
 
     @Override
-    public JsonRpcResponse get() throws InterruptedException, ExecutionException {
+    public T get() throws InterruptedException, ExecutionException {
       awaitAsDirectWaiter(0, true);
       return super.get();
     }
 
     @Override
-    public JsonRpcResponse get(long timeout, TimeUnit unit)
+    public T get(long timeout, TimeUnit unit)
         throws InterruptedException, ExecutionException, TimeoutException {
       long nanos = unit.toNanos(timeout);
       if (nanos <= 0 || !awaitAsDirectWaiter(nanos, true)) {
@@ -562,7 +644,7 @@ public final class PendingRequests {
 
     /** Completing it from outside (as {@code orTimeout} does) abandons the request like a cancel. */
     @Override
-    public boolean complete(JsonRpcResponse value) {
+    public boolean complete(T value) {
       boolean completed = super.complete(value);
       if (completed) {
         cancelledByCaller(exchange);
