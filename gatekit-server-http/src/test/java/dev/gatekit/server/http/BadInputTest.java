@@ -51,6 +51,7 @@ class BadInputTest {
     try {
       assertThat(server.sessionCount()).as("sessions opened by bad input").isEqualTo(sessionsBefore);
       assertThat(upstreams.upstreams).as("upstreams started by bad input").hasSize(upstreamsBefore);
+      assertThat(upstreams.proxy.openSessions()).as("proxy sessions opened by bad input").isEqualTo(sessionsBefore);
       Map<String, String> headers = authorized(null);
       HttpResponse<String> init = http.send("POST", Http.initializeRequest(1), headers);
       assertThat(init.statusCode()).isEqualTo(200);
