@@ -29,7 +29,7 @@ class BadInputTest {
   private static final String TOKEN = "s3cret-token";
   private static final String ORIGIN = "https://app.example";
 
-  private final MockSessions upstreams = new MockSessions();
+  private final MockUpstreams upstreams = new MockUpstreams();
   private StreamableHttpServer server;
   private Http http;
   private int sessionsBefore;

@@ -22,13 +22,13 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class FrontSecretsTest {
 
-  private MockSessions upstreams;
+  private MockUpstreams upstreams;
   private StreamableHttpServer server;
   private Http http;
 
   @BeforeEach
   void start() {
-    upstreams = new MockSessions(builder -> PluginLoader.addTo(builder, PluginLoader.fromClassPath().load(
+    upstreams = new MockUpstreams(builder -> PluginLoader.addTo(builder, PluginLoader.fromClassPath().load(
         List.of(new PluginEntry(PluginKind.SECURITY, PluginEntry.GLOBAL, "basic_secrets_filter",
             Map.of("action", "block"), "plugins.security._global[0]", 0)),
         Set.of("mock"))));
@@ -51,7 +51,7 @@ class FrontSecretsTest {
         "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"leak\":true}}}");
     assertThat(answer.statusCode()).isEqualTo(200);
     assertThat(answer.headers().firstValue("Content-Type")).hasValue("application/json");
-    assertThat(answer.body()).doesNotContain(MockSessions.AWS_KEY);
+    assertThat(answer.body()).doesNotContain(MockUpstreams.AWS_KEY);
     assertThat(Http.json(answer.body()).path("error").path("code").asInt()).isEqualTo(-32000);
   }
 
@@ -73,7 +73,7 @@ class FrontSecretsTest {
           answer = event;
         }
       }
-      assertThat(rest.toString()).doesNotContain(MockSessions.AWS_KEY);
+      assertThat(rest.toString()).doesNotContain(MockUpstreams.AWS_KEY);
       assertThat(answer).isNotNull();
       assertThat(answer.data().path("error").path("code").asInt()).isEqualTo(-32000);
     }

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class StreamableHttpServerTest {
 
-  private final MockSessions upstreams = new MockSessions();
+  private final MockUpstreams upstreams = new MockUpstreams();
   private StreamableHttpServer server;
   private Http http;
 

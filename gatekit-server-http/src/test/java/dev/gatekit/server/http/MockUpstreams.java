@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * called; {@code log} sends a log message, then answers. Called with {@code "leak": true}, a tool's
  * answer carries a secret ({@link #AWS_KEY}).
  */
-final class MockSessions implements AutoCloseable {
+final class MockUpstreams implements AutoCloseable {
 
   final List<MockTransport> upstreams = new CopyOnWriteArrayList<>();
   private volatile CountDownLatch gate = new CountDownLatch(1);
@@ -32,12 +32,12 @@ final class MockSessions implements AutoCloseable {
   /** The proxy: every session it opens gets a mock upstream of its own. */
   final GatekitProxy proxy;
 
-  MockSessions() {
+  MockUpstreams() {
     this(builder -> { });
   }
 
   /** With more on the proxy's builder, such as plugins. */
-  MockSessions(java.util.function.Consumer<GatekitProxy.Builder> more) {
+  MockUpstreams(java.util.function.Consumer<GatekitProxy.Builder> more) {
     GatekitProxy.Builder builder = GatekitProxy.builder().upstreamPerSession("mock", this::newUpstream);
     more.accept(builder);
     this.proxy = builder.build();
