@@ -29,7 +29,7 @@ class BadInputTest {
   private static final String TOKEN = "s3cret-token";
   private static final String ORIGIN = "https://app.example";
 
-  private final MockSessions upstreams = new MockSessions();
+  private final MockUpstreams upstreams = new MockUpstreams();
   private StreamableHttpServer server;
   private Http http;
   private int sessionsBefore;
@@ -51,6 +51,7 @@ class BadInputTest {
     try {
       assertThat(server.sessionCount()).as("sessions opened by bad input").isEqualTo(sessionsBefore);
       assertThat(upstreams.upstreams).as("upstreams started by bad input").hasSize(upstreamsBefore);
+      assertThat(upstreams.proxy.openSessions()).as("proxy sessions opened by bad input").isEqualTo(sessionsBefore);
       Map<String, String> headers = authorized(null);
       HttpResponse<String> init = http.send("POST", Http.initializeRequest(1), headers);
       assertThat(init.statusCode()).isEqualTo(200);

@@ -54,7 +54,7 @@ public final class HttpSession implements ClientConnection {
   private final java.util.concurrent.Executor closer;
   private final Map<RequestId, PostExchange> inFlight = new LinkedHashMap<>();
   private final Map<String, PostExchange> byProgressToken = new LinkedHashMap<>();
-  /** Streams a client may resume: the standalone one, and POST streams not known to be fully read. */
+  /** Streams a client may resume: the standalone one and the latest POST streams, oldest first. */
   private final LinkedHashMap<String, EventStream> streams = new LinkedHashMap<>();
   private final EventStream standalone;
   private int streamCount;
@@ -310,16 +310,15 @@ public final class HttpSession implements ClientConnection {
     }
   }
 
+  /**
+   * Forgets a response that ended. Its stream stays kept even when every write succeeded: a write
+   * that succeeded reached the socket, not necessarily the client, which may still resume the stream
+   * (the oldest finished streams beyond the bound are dropped in {@link #keep}).
+   */
   private void writerDone(SseWriter writer, boolean clean) {
     synchronized (this) {
-      for (Iterator<EventStream> it = streams.values().iterator(); it.hasNext(); ) {
-        EventStream stream = it.next();
-        if (stream.writer() == writer) {
-          stream.detach(writer);
-          if (clean && stream.isFinished() && stream != standalone) {
-            it.remove(); // every event reached the client's connection: nothing left to resume
-          }
-        }
+      for (EventStream stream : streams.values()) {
+        stream.detach(writer);
       }
     }
     touch();

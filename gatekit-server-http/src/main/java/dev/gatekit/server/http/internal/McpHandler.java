@@ -154,6 +154,7 @@ public final class McpHandler extends Handler.Abstract.NonBlocking {
           }
           return;
         }
+        request.setAttribute(HttpErrors.BODY_READ, Boolean.TRUE);
         onMessage(request, response, callback, accepts, body);
       } catch (RuntimeException e) {
         fail(response, callback, e);

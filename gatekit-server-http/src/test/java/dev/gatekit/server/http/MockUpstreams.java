@@ -18,15 +18,30 @@ import java.util.concurrent.atomic.AtomicReference;
  * A proxy in front of in-memory upstreams, one {@link MockTransport} per session, for the fast
  * tests of the front. Tools: {@code echo} answers at once; {@code progress} sends a progress
  * notification (for the call's token) and a log message, then answers when {@link #release()} is
- * called; {@code log} sends a log message, then answers.
+ * called; {@code log} sends a log message, then answers. Called with {@code "leak": true}, a tool's
+ * answer carries a secret ({@link #AWS_KEY}).
  */
-final class MockSessions implements AutoCloseable {
+final class MockUpstreams implements AutoCloseable {
 
   final List<MockTransport> upstreams = new CopyOnWriteArrayList<>();
   private volatile CountDownLatch gate = new CountDownLatch(1);
 
+  /** What a tool answers after its text when called with {@code "leak": true}: a secret. */
+  static final String AWS_KEY = "AKIAIOSFODNN7EXAMPLE";
+
   /** The proxy: every session it opens gets a mock upstream of its own. */
-  final GatekitProxy proxy = GatekitProxy.builder().upstreamPerSession("mock", this::newUpstream).build();
+  final GatekitProxy proxy;
+
+  MockUpstreams() {
+    this(builder -> { });
+  }
+
+  /** With more on the proxy's builder, such as plugins. */
+  MockUpstreams(java.util.function.Consumer<GatekitProxy.Builder> more) {
+    GatekitProxy.Builder builder = GatekitProxy.builder().upstreamPerSession("mock", this::newUpstream);
+    more.accept(builder);
+    this.proxy = builder.build();
+  }
 
   private MockTransport newUpstream() {
     AtomicReference<MockTransport> self = new AtomicReference<>();
@@ -91,8 +106,10 @@ final class MockSessions implements AutoCloseable {
         Http.json("{\"level\":\"info\",\"logger\":\"mock\",\"data\":\"" + data + "\"}"));
   }
 
-  private static JsonRpcResponse text(JsonRpcRequest request, String text) {
-    return JsonRpcResponse.success(request.id(),
-        Http.json("{\"content\":[{\"type\":\"text\",\"text\":\"" + text + "\"}]}"));
+  private static JsonRpcResponse text(JsonRpcRequest request, String answer) {
+    String text = answer + (request.params().path("arguments").path("leak").asBoolean() ? " key " + AWS_KEY : "");
+    ObjectNode result = JsonRpcCodec.get().mapper().createObjectNode();
+    result.putArray("content").addObject().put("type", "text").put("text", text);
+    return JsonRpcResponse.success(request.id(), result);
   }
 }
