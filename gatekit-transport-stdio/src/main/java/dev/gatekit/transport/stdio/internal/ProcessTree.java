@@ -71,6 +71,15 @@ public final class ProcessTree {
     return variable;
   }
 
+  /**
+   * Returns whether the run's processes can be found by their mark ({@code /proc} is there and the run
+   * is marked), so that snapshots ({@link #remember}) are only a fallback for a process that cleared
+   * its environment, not worth taking while it serves.
+   */
+  public boolean foundByMark() {
+    return entry != null && Files.isDirectory(PROC);
+  }
+
   /** Notes the descendants {@code process} has now, to find them later should the mark fail. */
   public void remember(Process process) {
     try {

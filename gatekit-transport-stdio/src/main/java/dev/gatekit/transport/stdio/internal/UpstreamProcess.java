@@ -60,6 +60,8 @@ public final class UpstreamProcess {
   private final StderrTail stderr;
   private final AtomicBoolean ended = new AtomicBoolean();
   private final ProcessTree tree;
+  private final boolean markFindsTree;
+  private boolean snapshotting = true; // the reader thread's alone
   private volatile long descendantsSeenAt;
   private volatile boolean shuttingDown;
 
@@ -73,6 +75,7 @@ public final class UpstreamProcess {
     this.name = name;
     this.process = process;
     this.tree = tree;
+    this.markFindsTree = tree.foundByMark();
     this.listener = listener;
     this.descendantsSeenAt = System.nanoTime() - DESCENDANTS_REFRESH_NANOS - 1;
     String prefix = "gatekit-" + name + "-" + process.pid();
@@ -196,8 +199,12 @@ public final class UpstreamProcess {
           new LineReader.Handler() {
             @Override
             public void onLine(byte[] buffer, int offset, int length) {
-              if (System.nanoTime() - descendantsSeenAt > DESCENDANTS_REFRESH_NANOS) {
-                rememberDescendants(); // the first line, then every few seconds of traffic
+              if (snapshotting && System.nanoTime() - descendantsSeenAt > DESCENDANTS_REFRESH_NANOS) {
+                // The first line, then every few seconds of traffic only where the mark cannot find
+                // the processes (no /proc): a snapshot reads all of /proc, too dear to repeat on the
+                // reader of each of a hundred upstreams when the mark finds them anyway.
+                rememberDescendants();
+                snapshotting = !markFindsTree;
               }
               listener.onLine(UpstreamProcess.this, buffer, offset, length);
             }
