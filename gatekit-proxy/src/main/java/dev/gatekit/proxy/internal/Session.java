@@ -22,6 +22,7 @@ import dev.gatekit.proxy.internal.chain.Outcome;
 import dev.gatekit.proxy.internal.chain.Passage;
 import dev.gatekit.proxy.internal.chain.Stages;
 import dev.gatekit.proxy.internal.chain.UpstreamStage;
+import dev.gatekit.proxy.internal.telemetry.Telemetry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -67,10 +68,11 @@ public final class Session implements AutoCloseable {
    * @param serverRequestTimeout how long a server-to-client request waits for the client
    * @param initializeTimeout how long {@code initialize} may take, or {@code null} for the
    *     transports' request timeout
+   * @param telemetry what records the metrics and spans of client requests
    */
   public Session(Map<String, Transport> upstreams, boolean namespaced, Stages stages, Executor executor,
       Executor notificationLane, ClientConnection client, Duration serverRequestTimeout,
-      @Nullable Duration initializeTimeout) {
+      @Nullable Duration initializeTimeout, Telemetry telemetry) {
     this.router = new Router(List.copyOf(upstreams.keySet()), namespaced);
     this.handOff = !stages.isEmpty();
     this.executor = executor;
@@ -79,7 +81,7 @@ public final class Session implements AutoCloseable {
     upstreams.forEach((name, transport) -> links.put(name, new UpstreamLink(name, transport,
         stages.towardsUpstream(name, new UpstreamStage(name, transport, initializeTimeout, pluginExecutor)),
         stages.towardsClient(name, new ClientStage(name, client, serverRequests, pluginExecutor)))));
-    this.calls = new ClientCalls(client);
+    this.calls = new ClientCalls(client, telemetry);
     this.handshake = new Handshake(router.upstreams(), namespaced);
     this.fanOut = new ListFanOut(router, this::toUpstream);
     this.relay = new NotificationRelay(new ArrayList<>(links.values()), handshake, calls, serverRequests,
@@ -203,7 +205,8 @@ public final class Session implements AutoCloseable {
   private CompletableFuture<Outcome> toUpstream(ClientCall call, String upstream, JsonRpcRequest request) {
     PluginContext context = new PluginContext(Direction.CLIENT_TO_UPSTREAM, upstream, call.request.id(),
         request.method(), handshake.attributes());
-    return Chain.run(links.get(upstream).towardsUpstream(), new Passage(context, call.startNanos, call), request);
+    return Chain.run(links.get(upstream).towardsUpstream(), new Passage(context, call.startNanos, call, call.telemetry),
+        request);
   }
 
   private void cancelByClient(JsonRpcNotification notification) {
