@@ -114,6 +114,7 @@ public final class GatekitCommand {
     String logFile = null;
     String name = null;
     Path config = null;
+    java.net.InetSocketAddress metrics = null;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       switch (arg) {
@@ -168,6 +169,11 @@ public final class GatekitCommand {
           }
           name = args[++i];
         }
+        case "--metrics" -> {
+          if (i + 1 >= args.length || (metrics = Telemetry.address(args[++i])) == null) {
+            return usageError(err, "--metrics needs HOST:PORT, such as 127.0.0.1:9464");
+          }
+        }
         case "--config", "-c" -> {
           if (i + 1 >= args.length) {
             return usageError(err, "--config needs a file");
@@ -184,6 +190,9 @@ public final class GatekitCommand {
     }
     if (!headers.isEmpty() && upstreamUrl == null) {
       return usageError(err, "--header applies to -- URL only (headers of a configured upstream go in its headers:)");
+    }
+    if (!Telemetry.install(metrics, err)) {
+      return FAILURE;
     }
     if (upstreamUrl != null) {
       configureLogging(logLevel != null ? logLevel : "info", logFile);
@@ -439,6 +448,7 @@ public final class GatekitCommand {
     lines.add("  --name NAME          with --: the upstream's name (default: the program's name or the URL's host)");
     lines.add("  -H, --header 'Name: value'");
     lines.add("                       with -- URL: a header sent with every request (may repeat)");
+    lines.add("  --metrics HOST:PORT  serve Prometheus text at http://HOST:PORT/metrics (OTEL_* variables: OTLP)");
     lines.add("  --log-level LEVEL    trace, debug, info (default), warn, error or off");
     lines.add("  --log-file FILE      where logs go (default: stderr; never stdout)");
     lines.add("  --version            print the version");
