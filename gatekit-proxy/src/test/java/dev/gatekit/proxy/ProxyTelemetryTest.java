@@ -161,6 +161,7 @@ class ProxyTelemetryTest {
     assertThat(requests("tools/call", "failed")).isEqualTo(1);
     assertThat(sumOf("gatekit.requests",
         Attributes.of(key("error.type"), String.valueOf(ErrorCodes.UPSTREAM_UNAVAILABLE)))).isEqualTo(1);
+    assertThat(sumOf("gatekit.upstream.deaths", Attributes.of(key("gatekit.upstream"), "up"))).isEqualTo(1);
   }
 
   @Test

@@ -336,6 +336,7 @@ public final class StdioTransport implements Transport {
       }
       lastFailure = failure;
       process = null;
+      pending.counters().deaths.increment();
       restart = restartPolicy.enabled() && failedAttempts < restartPolicy.maxAttempts();
       state = restart ? TransportState.RESTARTING : TransportState.FAILED;
     }
@@ -505,6 +506,7 @@ public final class StdioTransport implements Transport {
             abbreviate(buffer, offset, length));
         afterInboundReadBefore(() -> pending.failInvalidResponse(invalid.id(), invalid.reason()));
       } else if (item instanceof LineSalvage.Unusable unusable) {
+        pending.counters().dropped.increment();
         log.warn(
             "Upstream '{}' wrote a line that is not a valid JSON-RPC message; dropped: {}",
             name,
@@ -560,6 +562,7 @@ public final class StdioTransport implements Transport {
 
     @Override
     public void onOversizeLine(UpstreamProcess source, long length) {
+      pending.counters().dropped.increment();
       log.warn(
           "Upstream '{}' wrote a line of {} bytes, over the limit of {}; dropped",
           name,

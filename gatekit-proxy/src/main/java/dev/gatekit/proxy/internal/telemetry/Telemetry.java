@@ -145,7 +145,8 @@ public final class Telemetry {
 
   /**
    * Reports each upstream's transport counters, read from {@link Transport#stats()} when metrics are
-   * collected: requests in flight and queued (gauges), restarts, timeouts and rejections (counters).
+   * collected: requests in flight and queued (gauges); restarts, deaths, dropped messages, timeouts,
+   * rejections and failures (counters).
    * Close the result to stop.
    */
   public AutoCloseable observeUpstreams(Map<String, Transport> upstreams) {
@@ -165,6 +166,13 @@ public final class Telemetry {
     ObservableLongMeasurement failed = meter.counterBuilder("gatekit.upstream.requests.failed")
         .setUnit("{request}").setDescription("Requests that failed without an answer (upstream died, closed)")
         .buildObserver();
+    ObservableLongMeasurement deaths = meter.counterBuilder("gatekit.upstream.deaths")
+        .setUnit("{death}").setDescription("Times an upstream died (exited or closed its connection)")
+        .buildObserver();
+    ObservableLongMeasurement dropped = meter.counterBuilder("gatekit.upstream.messages.dropped")
+        .setUnit("{message}")
+        .setDescription("Messages from an upstream dropped unread: invalid or oversize lines, unmatched responses")
+        .buildObserver();
     List<Map.Entry<Transport, Attributes>> observed = new ArrayList<>();
     upstreams.forEach((name, transport) -> observed.add(Map.entry(transport, Attributes.of(UPSTREAM, name))));
     return meter.batchCallback(() -> {
@@ -177,8 +185,10 @@ public final class Telemetry {
         timedOut.record(stats.timedOut(), attributes);
         rejected.record(stats.rejected(), attributes);
         failed.record(stats.failed(), attributes);
+        deaths.record(stats.deaths(), attributes);
+        dropped.record(stats.dropped(), attributes);
       }
-    }, inFlight, queued, restarts, timedOut, rejected, failed);
+    }, inFlight, queued, restarts, timedOut, rejected, failed, deaths, dropped);
   }
 
   /** Reports {@code open} as the number of client sessions open. Close the result to stop. */
