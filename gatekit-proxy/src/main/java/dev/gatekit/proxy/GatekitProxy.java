@@ -9,9 +9,13 @@ import dev.gatekit.api.plugin.Plugin;
 import dev.gatekit.api.plugin.SecurityPlugin;
 import dev.gatekit.proxy.internal.chain.PluginStage;
 import dev.gatekit.proxy.internal.chain.Stages;
+import dev.gatekit.proxy.internal.OpenSession;
 import dev.gatekit.proxy.internal.Router;
 import dev.gatekit.proxy.internal.Session;
+import dev.gatekit.proxy.internal.SessionTable;
+import dev.gatekit.proxy.internal.UpstreamSource;
 import dev.gatekit.proxy.internal.telemetry.Telemetry;
+import dev.gatekit.proxy.internal.telemetry.UpstreamObservation;
 import dev.gatekit.api.support.SerialExecutor;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
@@ -24,14 +28,14 @@ import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An MCP gateway for one client connection: the client talks to it as if it were the MCP server, and
- * it serves the client from one or more upstream {@link Transport}s through the plugin pipeline.
+ * An MCP gateway: a client talks to it as if it were the MCP server, and it serves the client from
+ * one or more upstream {@link Transport}s through the plugin pipeline.
  *
  * <p>Every client request is handled concurrently — a request never waits for the one before it —
  * and plugins run on the proxy's executor, never on the thread that delivers the client's messages
@@ -40,17 +44,30 @@ import org.jspecify.annotations.Nullable;
  * with several, tools, prompts and resource templates are namespaced {@code upstream__name}, lists are
  * merged, and requests are routed by name or resource URI.
  *
- * <p>Use: build, {@link #connect} a {@link ClientConnection} (this starts the upstreams), feed it the
- * client's messages with {@link #receive}, and {@link #close()} it at the end. {@link StdioServer}
- * does all of that over a process's stdin and stdout. Thread-safe.
+ * <p>One client: build, {@link #connect} a {@link ClientConnection} (this starts the upstreams), feed
+ * it the client's messages with {@link #receive}, and {@link #close()} it at the end. {@link
+ * StdioServer} does all of that over a process's stdin and stdout.
+ *
+ * <p>Many clients (an HTTP front): {@link #open} a {@link ProxySession} per client instead. An
+ * upstream added with {@link Builder#upstreamPerSession} gets a new connection for every session
+ * (for a stdio server, a process of its own), as an MCP server keeps state per connection; one added
+ * with {@link Builder#upstream} is shared by every session over one connection — for stateless
+ * servers — with requests kept apart by the transport's own ids, {@code initialize} sent once,
+ * progress routed to the session that asked, list changes told to every session, and
+ * server-to-client requests refused (they would belong to no one client). Plugin instances are shared
+ * by all sessions; they see each session's id as {@link
+ * dev.gatekit.api.plugin.PluginContext#SESSION_ID}. Thread-safe.
  */
 public final class GatekitProxy implements AutoCloseable {
 
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(GatekitProxy.class);
 
-  private final Map<String, Transport> upstreams;
+  private final Map<String, UpstreamSource> upstreams;
+  private final Map<String, Transport> connected = new LinkedHashMap<>();
+  private @Nullable SessionTable sessions;
   private final List<Plugin> plugins;
-  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicBoolean pluginsClosed = new AtomicBoolean();
   private final Stages stages;
   private final boolean namespaced;
   private final Executor executor;
@@ -58,15 +75,21 @@ public final class GatekitProxy implements AutoCloseable {
   private final Duration serverRequestTimeout;
   private final @Nullable Duration initializeTimeout;
   private final Telemetry telemetry;
-  private final List<AutoCloseable> observations;
+  private final UpstreamObservation upstreamObservation;
+  private final AutoCloseable sessionObservation;
   private volatile @Nullable Session session;
 
   private GatekitProxy(Builder builder) {
     this.upstreams = new LinkedHashMap<>(builder.upstreams);
     this.telemetry = Telemetry.of(
         builder.openTelemetry != null ? builder.openTelemetry : GlobalOpenTelemetry.get(), builder.pluginSpanThreshold);
-    this.observations = List.of(telemetry.observeUpstreams(upstreams),
-        telemetry.observeSessions(() -> session == null ? 0 : 1));
+    this.upstreamObservation = telemetry.observeUpstreams();
+    upstreams.forEach((name, source) -> {
+      if (source.shared() != null) {
+        upstreamObservation.add(name, source.shared());
+      }
+    });
+    this.sessionObservation = telemetry.observeSessions(() -> session != null ? 1 : openSessions());
     List<PluginStage> stages = new ArrayList<>();
     List<AuditingPlugin> auditors = new ArrayList<>();
     List<SecurityPlugin> security = new ArrayList<>();
@@ -115,14 +138,69 @@ public final class GatekitProxy implements AutoCloseable {
    * @throws IllegalStateException if a client is already connected
    */
   public synchronized void connect(ClientConnection client) {
-    if (session != null) {
-      throw new IllegalStateException("a client is already connected; a proxy serves one connection");
+    if (session != null || sessions != null) {
+      throw new IllegalStateException("a client is already connected; connect() serves one connection"
+          + " (open() serves many)");
     }
-    Session started =
-        new Session(upstreams, namespaced, stages, executor, new SerialExecutor(executor), client,
-            serverRequestTimeout, initializeTimeout, telemetry);
+    requireOpen();
+    upstreams.forEach((name, upstream) -> connected.put(name, upstream.connection()));
+    Session started = newSession(connected, client, Map.of());
     started.start();
     session = started;
+  }
+
+  /**
+   * Opens a session for one of several clients and starts its upstreams: a new connection to every
+   * upstream added with {@link Builder#upstreamPerSession}, the shared connection (started with the
+   * first session) to every other. Its id is given to plugins as {@link
+   * dev.gatekit.api.plugin.PluginContext#SESSION_ID} and recorded by the audit log. An upstream that
+   * cannot start is logged; requests routed to it fail with "upstream unavailable".
+   *
+   * @throws IllegalStateException if the proxy is closed, {@link #connect} was used, or a session with
+   *     this id is open
+   * @throws IllegalArgumentException if a per-session factory fails
+   */
+  public ProxySession open(String sessionId, ClientConnection client) {
+    Objects.requireNonNull(sessionId, "sessionId");
+    Objects.requireNonNull(client, "client");
+    return sessionTable().open(sessionId, client, List.copyOf(upstreams.keySet()));
+  }
+
+  private synchronized SessionTable sessionTable() {
+    requireOpen();
+    if (session != null) {
+      throw new IllegalStateException("connect() was used: this proxy serves one client");
+    }
+    if (sessions == null) {
+      sessions = new SessionTable(upstreams, this::newSession);
+    }
+    return sessions;
+  }
+
+  /** Returns how many sessions opened with {@link #open} are open now. */
+  public int openSessions() {
+    SessionTable table = sessionsOrNull();
+    return table == null ? 0 : table.size();
+  }
+
+  private synchronized @Nullable SessionTable sessionsOrNull() {
+    return sessions;
+  }
+
+  private Session newSession(Map<String, Transport> transports, ClientConnection client, Map<String, Object> attributes) {
+    transports.forEach((name, transport) -> {
+      if (upstreams.get(name).perSession() != null) {
+        upstreamObservation.add(name, transport); // the shared ones are observed once, from the start
+      }
+    });
+    return new Session(transports, namespaced, stages, executor, new SerialExecutor(executor), client,
+        serverRequestTimeout, initializeTimeout, attributes, telemetry);
+  }
+
+  private void requireOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("the proxy is closed");
+    }
   }
 
   /** Takes one message from the client. Never blocks; answers go to the {@link ClientConnection}. */
@@ -142,19 +220,32 @@ public final class GatekitProxy implements AutoCloseable {
 
   private boolean isIdle() {
     Session current = session;
-    return current == null || current.isIdle();
+    SessionTable table = sessionsOrNull();
+    return current != null ? current.isIdle() : table == null || table.isIdle();
   }
 
-  /** Returns the proxy's counters. */
+  /**
+   * Returns the proxy's counters: of the connected client, or summed over every session opened so far
+   * ({@code maxInFlight} is then the most of any one session).
+   */
   public ProxyStats stats() {
     Session current = session;
-    return current == null ? new ProxyStats(0, 0, 0, 0, 0, 0, 0) : current.stats();
+    SessionTable table = sessionsOrNull();
+    return current != null ? current.stats() : table != null ? table.stats() : new ProxyStats(0, 0, 0, 0, 0, 0, 0);
   }
 
-  /** Returns each upstream's transport counters, by upstream name. */
-  public Map<String, TransportStats> upstreamStats() {
+  /**
+   * Returns the transport counters, by upstream name, of each upstream connection that serves every
+   * client: all of them after {@link #connect}, otherwise the shared ones (not those of one session).
+   */
+  public synchronized Map<String, TransportStats> upstreamStats() {
     Map<String, TransportStats> stats = new LinkedHashMap<>();
-    upstreams.forEach((name, transport) -> stats.put(name, transport.stats()));
+    upstreams.forEach((name, source) -> {
+      Transport transport = connected.containsKey(name) ? connected.get(name) : source.shared();
+      if (transport != null) {
+        stats.put(name, transport.stats());
+      }
+    });
     return stats;
   }
 
@@ -163,34 +254,35 @@ public final class GatekitProxy implements AutoCloseable {
    * none is left.
    */
   public boolean awaitIdle(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!isIdle()) {
-      if (System.nanoTime() > deadline) {
-        return false;
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-    }
-    return true;
+    return OpenSession.awaitIdle(this::isIdle, timeout);
   }
 
   /**
-   * Closes every upstream, which fails what is pending (the client gets those errors), then the
-   * proxy's own threads, then every plugin (once). Idempotent.
+   * Closes every session and upstream, which fails what is pending (the clients get those errors),
+   * then the proxy's own threads, then every plugin (once). No session can be opened afterwards.
+   * Idempotent.
    */
   @Override
   public void close() {
+    SessionTable table;
+    synchronized (this) {
+      closed.set(true);
+      table = sessions;
+    }
     Session current = session;
     if (current != null) {
       current.close();
       awaitIdle(Duration.ofSeconds(5));
-    } else {
-      upstreams.values().forEach(Transport::close);
+    } else if (table != null) {
+      table.close();
     }
+    // Whatever was never started or shared: closing is idempotent.
+    upstreams.values().stream().map(UpstreamSource::shared).filter(Objects::nonNull).forEach(Transport::close);
     if (ownedExecutor != null) {
       ownedExecutor.shutdown();
     }
-    if (closed.compareAndSet(false, true)) {
-      for (AutoCloseable observation : observations) {
+    if (pluginsClosed.compareAndSet(false, true)) {
+      for (AutoCloseable observation : List.of(upstreamObservation, sessionObservation)) {
         try {
           observation.close();
         } catch (Exception e) {
@@ -219,7 +311,7 @@ public final class GatekitProxy implements AutoCloseable {
   public static final class Builder {
     private record Entry(Plugin plugin, String name, @Nullable String scope, int priority) {}
 
-    private final Map<String, Transport> upstreams = new LinkedHashMap<>();
+    private final Map<String, UpstreamSource> upstreams = new LinkedHashMap<>();
     private final List<Entry> plugins = new ArrayList<>();
     private @Nullable Boolean namespacing;
     private @Nullable Executor executor;
@@ -233,16 +325,29 @@ public final class GatekitProxy implements AutoCloseable {
     /**
      * Adds an upstream under a name (letters, digits, {@code -}, {@code .} and single {@code _};
      * not {@code __}, which separates namespaces, and not ending in {@code _}). The proxy owns the
-     * transport from now on: it starts and closes it.
+     * transport from now on: it starts and closes it. With {@link GatekitProxy#open} this one
+     * connection is shared by every session.
      */
     public Builder upstream(String name, Transport transport) {
-      Objects.requireNonNull(transport, "transport");
+      return add(name, new UpstreamSource(Objects.requireNonNull(transport, "transport"), null));
+    }
+
+    /**
+     * Adds an upstream of which every session gets a connection of its own, from {@code factory}
+     * (called once per session, on the opening thread; it must return an unstarted transport, which
+     * the proxy then owns). Named as in {@link #upstream}.
+     */
+    public Builder upstreamPerSession(String name, Supplier<? extends Transport> factory) {
+      return add(name, new UpstreamSource(null, Objects.requireNonNull(factory, "factory")));
+    }
+
+    private Builder add(String name, UpstreamSource upstream) {
       if (!Router.isValidUpstreamName(name)) {
         throw new IllegalArgumentException(
             "upstream name '" + name + "' must be non-empty letters, digits, '-', '.' or '_', without '__'"
                 + " and not ending in '_'");
       }
-      if (upstreams.putIfAbsent(name, transport) != null) {
+      if (upstreams.putIfAbsent(name, upstream) != null) {
         throw new IllegalArgumentException("upstream '" + name + "' is already added");
       }
       return this;

@@ -209,6 +209,34 @@ class ProxyTelemetryTest {
     assertThat(sumOf("gatekit.sessions.open", Attributes.empty())).isEqualTo(1);
   }
 
+  @Test
+  void sessionsOpenAndPerSessionUpstreamsAreSummedByUpstreamAndAClosedSessionsCountsStay() {
+    List<MockTransport> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+    proxy = GatekitProxy.builder()
+        .upstreamPerSession("up", () -> {
+          MockTransport mock = upstream(TransportOptions.defaults()).build();
+          made.add(mock);
+          return mock;
+        })
+        .openTelemetry(sdk)
+        .build();
+    ProxyFixture.Client first = new ProxyFixture.Client();
+    ProxyFixture.Client second = new ProxyFixture.Client();
+    ProxySession one = proxy.open("s-1", first);
+    ProxySession two = proxy.open("s-2", second);
+    assertThat(sumOf("gatekit.sessions.open", Attributes.empty())).isEqualTo(2);
+
+    made.get(0).disconnect();
+    made.get(1).disconnect();
+    assertThat(sumOf("gatekit.upstream.deaths", Attributes.of(key("gatekit.upstream"), "up"))).isEqualTo(2);
+    one.close();
+    assertThat(sumOf("gatekit.sessions.open", Attributes.empty())).isEqualTo(1);
+    assertThat(sumOf("gatekit.upstream.deaths", Attributes.of(key("gatekit.upstream"), "up")))
+        .as("a closed session's connection still counts").isEqualTo(2);
+    two.close();
+    assertThat(sumOf("gatekit.upstream.deaths", Attributes.of(key("gatekit.upstream"), "up"))).isEqualTo(2);
+  }
+
   // ---------------------------------------------------------------------------------------------
 
   private MockTransport.Builder upstream(TransportOptions options) {

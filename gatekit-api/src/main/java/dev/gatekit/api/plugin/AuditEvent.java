@@ -23,6 +23,8 @@ import org.jspecify.annotations.Nullable;
  * @param duration for a response, the time since the request entered the gateway; otherwise
  *     {@code null}
  * @param metadata what plugins added with {@link PluginResult#withMetadata}; immutable
+ * @param session the client session's id ({@link PluginContext#SESSION_ID}) when the gateway serves
+ *     several clients, otherwise {@code null}
  */
 public record AuditEvent(
     Instant time,
@@ -34,7 +36,8 @@ public record AuditEvent(
     @Nullable JsonRpcMessage message,
     @Nullable String reason,
     @Nullable Duration duration,
-    Map<String, Object> metadata) {
+    Map<String, Object> metadata,
+    @Nullable String session) {
 
   /** What happened to a message. */
   public enum Outcome {
@@ -59,5 +62,12 @@ public record AuditEvent(
     Objects.requireNonNull(method, "method");
     Objects.requireNonNull(outcome, "outcome");
     metadata = Map.copyOf(metadata);
+  }
+
+  /** An event of a gateway with one client: no session id. */
+  public AuditEvent(Instant time, Direction direction, @Nullable String upstream, String method,
+      @Nullable RequestId requestId, Outcome outcome, @Nullable JsonRpcMessage message,
+      @Nullable String reason, @Nullable Duration duration, Map<String, Object> metadata) {
+    this(time, direction, upstream, method, requestId, outcome, message, reason, duration, metadata, null);
   }
 }

@@ -36,6 +36,12 @@ public record PluginContext(
   /** The attribute key of the client's name from its {@code initialize} request. */
   public static final String CLIENT_NAME = "clientName";
 
+  /**
+   * The attribute key of the client session's id, for a gateway that serves several clients (such as
+   * the {@code Mcp-Session-Id} of an HTTP front); absent for a gateway with one client.
+   */
+  public static final String SESSION_ID = "sessionId";
+
   /** Copies the attributes. */
   public PluginContext {
     Objects.requireNonNull(direction, "direction");

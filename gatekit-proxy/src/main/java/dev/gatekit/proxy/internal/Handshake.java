@@ -30,19 +30,26 @@ final class Handshake {
   private final AtomicBoolean initializeSeen = new AtomicBoolean();
   private volatile boolean initialized;
   private volatile @Nullable CompletableFuture<Boolean> initializing;
-  private volatile Map<String, Object> attributes = Map.of();
+  private final Map<String, Object> sessionAttributes;
+  private volatile Map<String, Object> attributes;
 
   /** Sends one request of a call to one upstream through its chain. */
   interface UpstreamCaller {
     CompletableFuture<Outcome> call(ClientCall call, String upstream, JsonRpcRequest request);
   }
 
-  Handshake(List<String> upstreams, boolean namespaced) {
+  /**
+   * @param sessionAttributes what plugins are told about the session before its {@code initialize}
+   *     (such as its id), kept after it
+   */
+  Handshake(List<String> upstreams, boolean namespaced, Map<String, Object> sessionAttributes) {
+    this.sessionAttributes = Map.copyOf(sessionAttributes);
+    this.attributes = this.sessionAttributes;
     this.upstreams = List.copyOf(upstreams);
     this.transparent = upstreams.size() == 1 && !namespaced;
   }
 
-  /** Returns what plugins are told about the session (protocol version, client name). */
+  /** Returns what plugins are told about the session (its id, protocol version, client name). */
   Map<String, Object> attributes() {
     return attributes;
   }
@@ -54,7 +61,7 @@ final class Handshake {
       return CompletableFuture.completedFuture(
           Outcome.failed(ErrorCodes.INVALID_REQUEST, "Invalid request: the session is already initialized"));
     }
-    attributes = attributesOf(request.params());
+    attributes = attributesOf(sessionAttributes, request.params());
     CompletableFuture<Boolean> done = new CompletableFuture<>();
     initializing = done;
     Map<String, CompletableFuture<Outcome>> answers = new LinkedHashMap<>();
@@ -123,8 +130,8 @@ final class Handshake {
     return Outcome.answered(merged);
   }
 
-  private static Map<String, Object> attributesOf(@Nullable JsonNode params) {
-    Map<String, Object> attrs = new LinkedHashMap<>();
+  private static Map<String, Object> attributesOf(Map<String, Object> session, @Nullable JsonNode params) {
+    Map<String, Object> attrs = new LinkedHashMap<>(session);
     if (params != null && params.path("protocolVersion").isTextual()) {
       attrs.put(PluginContext.PROTOCOL_VERSION, params.get("protocolVersion").textValue());
     }

@@ -97,7 +97,8 @@ public final class AuditStage implements Stage {
     JsonRpcMessage seen = outcome.verdict() == AuditEvent.Outcome.BLOCKED ? null : outcome.message();
     AuditEvent event = new AuditEvent(Instant.now(), direction, context.upstream(),
         sensitive.scrub(context.method()), sensitive.scrub(context.requestId()), outcome.verdict(), seen,
-        sensitive.scrubNullable(outcome.reason()), took, sensitive.scrub(outcome.metadata()));
+        sensitive.scrubNullable(outcome.reason()), took, sensitive.scrub(outcome.metadata()),
+        (String) context.attributes().get(PluginContext.SESSION_ID));
     boolean recorded = true;
     for (AuditingPlugin auditor : auditors) {
       try {

@@ -1,8 +1,6 @@
 package dev.gatekit.proxy.internal.telemetry;
 
 import dev.gatekit.api.JsonRpcRequest;
-import dev.gatekit.api.Transport;
-import dev.gatekit.api.TransportStats;
 import dev.gatekit.api.plugin.PluginKind;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -11,7 +9,6 @@ import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.metrics.MeterProvider;
-import io.opentelemetry.api.metrics.ObservableLongMeasurement;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
@@ -20,9 +17,7 @@ import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import org.jspecify.annotations.Nullable;
@@ -144,51 +139,11 @@ public final class Telemetry {
   }
 
   /**
-   * Reports each upstream's transport counters, read from {@link Transport#stats()} when metrics are
-   * collected: requests in flight and queued (gauges); restarts, deaths, dropped messages, timeouts,
-   * rejections and failures (counters).
-   * Close the result to stop.
+   * Returns what reports the upstreams' transport counters: requests in flight and queued (gauges);
+   * restarts, deaths, dropped messages, timeouts, rejections and failures (counters). Close it to stop.
    */
-  public AutoCloseable observeUpstreams(Map<String, Transport> upstreams) {
-    if (!metrics || upstreams.isEmpty()) {
-      return () -> {};
-    }
-    ObservableLongMeasurement inFlight = meter.upDownCounterBuilder("gatekit.upstream.requests.in_flight")
-        .setUnit("{request}").setDescription("Requests sent to an upstream and not yet answered").buildObserver();
-    ObservableLongMeasurement queued = meter.upDownCounterBuilder("gatekit.upstream.requests.queued")
-        .setUnit("{request}").setDescription("Requests waiting for a slot to an upstream").buildObserver();
-    ObservableLongMeasurement restarts = meter.counterBuilder("gatekit.upstream.restarts")
-        .setUnit("{restart}").setDescription("Times an upstream was restarted after it died").buildObserver();
-    ObservableLongMeasurement timedOut = meter.counterBuilder("gatekit.upstream.requests.timed_out")
-        .setUnit("{request}").setDescription("Requests to an upstream that ran out of time").buildObserver();
-    ObservableLongMeasurement rejected = meter.counterBuilder("gatekit.upstream.requests.rejected")
-        .setUnit("{request}").setDescription("Requests refused because too many were in flight").buildObserver();
-    ObservableLongMeasurement failed = meter.counterBuilder("gatekit.upstream.requests.failed")
-        .setUnit("{request}").setDescription("Requests that failed without an answer (upstream died, closed)")
-        .buildObserver();
-    ObservableLongMeasurement deaths = meter.counterBuilder("gatekit.upstream.deaths")
-        .setUnit("{death}").setDescription("Times an upstream died (exited or closed its connection)")
-        .buildObserver();
-    ObservableLongMeasurement dropped = meter.counterBuilder("gatekit.upstream.messages.dropped")
-        .setUnit("{message}")
-        .setDescription("Messages from an upstream dropped unread: invalid or oversize lines, unmatched responses")
-        .buildObserver();
-    List<Map.Entry<Transport, Attributes>> observed = new ArrayList<>();
-    upstreams.forEach((name, transport) -> observed.add(Map.entry(transport, Attributes.of(UPSTREAM, name))));
-    return meter.batchCallback(() -> {
-      for (Map.Entry<Transport, Attributes> upstream : observed) {
-        TransportStats stats = upstream.getKey().stats();
-        Attributes attributes = upstream.getValue();
-        inFlight.record(stats.inFlight(), attributes);
-        queued.record(stats.queued(), attributes);
-        restarts.record(stats.restarts(), attributes);
-        timedOut.record(stats.timedOut(), attributes);
-        rejected.record(stats.rejected(), attributes);
-        failed.record(stats.failed(), attributes);
-        deaths.record(stats.deaths(), attributes);
-        dropped.record(stats.dropped(), attributes);
-      }
-    }, inFlight, queued, restarts, timedOut, rejected, failed, deaths, dropped);
+  public UpstreamObservation observeUpstreams() {
+    return metrics ? new UpstreamObservation(meter) : UpstreamObservation.OFF;
   }
 
   /** Reports {@code open} as the number of client sessions open. Close the result to stop. */

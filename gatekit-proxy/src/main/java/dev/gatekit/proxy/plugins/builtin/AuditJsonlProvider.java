@@ -259,6 +259,9 @@ public final class AuditJsonlProvider implements PluginProvider {
       line.put("direction", event.direction().name().toLowerCase(Locale.ROOT));
       line.put("method", event.method());
       line.put("upstream", event.upstream());
+      if (event.session() != null) {
+        line.put("session", event.session());
+      }
       if (event.requestId() != null) {
         line.set("request_id", event.requestId().toJson());
       } else {

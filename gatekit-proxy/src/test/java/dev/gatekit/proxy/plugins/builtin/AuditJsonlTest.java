@@ -102,6 +102,20 @@ class AuditJsonlTest {
   }
 
   @Test
+  void recordsTheClientSessionOfAGatewayWithSeveralClients(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("audit.jsonl");
+    AuditingPlugin audit = create(provider, Map.of("output_file", file.toString()));
+    audit.audit(new AuditEvent(Instant.parse("2026-01-02T03:04:05Z"), Direction.CLIENT_TO_UPSTREAM, "files",
+        "tools/call", RequestId.of(1), AuditEvent.Outcome.ALLOWED, null, null, null, Map.of(), "Zq3-session"));
+    audit.close();
+    JsonNode line = lines(file).get(0);
+    List<String> members = new ArrayList<>();
+    line.fieldNames().forEachRemaining(members::add);
+    assertThat(members).containsSubsequence("upstream", "session", "request_id");
+    assertThat(line.get("session").asText()).isEqualTo("Zq3-session");
+  }
+
+  @Test
   void concurrentEventsNeverInterleave(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("audit.jsonl");
     AuditingPlugin audit = create(provider, Map.of("output_file", file.toString()));
