@@ -18,6 +18,10 @@ package dev.gatekit.api;
  * @param cancelled requests cancelled by their caller
  * @param rejected requests refused by the overflow policy
  * @param restarts times the upstream was restarted after it died
+ * @param deaths times the upstream died (exited or closed its connection) while the transport was
+ *     open
+ * @param dropped messages from the upstream dropped unread: invalid or oversize lines, responses that
+ *     match no pending request
  */
 public record TransportStats(
     int inFlight,
@@ -29,4 +33,13 @@ public record TransportStats(
     long timedOut,
     long cancelled,
     long rejected,
-    long restarts) {}
+    long restarts,
+    long deaths,
+    long dropped) {
+
+  /** A snapshot of a transport that counts neither deaths nor dropped messages. */
+  public TransportStats(int inFlight, int maxInFlight, int queued, long sent, long completed, long failed,
+      long timedOut, long cancelled, long rejected, long restarts) {
+    this(inFlight, maxInFlight, queued, sent, completed, failed, timedOut, cancelled, rejected, restarts, 0, 0);
+  }
+}

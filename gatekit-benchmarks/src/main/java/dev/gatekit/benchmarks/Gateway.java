@@ -40,8 +40,20 @@ final class Gateway implements AutoCloseable {
    * @throws IllegalArgumentException for another executor kind
    */
   static Gateway start(Transport upstream, @Nullable BuiltinPlugins plugins, String executorKind) {
+    return start(upstream, plugins, executorKind, null);
+  }
+
+  /**
+   * Starts a proxy as {@link #start(Transport, BuiltinPlugins, String)} does, reporting its metrics
+   * and traces to {@code openTelemetry} (the global one, a no-op here, when {@code null}).
+   */
+  static Gateway start(Transport upstream, @Nullable BuiltinPlugins plugins, String executorKind,
+      io.opentelemetry.api.@Nullable OpenTelemetry openTelemetry) {
     ExecutorService executor = executor(executorKind);
     GatekitProxy.Builder builder = GatekitProxy.builder().upstream(UPSTREAM, upstream);
+    if (openTelemetry != null) {
+      builder.openTelemetry(openTelemetry);
+    }
     if (executor != null) {
       builder.executor(executor);
     }

@@ -29,7 +29,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code plugins} is {@code none}, or {@code builtin}: the four built-in plugins built through the
  * plugin loader as a configuration file builds them ({@link BuiltinPlugins}); or {@code
  * audit-plain}, {@code audit-chained}, {@code audit-signed}: {@code audit_jsonl} alone without its
- * hash chain, with it, and with signed checkpoints, which weighs the chain. One operation is one
+ * hash chain, with it, and with signed checkpoints, which weighs the chain. {@code telemetry} is
+ * {@code off}, the proxy's default (the OpenTelemetry API without an SDK), or {@code on}: the SDK
+ * records every metric and samples every span ({@link RecordingTelemetry}). One operation is one
  * request answered.
  *
  * <ul>
@@ -60,6 +62,13 @@ public class ProxyOverheadBenchmark {
     @Param({"none", "builtin"})
     public String plugins;
 
+    /**
+     * {@code off}: the OpenTelemetry API alone, the default; {@code on}: the SDK records metrics and
+     * every span ({@code -p telemetry=off,on}).
+     */
+    @Param({"off"})
+    public String telemetry;
+
     /** {@code default}, or the {@code fork-join} experiment (see {@link Gateway}). */
     @Param({"default"})
     public String proxyExecutor;
@@ -67,6 +76,7 @@ public class ProxyOverheadBenchmark {
     Gateway gateway;
     JsonRpcRequest echo;
     private @Nullable BuiltinPlugins builtins;
+    private @Nullable RecordingTelemetry recording;
 
     /** Starts the server behind a transport behind the proxy, makes the handshake and primes. */
     @Setup(Level.Trial)
@@ -81,9 +91,15 @@ public class ProxyOverheadBenchmark {
                 throw new IllegalArgumentException(
                     "plugins must be none, builtin, audit-plain, audit-chained or audit-signed, was " + plugins);
           };
+      recording =
+          switch (telemetry) {
+            case "off" -> null;
+            case "on" -> new RecordingTelemetry();
+            default -> throw new IllegalArgumentException("telemetry must be off or on, was " + telemetry);
+          };
       gateway =
-          Gateway.start(
-              TestServerTransport.build(TestServerTransport.options()), builtins, proxyExecutor);
+          Gateway.start(TestServerTransport.build(TestServerTransport.options()), builtins, proxyExecutor,
+              recording == null ? null : recording.sdk);
       echo = McpCalls.echo();
     }
 
@@ -94,6 +110,9 @@ public class ProxyOverheadBenchmark {
       gateway.close();
       if (builtins != null) {
         builtins.close();
+      }
+      if (recording != null) {
+        recording.close();
       }
     }
   }

@@ -132,6 +132,7 @@ public final class GatekitCommand {
     String name = null;
     String httpAddress = null;
     Path config = null;
+    java.net.InetSocketAddress metrics = null;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       switch (arg) {
@@ -192,6 +193,11 @@ public final class GatekitCommand {
           }
           httpAddress = args[++i];
         }
+        case "--metrics" -> {
+          if (i + 1 >= args.length || (metrics = Telemetry.address(args[++i])) == null) {
+            return usageError(err, "--metrics needs HOST:PORT, such as 127.0.0.1:9464");
+          }
+        }
         case "--config", "-c" -> {
           if (i + 1 >= args.length) {
             return usageError(err, "--config needs a file");
@@ -216,6 +222,9 @@ public final class GatekitCommand {
       } catch (IllegalArgumentException e) {
         return usageError(err, e.getMessage());
       }
+    }
+    if (!Telemetry.install(metrics, err)) {
+      return FAILURE;
     }
     if (upstreamUrl != null) {
       CommandLogging.configure(logLevel != null ? logLevel : "info", logFile);
@@ -376,6 +385,7 @@ public final class GatekitCommand {
     lines.add("                       with -- URL: a header sent with every request (may repeat)");
     lines.add("  --http HOST:PORT     serve over HTTP at http://HOST:PORT/mcp ([::1]:8080 for IPv6, port 0: any free one);");
     lines.add("                       with --config, the file's proxy.http gives path, origins, auth and limits");
+    lines.add("  --metrics HOST:PORT  serve Prometheus text at http://HOST:PORT/metrics (OTEL_* variables: OTLP)");
     lines.add("  --log-level LEVEL    trace, debug, info (default), warn, error or off");
     lines.add("  --log-file FILE      where logs go (default: stderr; never stdout)");
     lines.add("  --version            print the version");

@@ -14,7 +14,11 @@ import dev.gatekit.proxy.internal.Router;
 import dev.gatekit.proxy.internal.Session;
 import dev.gatekit.proxy.internal.SessionTable;
 import dev.gatekit.proxy.internal.UpstreamSource;
+import dev.gatekit.proxy.internal.telemetry.Telemetry;
+import dev.gatekit.proxy.internal.telemetry.UpstreamObservation;
 import dev.gatekit.api.support.SerialExecutor;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -70,10 +74,22 @@ public final class GatekitProxy implements AutoCloseable {
   private final @Nullable ExecutorService ownedExecutor;
   private final Duration serverRequestTimeout;
   private final @Nullable Duration initializeTimeout;
+  private final Telemetry telemetry;
+  private final UpstreamObservation upstreamObservation;
+  private final AutoCloseable sessionObservation;
   private volatile @Nullable Session session;
 
   private GatekitProxy(Builder builder) {
     this.upstreams = new LinkedHashMap<>(builder.upstreams);
+    this.telemetry = Telemetry.of(
+        builder.openTelemetry != null ? builder.openTelemetry : GlobalOpenTelemetry.get(), builder.pluginSpanThreshold);
+    this.upstreamObservation = telemetry.observeUpstreams();
+    upstreams.forEach((name, source) -> {
+      if (source.shared() != null) {
+        upstreamObservation.add(name, source.shared());
+      }
+    });
+    this.sessionObservation = telemetry.observeSessions(() -> session != null ? 1 : openSessions());
     List<PluginStage> stages = new ArrayList<>();
     List<AuditingPlugin> auditors = new ArrayList<>();
     List<SecurityPlugin> security = new ArrayList<>();
@@ -81,7 +97,7 @@ public final class GatekitProxy implements AutoCloseable {
       if (entry.plugin instanceof AuditingPlugin auditor) {
         auditors.add(auditor);
       } else {
-        stages.add(PluginStage.of(entry.plugin, entry.name, entry.scope, entry.priority));
+        stages.add(PluginStage.of(entry.plugin, entry.name, entry.scope, entry.priority, telemetry));
       }
       if (entry.plugin instanceof SecurityPlugin securityPlugin) {
         security.add(securityPlugin);
@@ -172,8 +188,13 @@ public final class GatekitProxy implements AutoCloseable {
   }
 
   private Session newSession(Map<String, Transport> transports, ClientConnection client, Map<String, Object> attributes) {
+    transports.forEach((name, transport) -> {
+      if (upstreams.get(name).perSession() != null) {
+        upstreamObservation.add(name, transport); // the shared ones are observed once, from the start
+      }
+    });
     return new Session(transports, namespaced, stages, executor, new SerialExecutor(executor), client,
-        serverRequestTimeout, initializeTimeout, attributes);
+        serverRequestTimeout, initializeTimeout, attributes, telemetry);
   }
 
   private void requireOpen() {
@@ -273,6 +294,13 @@ public final class GatekitProxy implements AutoCloseable {
       ownedExecutor.shutdown();
     }
     if (pluginsClosed.compareAndSet(false, true)) {
+      for (AutoCloseable observation : List.of(upstreamObservation, sessionObservation)) {
+        try {
+          observation.close();
+        } catch (Exception e) {
+          log.warn("Stopping a metric callback failed", e);
+        }
+      }
       for (Plugin plugin : plugins) {
         try {
           plugin.close(); // after the last message, so an audit log records everything
@@ -301,6 +329,8 @@ public final class GatekitProxy implements AutoCloseable {
     private @Nullable Executor executor;
     private Duration serverRequestTimeout = Duration.ofMinutes(5);
     private @Nullable Duration initializeTimeout;
+    private @Nullable OpenTelemetry openTelemetry;
+    private Duration pluginSpanThreshold = Duration.ofMillis(1);
 
     private Builder() {}
 
@@ -405,6 +435,29 @@ public final class GatekitProxy implements AutoCloseable {
         throw new IllegalArgumentException("initializeTimeout must be positive, was " + value);
       }
       this.initializeTimeout = value;
+      return this;
+    }
+
+    /**
+     * Sets where the proxy's metrics and traces go (see the README for the list). Default: {@link
+     * GlobalOpenTelemetry#get()}, which records nothing, at next to no cost, until an application
+     * installs the OpenTelemetry SDK.
+     */
+    public Builder openTelemetry(OpenTelemetry value) {
+      this.openTelemetry = Objects.requireNonNull(value, "openTelemetry");
+      return this;
+    }
+
+    /**
+     * Sets how long a security or middleware plugin may take on one message before the request's
+     * trace gets a span of its own for it (default 1 ms); faster plugins leave no span.
+     */
+    public Builder pluginSpanThreshold(Duration value) {
+      Objects.requireNonNull(value, "pluginSpanThreshold");
+      if (value.isNegative()) {
+        throw new IllegalArgumentException("pluginSpanThreshold must not be negative, was " + value);
+      }
+      this.pluginSpanThreshold = value;
       return this;
     }
 

@@ -261,6 +261,7 @@ public final class MockTransport implements Transport {
     } finally {
       lifecycle.writeLock().unlock();
     }
+    counters.deaths.increment();
     failEverythingPending("Mock upstream disconnected");
   }
 

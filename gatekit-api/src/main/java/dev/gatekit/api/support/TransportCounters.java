@@ -16,6 +16,8 @@ public final class TransportCounters {
   public final LongAdder cancelled = new LongAdder();
   public final LongAdder rejected = new LongAdder();
   public final LongAdder restarts = new LongAdder();
+  public final LongAdder deaths = new LongAdder();
+  public final LongAdder dropped = new LongAdder();
 
   /** Returns a snapshot of these counters and of the limiter's gauges. */
   public TransportStats snapshot(InFlightLimiter limiter) {
@@ -29,6 +31,8 @@ public final class TransportCounters {
         timedOut.sum(),
         cancelled.sum(),
         rejected.sum(),
-        restarts.sum());
+        restarts.sum(),
+        deaths.sum(),
+        dropped.sum());
   }
 }

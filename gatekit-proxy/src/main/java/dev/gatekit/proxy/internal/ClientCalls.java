@@ -9,6 +9,9 @@ import dev.gatekit.api.plugin.AuditEvent;
 import dev.gatekit.proxy.ClientConnection;
 import dev.gatekit.proxy.ProxyStats;
 import dev.gatekit.proxy.internal.chain.Outcome;
+import dev.gatekit.proxy.internal.telemetry.CallResult;
+import dev.gatekit.proxy.internal.telemetry.RequestTelemetry;
+import dev.gatekit.proxy.internal.telemetry.Telemetry;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,6 +26,7 @@ import org.jspecify.annotations.Nullable;
 final class ClientCalls {
 
   private final ClientConnection client;
+  private final Telemetry telemetry;
   private final Map<RequestId, ClientCall> calls = new ConcurrentHashMap<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   /** Answers counted out of {@link #inFlight} but not yet handed to the client. */
@@ -34,8 +38,9 @@ final class ClientCalls {
   private final LongAdder cancelled = new LongAdder();
   private final LongAdder notifications = new LongAdder();
 
-  ClientCalls(ClientConnection client) {
+  ClientCalls(ClientConnection client, Telemetry telemetry) {
     this.client = client;
+    this.telemetry = telemetry;
   }
 
   /**
@@ -51,6 +56,7 @@ final class ClientCalls {
     }
     int now = inFlight.incrementAndGet();
     maxInFlight.accumulateAndGet(now, Math::max);
+    call.telemetry = telemetry.begin(request, call.startNanos);
     return call;
   }
 
@@ -79,6 +85,12 @@ final class ClientCalls {
     replying.incrementAndGet();
     inFlight.decrementAndGet();
     try {
+      RequestTelemetry observed = call.telemetry;
+      if (observed != null) {
+        boolean cancelledByClient = call.cancelled();
+        observed.end(cancelledByClient ? CallResult.CANCELLED : outcome.callResult(),
+            cancelledByClient ? 0 : outcome.receivedErrorCode());
+      }
       if (call.cancelled()) {
         cancelled.increment();
       } else {

@@ -23,6 +23,7 @@ import dev.gatekit.proxy.internal.chain.Outcome;
 import dev.gatekit.proxy.internal.chain.Passage;
 import dev.gatekit.proxy.internal.chain.Stages;
 import dev.gatekit.proxy.internal.chain.UpstreamStage;
+import dev.gatekit.proxy.internal.telemetry.Telemetry;
 import dev.gatekit.transport.stdio.StdioTransport;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -74,10 +75,11 @@ public final class Session implements AutoCloseable {
    * @param initializeTimeout how long {@code initialize} may take, or {@code null} for the
    *     transports' request timeout
    * @param sessionAttributes what plugins are told about the session from its start (such as its id)
+   * @param telemetry what records the metrics and spans of client requests
    */
   public Session(Map<String, Transport> upstreams, boolean namespaced, Stages stages, Executor executor,
       Executor notificationLane, ClientConnection client, Duration serverRequestTimeout,
-      @Nullable Duration initializeTimeout, Map<String, Object> sessionAttributes) {
+      @Nullable Duration initializeTimeout, Map<String, Object> sessionAttributes, Telemetry telemetry) {
     this.router = new Router(List.copyOf(upstreams.keySet()), namespaced);
     this.handOff = !stages.isEmpty();
     this.executor = executor;
@@ -86,13 +88,16 @@ public final class Session implements AutoCloseable {
     upstreams.forEach((name, transport) -> links.put(name, new UpstreamLink(name, transport,
         stages.towardsUpstream(name, new UpstreamStage(name, transport, initializeTimeout, pluginExecutor)),
         stages.towardsClient(name, new ClientStage(name, client, serverRequests, pluginExecutor)))));
-    this.calls = new ClientCalls(client);
+    this.calls = new ClientCalls(client, telemetry);
     this.handshake = new Handshake(router.upstreams(), namespaced, sessionAttributes);
     this.fanOut = new ListFanOut(router, this::toUpstream);
     this.relay = new NotificationRelay(new ArrayList<>(links.values()), handshake, calls, serverRequests,
         notificationLane);
     Transport only = upstreams.size() == 1 ? upstreams.values().iterator().next() : null;
-    this.passThrough = !handOff && !namespaced && only instanceof StdioTransport stdio ? stdio : null;
+    // Bytes pass through only where nothing would look at the message: no plugin, no namespacing, no
+    // telemetry (its spans and metrics are made in the chain).
+    this.passThrough = !handOff && !namespaced && !telemetry.enabled() && only instanceof StdioTransport stdio
+        ? stdio : null;
   }
 
   /** Starts every upstream; one that cannot start is logged and reported to requests routed to it. */
@@ -259,7 +264,8 @@ public final class Session implements AutoCloseable {
   private CompletableFuture<Outcome> toUpstream(ClientCall call, String upstream, JsonRpcRequest request) {
     PluginContext context = new PluginContext(Direction.CLIENT_TO_UPSTREAM, upstream, call.request.id(),
         request.method(), handshake.attributes());
-    return Chain.run(links.get(upstream).towardsUpstream(), new Passage(context, call.startNanos, call), request);
+    return Chain.run(links.get(upstream).towardsUpstream(), new Passage(context, call.startNanos, call, call.telemetry),
+        request);
   }
 
   private void cancelByClient(JsonRpcNotification notification) {

@@ -384,6 +384,7 @@ public final class StdioTransport implements Transport {
       }
       lastFailure = failure;
       process = null;
+      pending.counters().deaths.increment();
       restart = restartPolicy.enabled() && failedAttempts < restartPolicy.maxAttempts();
       state = restart ? TransportState.RESTARTING : TransportState.FAILED;
     }
@@ -573,6 +574,7 @@ public final class StdioTransport implements Transport {
             abbreviate(buffer, offset, length));
         afterInboundReadBefore(() -> pending.failInvalidResponse(invalid.id(), invalid.reason()));
       } else if (item instanceof LineSalvage.Unusable unusable) {
+        pending.counters().dropped.increment();
         log.warn(
             "Upstream '{}' wrote a line that is not a valid JSON-RPC message; dropped: {}",
             name,
@@ -631,6 +633,7 @@ public final class StdioTransport implements Transport {
 
     @Override
     public void onOversizeLine(UpstreamProcess source, long length) {
+      pending.counters().dropped.increment();
       log.warn(
           "Upstream '{}' wrote a line of {} bytes, over the limit of {}; dropped",
           name,

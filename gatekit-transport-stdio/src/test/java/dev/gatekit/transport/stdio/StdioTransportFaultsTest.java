@@ -120,6 +120,7 @@ class StdioTransportFaultsTest {
             .build();
     transport.start();
     assertEveryCallAnsweredCorrectly(20);
+    assertThat(transport.stats().dropped()).as("one oversize line before each response").isGreaterThanOrEqualTo(20);
   }
 
   @Test
@@ -192,6 +193,7 @@ class StdioTransportFaultsTest {
         .hasCauseInstanceOf(TransportClosedException.class)
         .hasMessageContaining("exited with code 7");
     assertThat(transport.pendingCount()).isZero();
+    assertThat(transport.stats().deaths()).isEqualTo(1);
   }
 
   @Test

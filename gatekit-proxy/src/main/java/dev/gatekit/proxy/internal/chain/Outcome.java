@@ -1,10 +1,12 @@
 package dev.gatekit.proxy.internal.chain;
 
 import dev.gatekit.api.ErrorCodes;
+import dev.gatekit.api.JsonRpcError;
 import dev.gatekit.api.JsonRpcMessage;
 import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.RequestId;
 import dev.gatekit.api.plugin.AuditEvent;
+import dev.gatekit.proxy.internal.telemetry.CallResult;
 import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -79,6 +81,27 @@ public record Outcome(
   /** Returns whether the message was answered with a result (not an error of any origin). */
   public boolean succeeded() {
     return message instanceof JsonRpcResponse response && !response.isError();
+  }
+
+  /** Returns what this outcome is in the words of metrics and traces. */
+  public CallResult callResult() {
+    if (message != null) {
+      return message instanceof JsonRpcResponse response && response.isError() ? CallResult.ERROR : CallResult.OK;
+    }
+    return switch (verdict) {
+      case BLOCKED -> CallResult.BLOCKED;
+      case TIMED_OUT -> CallResult.TIMED_OUT;
+      default -> errorCode == ErrorCodes.OVERLOADED ? CallResult.REJECTED : CallResult.FAILED;
+    };
+  }
+
+  /** Returns the JSON-RPC error code the receiver gets, or 0 when it gets a result. */
+  public int receivedErrorCode() {
+    if (message instanceof JsonRpcResponse response) {
+      JsonRpcError error = response.error();
+      return error == null ? 0 : error.code();
+    }
+    return message != null ? 0 : errorCode == 0 ? ErrorCodes.INTERNAL_ERROR : errorCode;
   }
 
   /**

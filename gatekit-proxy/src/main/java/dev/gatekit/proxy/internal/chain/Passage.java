@@ -2,6 +2,7 @@ package dev.gatekit.proxy.internal.chain;
 
 import dev.gatekit.api.JsonRpcMessage;
 import dev.gatekit.api.plugin.PluginContext;
+import dev.gatekit.proxy.internal.telemetry.RequestTelemetry;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +31,7 @@ public final class Passage {
   private final PluginContext context;
   private final long startNanos;
   private final @Nullable CallTracker tracker;
+  private final @Nullable RequestTelemetry telemetry;
   private @Nullable DepartureListener departureListener;
   private @Nullable JsonRpcMessage departed;
   private @Nullable String reasonOnTheWayOut;
@@ -41,9 +43,22 @@ public final class Passage {
    * @param tracker who is told of calls to the far side, or {@code null}
    */
   public Passage(PluginContext context, long startNanos, @Nullable CallTracker tracker) {
+    this(context, startNanos, tracker, null);
+  }
+
+  /**
+   * @param context what plugins are told
+   * @param startNanos when the message entered the gateway ({@link System#nanoTime()})
+   * @param tracker who is told of calls to the far side, or {@code null}
+   * @param telemetry the metrics and span of the client request this passage serves, or {@code null}
+   *     when nothing is recorded
+   */
+  public Passage(PluginContext context, long startNanos, @Nullable CallTracker tracker,
+      @Nullable RequestTelemetry telemetry) {
     this.context = context;
     this.startNanos = startNanos;
     this.tracker = tracker;
+    this.telemetry = telemetry;
   }
 
   public PluginContext context() {
@@ -52,6 +67,11 @@ public final class Passage {
 
   public long startNanos() {
     return startNanos;
+  }
+
+  /** Returns the telemetry of the client request this passage serves, or {@code null}. */
+  public @Nullable RequestTelemetry telemetry() {
+    return telemetry;
   }
 
   /** Returns the message as it left for the far side, or {@code null} while it has not. */

@@ -11,6 +11,8 @@ import dev.gatekit.api.plugin.PluginContext;
 import dev.gatekit.api.plugin.PluginKind;
 import dev.gatekit.api.plugin.PluginResult;
 import dev.gatekit.api.plugin.SecurityPlugin;
+import dev.gatekit.proxy.internal.telemetry.PluginTelemetry;
+import dev.gatekit.proxy.internal.telemetry.Telemetry;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
@@ -44,13 +46,16 @@ public final class PluginStage implements Stage {
   private final @Nullable String scope;
   private final int priority;
   private final Calls calls;
+  private final @Nullable PluginTelemetry telemetry;
 
-  private PluginStage(String name, PluginKind kind, @Nullable String scope, int priority, Calls calls) {
+  private PluginStage(String name, PluginKind kind, @Nullable String scope, int priority, Calls calls,
+      Telemetry telemetry) {
     this.name = name;
     this.kind = kind;
     this.scope = scope;
     this.priority = priority;
     this.calls = calls;
+    this.telemetry = telemetry.plugin(name, kind);
   }
 
   /**
@@ -62,6 +67,15 @@ public final class PluginStage implements Stage {
    * @throws IllegalArgumentException for an auditing plugin, which is not a stage
    */
   public static PluginStage of(Plugin plugin, String name, @Nullable String scope, int priority) {
+    return of(plugin, name, scope, priority, Telemetry.OFF);
+  }
+
+  /**
+   * Adapts {@code plugin} as {@link #of(Plugin, String, String, int)} does, recording its decisions
+   * (and, when it is slow, the time it took) with {@code telemetry}.
+   */
+  public static PluginStage of(Plugin plugin, String name, @Nullable String scope, int priority,
+      Telemetry telemetry) {
     if (plugin instanceof SecurityPlugin security) {
       return new PluginStage(name, PluginKind.SECURITY, scope, priority, new Calls() {
         @Override
@@ -75,7 +89,7 @@ public final class PluginStage implements Stage {
         public PluginResult back(JsonRpcRequest request, JsonRpcResponse response, PluginContext context) {
           return security.checkResponse(request, response, context);
         }
-      });
+      }, telemetry);
     }
     if (plugin instanceof MiddlewarePlugin middleware) {
       return new PluginStage(name, PluginKind.MIDDLEWARE, scope, priority, new Calls() {
@@ -90,7 +104,7 @@ public final class PluginStage implements Stage {
         public PluginResult back(JsonRpcRequest request, JsonRpcResponse response, PluginContext context) {
           return middleware.processResponse(request, response, context);
         }
-      });
+      }, telemetry);
     }
     throw new IllegalArgumentException(name + " is neither a security nor a middleware plugin");
   }
@@ -118,11 +132,14 @@ public final class PluginStage implements Stage {
     PluginContext context = passage.context();
     JsonRpcMessage message = chain.message();
     PluginResult result;
+    long startNanos = telemetry == null ? 0 : System.nanoTime();
     try {
       result = calls.out(message, context);
     } catch (RuntimeException e) {
+      observe(passage, null, startNanos);
       return done(threw(e, context));
     }
+    observe(passage, result.decision(), startNanos);
     passage.addMetadataOnTheWayOut(result.metadata());
     JsonRpcMessage next = message;
     switch (result.decision()) {
@@ -157,11 +174,14 @@ public final class PluginStage implements Stage {
       return outcome;
     }
     PluginResult result;
+    long startNanos = telemetry == null ? 0 : System.nanoTime();
     try {
       result = calls.back(request, response, passage.context());
     } catch (RuntimeException e) {
+      observe(passage, null, startNanos);
       return threw(e, passage.context());
     }
+    observe(passage, result.decision(), startNanos);
     return switch (result.decision()) {
       case ALLOW -> outcome.withMetadata(result.metadata());
       case MODIFY -> {
@@ -174,6 +194,13 @@ public final class PluginStage implements Stage {
           outcome.withMetadata(result.metadata()).metadata());
       case COMPLETE -> misbehaved("completed a response, which only middleware may do to requests");
     };
+  }
+
+  /** Records a decision ({@code null}: the plugin threw) when telemetry is on. */
+  private void observe(Passage passage, PluginResult.@Nullable Decision decision, long startNanos) {
+    if (telemetry != null) {
+      telemetry.decided(passage.telemetry(), decision, startNanos);
+    }
   }
 
   /** A plugin threw: security fails closed, middleware fails the message. */

@@ -7,6 +7,8 @@ import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.McpMethods;
 import dev.gatekit.api.RequestId;
 import dev.gatekit.api.Transport;
+import dev.gatekit.proxy.internal.telemetry.RequestTelemetry;
+import dev.gatekit.proxy.internal.telemetry.UpstreamCall;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -62,6 +64,12 @@ public final class UpstreamStage implements Stage {
       }
     }
     JsonRpcRequest request = (JsonRpcRequest) chain.message();
+    RequestTelemetry telemetry = passage.telemetry();
+    UpstreamCall observed = null;
+    if (telemetry != null) {
+      observed = telemetry.upstreamCall(upstream, request);
+      request = observed.request(); // carries the trace context of this call in its _meta
+    }
     CompletableFuture<JsonRpcResponse> call =
         initializeTimeout != null && McpMethods.INITIALIZE.equals(request.method())
             ? transport.sendAndReceive(request, initializeTimeout)
@@ -70,6 +78,15 @@ public final class UpstreamStage implements Stage {
     RequestId clientId = passage.context().requestId();
     BiFunction<@Nullable JsonRpcResponse, @Nullable Throwable, Outcome> back = (response, failure) ->
         response != null ? Outcome.answered(response.withId(clientId)) : Failures.outcomeOf(failure);
+    if (observed != null) {
+      UpstreamCall ending = observed;
+      BiFunction<@Nullable JsonRpcResponse, @Nullable Throwable, Outcome> plain = back;
+      back = (response, failure) -> {
+        Outcome outcome = plain.apply(response, failure);
+        ending.end(outcome.callResult(), outcome.receivedErrorCode());
+        return outcome;
+      };
+    }
     return pluginExecutor == null ? call.handle(back) : call.handleAsync(back, pluginExecutor);
   }
 

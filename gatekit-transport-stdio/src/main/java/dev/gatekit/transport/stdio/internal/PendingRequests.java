@@ -251,11 +251,13 @@ public final class PendingRequests {
    */
   private @Nullable Exchange answered(@Nullable RequestId responseId) {
     if (!(responseId instanceof RequestId.NumberId id)) {
+      counters.dropped.increment();
       log.warn("Upstream '{}' sent a response with id {} that no request has; dropped", upstream, responseId);
       return null;
     }
     Exchange exchange = pending.remove(id.value());
     if (exchange == null) {
+      counters.dropped.increment();
       log.warn(
           "Upstream '{}' sent a response to id {}, which is not pending (unknown, duplicate, or already"
               + " timed out or cancelled); dropped",
