@@ -62,7 +62,7 @@ final class ClientCalls {
 
   /** Ends a call: its answer goes to the client, unless the client cancelled it. Call once per call. */
   void finish(ClientCall call, Outcome outcome) {
-    end(call, () -> reply(outcome, call.request.id()));
+    end(call, outcome, () -> reply(outcome, call.request.id()));
   }
 
   /**
@@ -71,14 +71,17 @@ final class ClientCalls {
    * {@link #finish}.
    */
   void finishEncoded(ClientCall call, byte[] line) {
-    end(call, () -> {
+    end(call, null, () -> {
       handled.increment();
       client.sendEncoded(line);
     });
   }
 
-  /** Ends a call: {@code reply} runs unless the client cancelled it. */
-  private void end(ClientCall call, Runnable reply) {
+  /**
+   * Ends a call: {@code reply} runs unless the client cancelled it. {@code outcome} is null for a
+   * response passed on as bytes: a successful upstream answer.
+   */
+  private void end(ClientCall call, @Nullable Outcome outcome, Runnable reply) {
     // Free the id and the in-flight count before the client can see the answer: a client may reuse
     // the id at once, and counters read after an answer must already include it.
     calls.remove(call.request.id(), call);
@@ -88,8 +91,8 @@ final class ClientCalls {
       RequestTelemetry observed = call.telemetry;
       if (observed != null) {
         boolean cancelledByClient = call.cancelled();
-        observed.end(cancelledByClient ? CallResult.CANCELLED : outcome.callResult(),
-            cancelledByClient ? 0 : outcome.receivedErrorCode());
+        observed.end(cancelledByClient ? CallResult.CANCELLED : outcome == null ? CallResult.OK : outcome.callResult(),
+            cancelledByClient || outcome == null ? 0 : outcome.receivedErrorCode());
       }
       if (call.cancelled()) {
         cancelled.increment();
