@@ -36,7 +36,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One client session: takes the client's messages and sends each where it goes — a request through
  * the handshake or the router to the chain of its upstream (or to every upstream), a notification to
- * the relay, an answer to a server-to-client request back to the upstream that asked.
+ * the relay, an answer to a server-to-client request back to the upstream that asked. The client may
+ * speak either generation of MCP (2025-era with {@code initialize}, or 2026-07-28, stateless), and so
+ * may each upstream: {@link Handshake} tells the client's apart, each upstream's connection is a
+ * {@link VersionedUpstream} that finds out its own and translates.
  *
  * <p>Threading: {@link #receive} is called by the client's reader and never blocks. Every request is
  * handled concurrently: with plugins, its chain runs on the executor (plugins may block); with none
@@ -77,9 +80,12 @@ public final class Session implements AutoCloseable {
     this.executor = executor;
     this.serverRequests = new ServerRequests(serverRequestTimeout);
     Executor pluginExecutor = handOff ? executor : null;
-    upstreams.forEach((name, transport) -> links.put(name, new UpstreamLink(name, transport,
+    upstreams.forEach((name, connection) -> {
+      Transport transport = new VersionedUpstream(name, connection);
+      links.put(name, new UpstreamLink(name, transport,
         stages.towardsUpstream(name, new UpstreamStage(name, transport, initializeTimeout, pluginExecutor)),
-        stages.towardsClient(name, new ClientStage(name, client, serverRequests, pluginExecutor)))));
+        stages.towardsClient(name, new ClientStage(name, client, serverRequests, pluginExecutor))));
+    });
     this.calls = new ClientCalls(client);
     this.handshake = new Handshake(router.upstreams(), namespaced, sessionAttributes);
     this.fanOut = new ListFanOut(router, this::toUpstream);
@@ -97,6 +103,16 @@ public final class Session implements AutoCloseable {
         log.error("Upstream '{}' could not be started: {}", link.name(), e.getMessage());
       }
     }
+  }
+
+  /**
+   * Returns whether a request may pass to the upstream {@code name} untranslated: the upstream's
+   * generation is known and is the request's. A pass-through path must take only such requests.
+   */
+  public boolean isTransparent(String name, JsonRpcRequest request) {
+    UpstreamLink link = links.get(name);
+    return link != null && link.transport() instanceof VersionedUpstream versioned
+        && versioned.isTransparentFor(Generation.of(request));
   }
 
   /** Takes one message from the client. Never blocks. */
@@ -184,7 +200,9 @@ public final class Session implements AutoCloseable {
       case McpMethods.INITIALIZE -> handshake.initialize(call, this::toUpstream);
       case McpMethods.PING -> CompletableFuture.completedFuture(
           Outcome.answered(JsonRpcResponse.success(request.id(), JsonNodeFactory.instance.objectNode())));
-      default -> handshake.whenInitialized(request, () -> route(call), executor);
+      default -> Generation.of(request) == Generation.Y2026
+          ? handshake.stateless(request, () -> route(call))
+          : handshake.whenInitialized(request, () -> route(call), executor);
     };
   }
 
