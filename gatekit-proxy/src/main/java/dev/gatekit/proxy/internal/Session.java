@@ -207,6 +207,9 @@ public final class Session implements AutoCloseable {
   }
 
   private CompletableFuture<Outcome> route(ClientCall call) {
+    if (router.namespaced() && Generation.SERVER_DISCOVER.equals(call.request.method())) {
+      return fanOut.discover(call);
+    }
     Router.Route route = router.route(call.request);
     if (route instanceof Router.To to) {
       return toUpstream(call, to.upstream(), to.request());

@@ -123,7 +123,11 @@ final class VersionedUpstream implements Transport {
     }
     if (Generation.of(request) == Generation.Y2026) {
       clientIs2026 = true;
-      return generationFor(request, timeout).thenCompose(found -> found.generation() == Generation.Y2026
+      Generation known = generation();
+      if (known != null) { // the usual case: the upstream's own future, which the caller may cancel
+        return known == Generation.Y2026 ? upstream.sendAndReceive(request, timeout) : bridge(request, timeout);
+      }
+      return then(generationFor(request, timeout), found -> found.generation() == Generation.Y2026
           ? (found.answer() != null ? CompletableFuture.completedFuture(found.answer())
               : upstream.sendAndReceive(request, timeout))
           : bridge(request, timeout));
@@ -181,10 +185,57 @@ final class VersionedUpstream implements Transport {
     upstream.close();
   }
 
+  /**
+   * {@code next} applied to {@code first}'s value, as one future: at once when {@code first} is
+   * done; cancelling the result cancels the future of {@code next} (so the transport tells the
+   * upstream), and failures arrive unwrapped.
+   */
+  private static <T> CompletableFuture<JsonRpcResponse> then(
+      CompletableFuture<T> first, java.util.function.Function<T, CompletableFuture<JsonRpcResponse>> next) {
+    if (first.isDone() && !first.isCompletedExceptionally()) {
+      return next.apply(first.join());
+    }
+    CompletableFuture<JsonRpcResponse> result = new CompletableFuture<>();
+    first.whenComplete((value, failure) -> {
+      if (failure != null) {
+        result.completeExceptionally(unwrap(failure));
+        return;
+      }
+      if (result.isDone()) {
+        return; // cancelled meanwhile: nothing is sent
+      }
+      CompletableFuture<JsonRpcResponse> inner;
+      try {
+        inner = next.apply(value);
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
+        return;
+      }
+      inner.whenComplete((answer, innerFailure) -> {
+        if (innerFailure != null) {
+          result.completeExceptionally(unwrap(innerFailure));
+        } else {
+          result.complete(answer);
+        }
+      });
+      result.whenComplete((answer, ignored) -> {
+        if (result.isCancelled()) {
+          inner.cancel(false);
+        }
+      });
+    });
+    return result;
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    return failure instanceof CompletionException wrapped && wrapped.getCause() != null ? wrapped.getCause() : failure;
+  }
+
   // ---- a 2025-era client ----
 
   private CompletableFuture<JsonRpcResponse> initializeFor2025Client(JsonRpcRequest request, Duration timeout) {
-    return upstream.sendAndReceive(request, timeout).thenCompose(answer -> {
+    CompletableFuture<JsonRpcResponse> sent = upstream.sendAndReceive(request, timeout);
+    CompletableFuture<JsonRpcResponse> result = then(sent, answer -> {
       if (!answer.isError()) {
         generation.compareAndSet(null, CompletableFuture.completedFuture(Generation.Y2025));
         return CompletableFuture.completedFuture(answer);
@@ -209,6 +260,12 @@ final class VersionedUpstream implements Transport {
         return JsonRpcResponse.success(request.id(), initializeResultOf(params, found.answer().result()));
       });
     });
+    result.whenComplete((answer, failure) -> {
+      if (result.isCancelled()) {
+        sent.cancel(false); // the client gave up its initialize: the transport tells the upstream
+      }
+    });
+    return result;
   }
 
   private static JsonNode initializeResultOf(JsonNode initializeParams, JsonNode discovery) {
@@ -292,8 +349,7 @@ final class VersionedUpstream implements Transport {
     Duration wait = timeout.compareTo(PROBE_TIMEOUT) < 0 ? timeout : PROBE_TIMEOUT;
     return upstream.sendAndReceive(discover, wait).handle((answer, failure) -> {
       if (failure != null) {
-        Throwable cause = failure instanceof CompletionException wrapped && wrapped.getCause() != null
-            ? wrapped.getCause() : failure;
+        Throwable cause = unwrap(failure);
         if (cause instanceof TransportClosedException closed) {
           throw new CompletionException(closed);
         }
@@ -325,7 +381,7 @@ final class VersionedUpstream implements Transport {
       return CompletableFuture.completedFuture(JsonRpcResponse.failure(request.id(), ErrorCodes.METHOD_NOT_FOUND,
           "Upstream '" + name + "' speaks MCP of the 2025 generation; subscriptions/listen is not bridged"));
     }
-    return legacyInitialized(request, timeout).thenCompose(initialized -> {
+    return then(legacyInitialized(request, timeout), initialized -> {
       if (Generation.SERVER_DISCOVER.equals(request.method())) {
         return CompletableFuture.completedFuture(JsonRpcResponse.success(request.id(), discoveryOf(initialized)));
       }
@@ -492,7 +548,7 @@ final class VersionedUpstream implements Transport {
 
     synchronized void finish(@Nullable JsonRpcResponse answer, @Nullable Throwable failure) {
       if (failure != null) {
-        round.completeExceptionally(failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure);
+        round.completeExceptionally(unwrap(failure));
       } else {
         round.complete(completed(method, answer, initialized).withId(roundId));
       }
