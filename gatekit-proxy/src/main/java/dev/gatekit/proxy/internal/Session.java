@@ -106,13 +106,15 @@ public final class Session implements AutoCloseable {
   }
 
   /**
-   * Returns whether a request may pass to the upstream {@code name} untranslated: the upstream's
-   * generation is known and is the request's. A pass-through path must take only such requests.
+   * Returns whether a request of a client of this generation may pass to the upstream {@code name}
+   * untranslated: the upstream's generation is known and is the same. A pass-through path (bytes
+   * straight to the upstream's transport) must take only such requests; a 2025-era client's after
+   * its {@code initialize}: {@code isTransparent(name, Generation.Y2025)}.
    */
-  public boolean isTransparent(String name, JsonRpcRequest request) {
+  boolean isTransparent(String name, Generation client) {
     UpstreamLink link = links.get(name);
     return link != null && link.transport() instanceof VersionedUpstream versioned
-        && versioned.isTransparentFor(Generation.of(request));
+        && versioned.isTransparentFor(client);
   }
 
   /** Takes one message from the client. Never blocks. */
