@@ -122,6 +122,38 @@ class ProxyBuiltinPluginsTest {
     assertThat(lines(log)).anySatisfy(l -> assertThat(l.path("metadata").toString()).contains("aws_access_keys"));
   }
 
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void aSecretInTheInputOfA2026MultiRoundTripRequestIsBlocked(boolean upstreamIs2026) throws Exception {
+    String meta = "'_meta':{'io.modelcontextprotocol/protocolVersion':'2026-07-28',"
+        + "'io.modelcontextprotocol/clientCapabilities':{'elicitation':{}}}";
+    MockTransport.Builder builder = MockTransport.builder()
+        .handle("tools/call", r -> "ask".equals(r.params().path("name").asText())
+            ? ok(r, "{'resultType':'input_required','inputRequests':{'q':{'method':'elicitation/create',"
+                + "'params':{'message':'your key is " + AWS_KEY + "','requestedSchema':{'type':'object'}}}}}")
+            : ok(r, "{'content':[{'type':'text','text':'done'}]}"));
+    if (upstreamIs2026) {
+      builder.result("server/discover", JsonRpcCodec.get().mapper().readTree(
+          "{\"supportedVersions\":[\"2026-07-28\"],\"capabilities\":{\"tools\":{}},\"resultType\":\"complete\"}"));
+    }
+    MockTransport upstream = mock(builder);
+    GatekitProxy.Builder proxyBuilder = GatekitProxy.builder().upstream("files", upstream);
+    PluginLoader.addTo(proxyBuilder, PluginLoader.fromClassPath().load(
+        List.of(entry(PluginKind.SECURITY, "_global", "basic_secrets_filter", Map.of("action", "block"))), Set.of("files")));
+    proxy = proxyBuilder.build();
+    proxy.connect(client); // a 2026-era client: no initialize
+
+    proxy.receive(request(1, "tools/call", "{'name':'echo','arguments':{},'inputResponses':{'q':{'action':'accept',"
+        + "'content':{'key':'" + AWS_KEY + "'}}},'requestState':'opaque'," + meta + "}"));
+    proxy.receive(request(2, "tools/call", "{'name':'ask','arguments':{}," + meta + "}"));
+    proxy.receive(request(3, "tools/call", "{'name':'echo','arguments':{}," + meta + "}"));
+
+    assertThat(client.awaitResponse(1).error().code()).isEqualTo(ErrorCodes.SECURITY_VIOLATION);
+    assertThat(client.awaitResponse(2).error().code()).isEqualTo(ErrorCodes.SECURITY_VIOLATION);
+    assertThat(client.awaitResponse(3).result().path("content").toString()).contains("done");
+    assertThat(upstream.requests().toString()).doesNotContain(AWS_KEY);
+  }
+
   @Test
   void aThousandConcurrentRequestsThroughAllFourBuiltIns() throws Exception {
     Path log = dir.resolve("audit.jsonl");

@@ -2,6 +2,7 @@ package dev.gatekit.proxy.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatekit.api.ErrorCodes;
+import dev.gatekit.api.JsonRpcError;
 import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.plugin.PluginContext;
@@ -21,7 +22,9 @@ import org.jspecify.annotations.Nullable;
  * upstream and no namespacing its answer passes through unchanged (instructions and the version the
  * two agreed on included), with several the answers are merged ({@link InitializeResults}). Requests
  * that arrive while {@code initialize} is on its way wait for it, as the client meant; requests
- * before any {@code initialize} are refused. A failed handshake may be tried again. Thread-safe.
+ * before any {@code initialize} are refused. A failed handshake may be tried again. A 2026-era
+ * client (its requests name the protocol version in {@code _meta}) sends no {@code initialize}: its
+ * requests pass once their version is checked ({@link #stateless}). Thread-safe.
  */
 final class Handshake {
 
@@ -103,6 +106,29 @@ final class Handshake {
     }
     return pending.thenComposeAsync(
         ok -> ok ? next.get() : CompletableFuture.completedFuture(notInitialized()), executor);
+  }
+
+  /**
+   * Runs {@code next} for a request of a 2026-era client, which has no {@code initialize}: at once
+   * when its {@code _meta} names a version the gateway speaks, else answers the specification's
+   * {@code UnsupportedProtocolVersion} error naming the supported ones. What plugins are told about
+   * the session (protocol version, client name) comes from the request's {@code _meta}.
+   */
+  CompletableFuture<Outcome> stateless(JsonRpcRequest request, Supplier<CompletableFuture<Outcome>> next) {
+    JsonRpcError unsupported = Generation.unsupportedVersion(request);
+    if (unsupported != null) {
+      return CompletableFuture.completedFuture(Outcome.answered(JsonRpcResponse.failure(request.id(), unsupported)));
+    }
+    if (!attributes.containsKey(PluginContext.PROTOCOL_VERSION)) {
+      JsonNode meta = Generation.meta(request.params());
+      Map<String, Object> attrs = new LinkedHashMap<>(attributes);
+      attrs.put(PluginContext.PROTOCOL_VERSION, meta.path(Generation.PROTOCOL_VERSION).textValue());
+      if (meta.path(Generation.CLIENT_INFO).path("name").isTextual()) {
+        attrs.put(PluginContext.CLIENT_NAME, meta.path(Generation.CLIENT_INFO).path("name").textValue());
+      }
+      attributes = Map.copyOf(attrs);
+    }
+    return next.get();
   }
 
   /**

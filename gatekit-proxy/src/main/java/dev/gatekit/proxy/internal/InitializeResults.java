@@ -60,7 +60,7 @@ final class InitializeResults {
     return JsonRpcResponse.success(id, merged);
   }
 
-  private static void mergeCapabilities(ObjectNode into, JsonNode from) {
+  static void mergeCapabilities(ObjectNode into, JsonNode from) {
     Iterator<Map.Entry<String, JsonNode>> fields = from.fields();
     while (fields.hasNext()) {
       Map.Entry<String, JsonNode> field = fields.next();

@@ -61,7 +61,21 @@ final class ListFanOut {
       pages.put(upstream, caller.call(call, upstream, request.withParams(params)));
     });
     return CompletableFuture.allOf(pages.values().toArray(CompletableFuture[]::new))
-        .handle((ignored, failure) -> merge(request.id(), member, pages));
+        .handle((ignored, failure) -> merge(request, member, pages));
+  }
+
+  /** Asks every upstream {@code server/discover} and merges the answers ({@link DiscoverResults}). */
+  CompletableFuture<Outcome> discover(ClientCall call) {
+    Map<String, CompletableFuture<Outcome>> answers = new LinkedHashMap<>();
+    for (String upstream : router.upstreams()) {
+      answers.put(upstream, caller.call(call, upstream, call.request));
+    }
+    return CompletableFuture.allOf(answers.values().toArray(CompletableFuture[]::new))
+        .handle((ignored, failure) -> {
+          Map<String, JsonRpcResponse> responses = new LinkedHashMap<>();
+          answers.forEach((upstream, answer) -> responses.put(upstream, answer.join().toResponse(call.request.id())));
+          return Outcome.answered(DiscoverResults.merge(call.request.id(), responses));
+        });
   }
 
   /** Sends the request to every upstream; the answer is a success if any upstream succeeded. */
@@ -84,8 +98,11 @@ final class ListFanOut {
         });
   }
 
-  private Outcome merge(RequestId id, String member, Map<String, CompletableFuture<Outcome>> pages) {
+  private Outcome merge(JsonRpcRequest request, String member, Map<String, CompletableFuture<Outcome>> pages) {
+    RequestId id = request.id();
     ObjectNode merged = JSON.objectNode();
+    long ttlMs = Long.MAX_VALUE;
+    boolean allPublic = true;
     ArrayNode items = merged.putArray(member);
     Map<String, String> next = new LinkedHashMap<>();
     Outcome firstError = null;
@@ -99,6 +116,8 @@ final class ListFanOut {
       }
       answered++;
       JsonNode result = ((JsonRpcResponse) outcome.message()).result();
+      ttlMs = Math.min(ttlMs, result.path("ttlMs").asLong(0));
+      allPublic &= "public".equals(result.path("cacheScope").asText());
       JsonNode upstreamItems = result.path(member);
       if (upstreamItems.isArray()) {
         ArrayNode copy = ((ArrayNode) upstreamItems).deepCopy();
@@ -114,6 +133,12 @@ final class ListFanOut {
     }
     if (!next.isEmpty()) {
       merged.put("nextCursor", encodeCursor(next));
+    }
+    if (Generation.of(request) == Generation.Y2026) {
+      // a 2026-era client requires these: the merged list is as fresh and as shared as its least
+      merged.put(Generation.RESULT_TYPE, "complete");
+      merged.put("ttlMs", ttlMs == Long.MAX_VALUE ? 0 : ttlMs);
+      merged.put("cacheScope", allPublic ? "public" : "private");
     }
     return Outcome.answered(JsonRpcResponse.success(id, merged));
   }

@@ -40,7 +40,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One client session: takes the client's messages and sends each where it goes — a request through
  * the handshake or the router to the chain of its upstream (or to every upstream), a notification to
- * the relay, an answer to a server-to-client request back to the upstream that asked.
+ * the relay, an answer to a server-to-client request back to the upstream that asked. The client may
+ * speak either generation of MCP (2025-era with {@code initialize}, or 2026-07-28, stateless), and so
+ * may each upstream: {@link Handshake} tells the client's apart, each upstream's connection is a
+ * {@link VersionedUpstream} that finds out its own and translates.
  *
  * <p>Threading: {@link #receive} is called by the client's reader and never blocks. Every request is
  * handled concurrently: with plugins, its chain runs on the executor (plugins may block); with none
@@ -85,9 +88,12 @@ public final class Session implements AutoCloseable {
     this.executor = executor;
     this.serverRequests = new ServerRequests(serverRequestTimeout);
     Executor pluginExecutor = handOff ? executor : null;
-    upstreams.forEach((name, transport) -> links.put(name, new UpstreamLink(name, transport,
+    upstreams.forEach((name, connection) -> {
+      Transport transport = new VersionedUpstream(name, connection);
+      links.put(name, new UpstreamLink(name, transport,
         stages.towardsUpstream(name, new UpstreamStage(name, transport, initializeTimeout, pluginExecutor)),
-        stages.towardsClient(name, new ClientStage(name, client, serverRequests, pluginExecutor)))));
+        stages.towardsClient(name, new ClientStage(name, client, serverRequests, pluginExecutor))));
+    });
     this.calls = new ClientCalls(client, telemetry);
     this.handshake = new Handshake(router.upstreams(), namespaced, sessionAttributes);
     this.fanOut = new ListFanOut(router, this::toUpstream);
@@ -110,6 +116,18 @@ public final class Session implements AutoCloseable {
         log.error("Upstream '{}' could not be started: {}", link.name(), e.getMessage());
       }
     }
+  }
+
+  /**
+   * Returns whether a request of a client of this generation may pass to the upstream {@code name}
+   * untranslated: the upstream's generation is known and is the same. A pass-through path (bytes
+   * straight to the upstream's transport) must take only such requests; a 2025-era client's after
+   * its {@code initialize}: {@code isTransparent(name, Generation.Y2025)}.
+   */
+  boolean isTransparent(String name, Generation client) {
+    UpstreamLink link = links.get(name);
+    return link != null && link.transport() instanceof VersionedUpstream versioned
+        && versioned.isTransparentFor(client);
   }
 
   /** Takes one message from the client. Never blocks. */
@@ -142,8 +160,9 @@ public final class Session implements AutoCloseable {
    */
   public boolean receiveLine(byte[] buffer, int offset, int length) {
     StdioTransport upstream = passThrough;
-    if (upstream == null || !handshake.isInitialized() || !relay.clientNotificationsPassed().isDone()) {
-      return false;
+    if (upstream == null || !handshake.isInitialized() || !relay.clientNotificationsPassed().isDone()
+        || !isTransparent(router.upstreams().get(0), Generation.Y2025)) {
+      return false; // a 2025-era client behind a 2026-era server needs its requests translated
     }
     JsonRpcLineScanner.Members members = JsonRpcLineScanner.scan(buffer, offset, length);
     if (members == null || !members.isRequest() || McpMethods.INITIALIZE.equals(members.method())
@@ -244,11 +263,16 @@ public final class Session implements AutoCloseable {
       case McpMethods.INITIALIZE -> handshake.initialize(call, this::toUpstream);
       case McpMethods.PING -> CompletableFuture.completedFuture(
           Outcome.answered(JsonRpcResponse.success(request.id(), JsonNodeFactory.instance.objectNode())));
-      default -> handshake.whenInitialized(request, () -> route(call), executor);
+      default -> Generation.of(request) == Generation.Y2026
+          ? handshake.stateless(request, () -> route(call))
+          : handshake.whenInitialized(request, () -> route(call), executor);
     };
   }
 
   private CompletableFuture<Outcome> route(ClientCall call) {
+    if (router.namespaced() && Generation.SERVER_DISCOVER.equals(call.request.method())) {
+      return fanOut.discover(call);
+    }
     Router.Route route = router.route(call.request);
     if (route instanceof Router.To to) {
       return toUpstream(call, to.upstream(), to.request());

@@ -56,6 +56,47 @@ final class E2eCommands {
     return List.of(bin.toAbsolutePath().toString(), "stdio");
   }
 
+  /**
+   * The 2026-07-28 test server on the official TypeScript SDK v2 ({@code src/test/node/server-2026.mjs}:
+   * tools {@code echo} and {@code confirm}, which needs input, and the resource {@code
+   * test://greeting}); {@code --modern-only} makes it refuse {@code initialize}. Skips the calling
+   * test when Node.js or the SDK is not installed.
+   */
+  static List<String> server2026(String... args) {
+    List<String> command = new ArrayList<>(List.of(node(), nodeScript("server-2026.mjs")));
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  /**
+   * The 2026-07-28 test client on the official TypeScript SDK v2 ({@code src/test/node/client-2026.mjs})
+   * running {@code scenario} against {@code gateway}, which it starts; it prints one JSON object of
+   * what it saw. Skips the calling test when Node.js or the SDK is not installed.
+   */
+  static List<String> client2026(String scenario, List<String> gateway) {
+    List<String> command = new ArrayList<>(List.of(node(), nodeScript("client-2026.mjs"), scenario));
+    command.addAll(gateway);
+    return command;
+  }
+
+  private static String nodeScript(String name) {
+    Path sdk = NODE_DIR.resolve("node_modules").resolve("@modelcontextprotocol").resolve("server");
+    Assumptions.assumeTrue(Files.isDirectory(sdk) && Files.isDirectory(sdk.resolveSibling("client")),
+        "the MCP TypeScript SDK v2 is not installed: run (cd gatekit-proxy/src/test/node && npm ci) — needs Node.js");
+    return NODE_DIR.resolve(name).toAbsolutePath().toString();
+  }
+
+  private static String node() {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+      Path node = Path.of(dir, "node");
+      if (Files.isExecutable(node)) {
+        return node.toString();
+      }
+    }
+    Assumptions.abort("Node.js is not installed (no 'node' on the PATH)");
+    throw new AssertionError("unreachable");
+  }
+
   /** Returns whether server-everything is installed. */
   static boolean serverEverythingInstalled() {
     return everythingBin() != null;

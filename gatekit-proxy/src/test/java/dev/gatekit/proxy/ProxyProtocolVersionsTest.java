@@ -1,0 +1,183 @@
+package dev.gatekit.proxy;
+
+import static dev.gatekit.proxy.ProxyFixture.PATIENCE;
+import static dev.gatekit.proxy.ProxyFixture.handshake;
+import static dev.gatekit.proxy.ProxyFixture.initializeResult;
+import static dev.gatekit.proxy.ProxyFixture.json;
+import static dev.gatekit.proxy.ProxyFixture.request;
+import static dev.gatekit.proxy.ProxyFixture.toolList;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gatekit.api.JsonRpcRequest;
+import dev.gatekit.api.JsonRpcResponse;
+import dev.gatekit.testkit.MockTransport;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The proxy between protocol generations, one direction per test, against upstreams in memory: what
+ * the client gets and what the upstream sees.
+ */
+class ProxyProtocolVersionsTest {
+
+  private static final String META_2026 = "'_meta':{'io.modelcontextprotocol/protocolVersion':'2026-07-28',"
+      + "'io.modelcontextprotocol/clientCapabilities':{'sampling':{}},"
+      + "'io.modelcontextprotocol/clientInfo':{'name':'new-client','version':'2'},'progressToken':'p1'}";
+  private static final JsonNode DISCOVERY = json("{'supportedVersions':['2026-07-28'],'capabilities':{'tools':{}},"
+      + "'resultType':'complete','ttlMs':0,'cacheScope':'private','instructions':'be kind',"
+      + "'_meta':{'io.modelcontextprotocol/serverInfo':{'name':'new-server','version':'3'}}}");
+
+  private final ProxyFixture.Client client = new ProxyFixture.Client();
+  private final List<MockTransport> mocks = new ArrayList<>();
+  private GatekitProxy proxy;
+
+  @AfterEach
+  void tearDown() {
+    if (proxy != null) {
+      proxy.close();
+    }
+    mocks.forEach(MockTransport::close);
+  }
+
+  private MockTransport server2025() {
+    return track(MockTransport.builder()
+        .result("initialize", initializeResult("old-server"))
+        .result("tools/list", toolList("echo"))
+        .build());
+  }
+
+  private MockTransport server2026() {
+    return track(MockTransport.builder()
+        .result("server/discover", DISCOVERY)
+        .result("tools/list", json("{'tools':[],'resultType':'complete','ttlMs':60000,'cacheScope':'public'}"))
+        .build()); // initialize is "method not found": it speaks only 2026-07-28
+  }
+
+  private MockTransport track(MockTransport mock) {
+    mocks.add(mock);
+    return mock;
+  }
+
+  private void start(MockTransport... upstreams) {
+    GatekitProxy.Builder builder = GatekitProxy.builder();
+    for (int i = 0; i < upstreams.length; i++) {
+      builder.upstream("u" + i, upstreams[i]);
+    }
+    proxy = builder.build();
+    proxy.connect(client);
+  }
+
+  private static List<String> methods(MockTransport mock) {
+    return mock.requests().stream().map(JsonRpcRequest::method).toList();
+  }
+
+  @Test
+  void aVersionTheGatewayDoesNotSpeakGetsUnsupportedProtocolVersionNamingTheSupportedOnes() {
+    MockTransport upstream = server2026();
+    start(upstream);
+
+    proxy.receive(request(1, "tools/list", "{'_meta':{'io.modelcontextprotocol/protocolVersion':'2099-01-01'}}"));
+
+    JsonRpcResponse answer = client.awaitResponse(1);
+    assertThat(answer.error().code()).isEqualTo(-32022);
+    assertThat(answer.error().data().path("supported").toString()).isEqualTo("[\"2026-07-28\"]");
+    assertThat(upstream.requests()).isEmpty();
+  }
+
+  @Test
+  void newClientNewServerPassesThroughUntouched() {
+    MockTransport upstream = server2026();
+    start(upstream);
+
+    proxy.receive(request(1, "server/discover", "{" + META_2026 + "}"));
+    proxy.receive(request(2, "tools/list", "{" + META_2026 + "}"));
+
+    assertThat(client.awaitResponse(1).result()).isEqualTo(DISCOVERY);
+    assertThat(client.awaitResponse(2).result().path("ttlMs").asInt()).isEqualTo(60000);
+    assertThat(methods(upstream)).containsExactly("server/discover", "tools/list"); // the client's discover was the probe
+    assertThat(upstream.requests().get(1).params()).isEqualTo(json("{" + META_2026 + "}"));
+  }
+
+  @Test
+  void newClientOldServerIsBridged() {
+    MockTransport upstream = server2025();
+    start(upstream);
+
+    proxy.receive(request(1, "server/discover", "{" + META_2026 + "}"));
+    JsonNode discovery = client.awaitResponse(1).result();
+    proxy.receive(request(2, "tools/list", "{" + META_2026 + "}"));
+    JsonNode tools = client.awaitResponse(2).result();
+
+    assertThat(discovery.path("supportedVersions").toString()).isEqualTo("[\"2026-07-28\"]");
+    assertThat(discovery.path("capabilities")).isEqualTo(initializeResult("x").get("capabilities"));
+    assertThat(discovery.path("_meta").path("io.modelcontextprotocol/serverInfo").path("name").asText()).isEqualTo("old-server");
+    assertThat(discovery.path("resultType").asText()).isEqualTo("complete");
+    assertThat(tools.path("resultType").asText()).isEqualTo("complete");
+    assertThat(tools.path("ttlMs").asInt()).isZero();
+    assertThat(tools.path("cacheScope").asText()).isEqualTo("private");
+    assertThat(tools.path("tools").get(0).path("name").asText()).isEqualTo("echo");
+    assertThat(methods(upstream)).containsExactly("server/discover", "initialize", "tools/list");
+    JsonRpcRequest initialize = upstream.requests().get(1);
+    assertThat(initialize.params().path("capabilities")).isEqualTo(json("{'sampling':{}}"));
+    assertThat(initialize.params().path("clientInfo").path("name").asText()).isEqualTo("new-client");
+    assertThat(upstream.notifications()).extracting(n -> n.method()).containsExactly("notifications/initialized");
+    // the protocol members of _meta are stripped, the rest (the progress token) kept
+    assertThat(upstream.requests().get(2).params()).isEqualTo(json("{'_meta':{'progressToken':'p1'}}"));
+  }
+
+  @Test
+  void oldClientNewServerIsBridged() {
+    MockTransport upstream = server2026();
+    start(upstream);
+
+    JsonRpcResponse initialized = handshake(proxy, client);
+    proxy.receive(request(2, "logging/setLevel", "{'level':'debug'}"));
+    proxy.receive(request(3, "ping"));
+    assertThat(client.awaitResponse(2).result()).isEqualTo(json("{}"));
+    assertThat(client.awaitResponse(3).result()).isEqualTo(json("{}"));
+    proxy.receive(request(4, "tools/list", "{}"));
+    assertThat(client.awaitResponse(4).isError()).isFalse();
+
+    assertThat(initialized.result().path("protocolVersion").asText()).isEqualTo("2025-11-25");
+    assertThat(initialized.result().path("serverInfo").path("name").asText()).isEqualTo("new-server");
+    assertThat(initialized.result().path("capabilities")).isEqualTo(DISCOVERY.get("capabilities"));
+    assertThat(initialized.result().path("instructions").asText()).isEqualTo("be kind");
+    assertThat(methods(upstream)).containsExactly("initialize", "server/discover", "tools/list");
+    assertThat(upstream.notifications()).isEmpty(); // no notifications/initialized for a server without a handshake
+    JsonNode meta = upstream.requests().get(2).params().path("_meta");
+    assertThat(meta.path("io.modelcontextprotocol/protocolVersion").asText()).isEqualTo("2026-07-28");
+    assertThat(meta.path("io.modelcontextprotocol/clientCapabilities"))
+        .isEqualTo(json("{'sampling':{},'roots':{'listChanged':true}}"));
+    assertThat(meta.path("io.modelcontextprotocol/clientInfo").path("name").asText()).isEqualTo("test-client");
+    assertThat(meta.path("io.modelcontextprotocol/logLevel").asText()).isEqualTo("debug");
+    assertThat(proxy.awaitIdle(PATIENCE)).isTrue();
+  }
+
+  @Test
+  void newClientWithSeveralUpstreamsOfMixedGenerationsGetsOneListWithCacheHints() {
+    MockTransport old = server2025();
+    MockTransport modern = server2026();
+    start(old, modern);
+
+    proxy.receive(request(1, "tools/list", "{" + META_2026 + "}"));
+
+    JsonNode tools = client.awaitResponse(1).result();
+    assertThat(tools.path("tools").get(0).path("name").asText()).isEqualTo("u0__echo");
+    assertThat(tools.path("resultType").asText()).isEqualTo("complete");
+    assertThat(tools.path("ttlMs").asInt()).isZero(); // as fresh as the least fresh upstream's
+    assertThat(tools.path("cacheScope").asText()).isEqualTo("private");
+    assertThat(methods(old)).containsExactly("server/discover", "initialize", "tools/list");
+    assertThat(methods(modern)).containsExactly("server/discover", "tools/list");
+
+    proxy.receive(request(2, "server/discover", "{" + META_2026 + "}"));
+    JsonNode discovery = client.awaitResponse(2).result();
+    assertThat(discovery.path("supportedVersions").toString()).isEqualTo("[\"2026-07-28\"]");
+    assertThat(discovery.path("capabilities").has("tools")).isTrue();
+    assertThat(discovery.path("instructions").asText()).isEqualTo("u1: be kind");
+    assertThat(discovery.path("_meta").path("io.modelcontextprotocol/serverInfo").path("name").asText()).isEqualTo("gatekit");
+    assertThat(methods(old)).containsExactly("server/discover", "initialize", "tools/list"); // answered from initialize
+  }
+}
