@@ -62,6 +62,13 @@ final class Telemetry {
     boolean exporting = EXPORT_VARIABLES.stream().anyMatch(name -> present(env.get(name))
         || present(System.getProperty(name.toLowerCase(java.util.Locale.ROOT).replace('_', '.'))));
     if (!exporting && metrics == null) {
+      // Nothing asked for: the API's no-op, said once here so that GlobalOpenTelemetry.get() does not
+      // look for the autoconfiguration on the class path and log that it found it disabled.
+      try {
+        GlobalOpenTelemetry.set(io.opentelemetry.api.OpenTelemetry.noop());
+      } catch (IllegalStateException alreadySet) {
+        // an earlier run in this JVM (or the embedder) chose already
+      }
       return true;
     }
     OpenTelemetrySdk sdk;
