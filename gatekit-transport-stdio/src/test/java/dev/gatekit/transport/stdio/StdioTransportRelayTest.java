@@ -136,7 +136,9 @@ class StdioTransportRelayTest {
       assertThat(idOf(answer)).isEqualTo("5");
       assertThat(events).containsExactly("notifications/progress", "notifications/progress",
           "notifications/progress", "answer");
-      byte[] quick = relay(transport, line("6", "echo", "{\"text\":\"x\"}"))
+      // A call that takes a while, so that the callback is attached before the answer comes (an
+      // answer already there would run it on this thread).
+      byte[] quick = relay(transport, line("6", "sleep", "{\"ms\":300}"))
           .whenComplete((line, failure) -> thread.set(Thread.currentThread().getName()))
           .get(WAIT.toSeconds(), TimeUnit.SECONDS);
       assertThat(idOf(quick)).isEqualTo("6");
