@@ -17,6 +17,7 @@ import dev.gatekit.api.TransportOptions;
 import dev.gatekit.api.TransportState;
 import dev.gatekit.api.TransportStats;
 import dev.gatekit.transport.stdio.internal.LineSalvage;
+import dev.gatekit.api.support.InboundRequests;
 import dev.gatekit.api.support.JsonRpcLineScanner;
 import dev.gatekit.api.support.MessageWriter;
 import dev.gatekit.transport.stdio.internal.PendingRequests;
@@ -32,7 +33,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
@@ -590,28 +590,11 @@ public final class StdioTransport implements Transport {
   }
 
   private void answer(UpstreamProcess source, JsonRpcRequest request) {
-    CompletionStage<JsonRpcResponse> answer;
-    try {
-      answer = handler.onRequest(request);
-      if (answer == null) {
-        answer = CompletableFuture.failedFuture(new IllegalStateException("the handler returned no answer"));
+    InboundRequests.answer(handler, request, reply -> {
+      if (!source.write(codec.encode(reply))) {
+        log.debug("Upstream '{}' ended before its request {} was answered", name, request.id());
       }
-    } catch (RuntimeException e) {
-      answer = CompletableFuture.failedFuture(e);
-    }
-    answer.whenComplete(
-        (response, error) -> {
-          JsonRpcResponse reply =
-              error == null && response != null
-                  ? response.withId(request.id())
-                  : JsonRpcResponse.failure(
-                      request.id(),
-                      ErrorCodes.INTERNAL_ERROR,
-                      "The client could not answer '" + request.method() + "': " + error);
-          if (!source.write(codec.encode(reply))) {
-            log.debug("Upstream '{}' ended before its request {} was answered", name, request.id());
-          }
-        });
+    });
   }
 
   /** Receives lines and the end of a run from the current upstream process. */

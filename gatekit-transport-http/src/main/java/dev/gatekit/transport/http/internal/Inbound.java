@@ -1,6 +1,5 @@
 package dev.gatekit.transport.http.internal;
 
-import dev.gatekit.api.ErrorCodes;
 import dev.gatekit.api.InboundHandler;
 import dev.gatekit.api.JsonRpcCodec;
 import dev.gatekit.api.JsonRpcMessage;
@@ -10,10 +9,9 @@ import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.McpMethods;
 import dev.gatekit.api.RequestId;
 import dev.gatekit.api.TransportState;
+import dev.gatekit.api.support.InboundRequests;
 import dev.gatekit.api.support.SerialExecutor;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
 /**
@@ -67,27 +65,10 @@ public final class Inbound {
   }
 
   private void answer(JsonRpcRequest request) {
-    CompletionStage<JsonRpcResponse> answer;
-    try {
-      answer = handler.onRequest(request);
-      if (answer == null) {
-        answer = CompletableFuture.failedFuture(new IllegalStateException("the handler returned no answer"));
+    InboundRequests.answer(handler, request, reply -> {
+      if (sessions.state() != TransportState.CLOSED) {
+        posts.message(codec.encode(reply), "the answer to '" + request.method() + "'");
       }
-    } catch (RuntimeException e) {
-      answer = CompletableFuture.failedFuture(e);
-    }
-    answer.whenComplete(
-        (response, error) -> {
-          JsonRpcResponse reply =
-              error == null && response != null
-                  ? response.withId(request.id())
-                  : JsonRpcResponse.failure(
-                      request.id(),
-                      ErrorCodes.INTERNAL_ERROR,
-                      "The client could not answer '" + request.method() + "': " + error);
-          if (sessions.state() != TransportState.CLOSED) {
-            posts.message(codec.encode(reply), "the answer to '" + request.method() + "'");
-          }
-        });
+    });
   }
 }
