@@ -163,7 +163,7 @@ public final class GatekitProxy implements AutoCloseable {
   public ProxySession open(String sessionId, ClientConnection client) {
     Objects.requireNonNull(sessionId, "sessionId");
     Objects.requireNonNull(client, "client");
-    return sessionTable().open(sessionId, client, List.copyOf(upstreams.keySet()));
+    return sessionTable().open(sessionId, client);
   }
 
   private synchronized SessionTable sessionTable() {

@@ -31,8 +31,9 @@ public final class SessionTable {
   private ProxyStats retired = new ProxyStats(0, 0, 0, 0, 0, 0, 0);
   private boolean closed;
 
+  /** @param upstreams the upstreams by name, in the order every session lists them */
   public SessionTable(Map<String, UpstreamSource> upstreams, SessionMaker maker) {
-    this.upstreams = Map.copyOf(upstreams);
+    this.upstreams = new LinkedHashMap<>(upstreams);
     this.maker = maker;
     upstreams.forEach((name, source) -> {
       if (source.shared() != null) {
@@ -42,17 +43,17 @@ public final class SessionTable {
   }
 
   /** Opens and starts a session; see {@code GatekitProxy.open}. */
-  public ProxySession open(String id, ClientConnection client, List<String> order) {
+  public ProxySession open(String id, ClientConnection client) {
     synchronized (this) {
       requireOpen(id);
     }
     Map<String, Transport> transports = new LinkedHashMap<>();
     try {
-      for (String name : order) {
+      upstreams.forEach((name, source) -> {
         SharedUpstream connection = shared.get(name);
         transports.put(name, connection != null ? connection.view()
-            : Objects.requireNonNull(upstreams.get(name).connection(), "the factory of upstream " + name));
-      }
+            : Objects.requireNonNull(source.connection(), "the factory of upstream " + name));
+      });
     } catch (RuntimeException e) {
       transports.values().forEach(Transport::close);
       throw new IllegalArgumentException("an upstream of session " + id + " could not be made: " + e, e);
