@@ -43,7 +43,9 @@ import org.slf4j.LoggerFactory;
  *       2026-era server, {@code initialize} is answered from the discovery, every later request
  *       gets the {@code _meta} fields (version, the capabilities and info from the client's
  *       {@code initialize}), {@code notifications/initialized} is dropped, and {@code
- *       logging/setLevel} is answered here (its level then travels in {@code _meta}).
+ *       logging/setLevel} is answered here (its level then travels in {@code _meta}). An {@code
+ *       input_required} result is played to the client as server-to-client requests, and the
+ *       request retried with the answers until it completes ({@link InputPlayback}).
  *   <li>2026-era client: the upstream is probed with {@code server/discover} (the specification's
  *       stdio backward-compatibility probe). A proper discovery result means 2026-era: pass-through.
  *       An error or no answer in time means 2025-era, the bridge: the upstream is initialized once
@@ -84,10 +86,13 @@ final class VersionedUpstream implements Transport {
   private final ConcurrentLinkedDeque<BridgedCall> open = new ConcurrentLinkedDeque<>();
   private final Map<String, Waiting> waiting = new ConcurrentHashMap<>();
   private final AtomicLong nextId = new AtomicLong();
+  /** Plays a 2026-era upstream's {@code input_required} rounds to a 2025-era client. */
+  private final InputPlayback playback;
 
   VersionedUpstream(String name, Transport upstream) {
     this.name = name;
     this.upstream = upstream;
+    this.playback = new InputPlayback(name, upstream, () -> handler);
   }
 
   /**
@@ -145,7 +150,7 @@ final class VersionedUpstream implements Transport {
       }
       return CompletableFuture.completedFuture(JsonRpcResponse.success(request.id(), JSON.objectNode()));
     }
-    return upstream.sendAndReceive(request.withParams(withMeta(request.params(), meta)), timeout);
+    return playback.play(request.withParams(withMeta(request.params(), meta)), timeout);
   }
 
   @Override
