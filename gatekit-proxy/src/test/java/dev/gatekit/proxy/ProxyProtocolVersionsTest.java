@@ -9,6 +9,7 @@ import static dev.gatekit.proxy.ProxyFixture.toolList;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.plugin.Direction;
@@ -78,6 +79,11 @@ class ProxyProtocolVersionsTest {
     }
     proxy = builder.build();
     proxy.connect(client);
+  }
+
+  /** {@link #META_2026} with more members in its {@code _meta}. */
+  private static String metaWith(String members) {
+    return META_2026.substring(0, META_2026.length() - 1) + members + "}";
   }
 
   private static List<String> methods(MockTransport mock) {
@@ -324,5 +330,40 @@ class ProxyProtocolVersionsTest {
     JsonRpcResponse answer = client.awaitResponse(2);
     assertThat(answer.error().message()).contains("after 10 rounds");
     assertThat(upstream.requests()).filteredOn(r -> r.method().equals("tools/call")).hasSize(11);
+  }
+
+  @Test
+  void newClientOldServerGetsLoggingSetLevelWhenTheRequestedLevelChanges() {
+    ObjectNode withLogging = initializeResult("old-server");
+    withLogging.with("capabilities").putObject("logging");
+    MockTransport upstream = track(MockTransport.builder()
+        .result("initialize", withLogging)
+        .result("logging/setLevel", json("{}"))
+        .result("tools/list", toolList("echo"))
+        .build());
+    start(upstream);
+
+    for (String[] asked : new String[][] {{"1", "debug"}, {"2", "debug"}, {"3", null}, {"4", "error"}}) {
+      String level = asked[1] == null ? "" : ",'io.modelcontextprotocol/logLevel':'" + asked[1] + "'";
+      proxy.receive(request(Integer.parseInt(asked[0]), "tools/list", "{" + metaWith(level) + "}"));
+      assertThat(client.awaitResponse(Integer.parseInt(asked[0])).isError()).isFalse();
+    }
+
+    assertThat(methods(upstream)).containsExactly("server/discover", "initialize",
+        "logging/setLevel", "tools/list", "tools/list", "tools/list", "logging/setLevel", "tools/list");
+    assertThat(upstream.requests().get(2).params()).isEqualTo(json("{'level':'debug'}"));
+    assertThat(upstream.requests().get(6).params()).isEqualTo(json("{'level':'error'}"));
+    assertThat(upstream.requests().get(3).params().toString()).doesNotContain("logLevel"); // stripped
+  }
+
+  @Test
+  void newClientOldServerWithoutLoggingIsNotToldTheLevel() {
+    MockTransport upstream = server2025();
+    start(upstream);
+
+    proxy.receive(request(1, "tools/list", "{" + metaWith(",'io.modelcontextprotocol/logLevel':'debug'") + "}"));
+
+    assertThat(client.awaitResponse(1).isError()).isFalse();
+    assertThat(methods(upstream)).containsExactly("server/discover", "initialize", "tools/list");
   }
 }

@@ -51,11 +51,12 @@ import org.slf4j.LoggerFactory;
  *       An error or no answer in time means 2025-era, the bridge: the upstream is initialized once
  *       (with the client's capabilities), {@code server/discover} is answered from that, the
  *       protocol members of {@code _meta} are stripped from requests, results get {@code
- *       resultType: "complete"} (and the cache hints and server info the new client expects), and
- *       a sampling, elicitation or roots request the upstream sends while a client request is
- *       open becomes that request's {@code input_required} result; the client's retry (with
- *       {@code inputResponses} and the gateway's {@code requestState}) answers the upstream's request
- *       and waits on for the original answer.
+ *       resultType: "complete"} (and the cache hints and server info the new client expects), a
+ *       change of the per-request log level becomes {@code logging/setLevel} ({@link
+ *       LegacyLogLevel}), and a sampling, elicitation or roots request the upstream sends while a
+ *       client request is open becomes that request's {@code input_required} result; the client's
+ *       retry (with {@code inputResponses} and the gateway's {@code requestState}) answers the
+ *       upstream's request and waits on for the original answer.
  * </ul>
  *
  * Not covered by the bridge: {@code subscriptions/listen} (refused), a server request while no
@@ -88,11 +89,14 @@ final class VersionedUpstream implements Transport {
   private final AtomicLong nextId = new AtomicLong();
   /** Plays a 2026-era upstream's {@code input_required} rounds to a 2025-era client. */
   private final InputPlayback playback;
+  /** Keeps a 2025-era upstream's log level where its 2026-era clients' requests ask for it. */
+  private final LegacyLogLevel logLevel;
 
   VersionedUpstream(String name, Transport upstream) {
     this.name = name;
     this.upstream = upstream;
     this.playback = new InputPlayback(name, upstream, () -> handler);
+    this.logLevel = new LegacyLogLevel(name, upstream);
   }
 
   /**
@@ -390,14 +394,17 @@ final class VersionedUpstream implements Transport {
       if (Generation.SERVER_DISCOVER.equals(request.method())) {
         return CompletableFuture.completedFuture(JsonRpcResponse.success(request.id(), discoveryOf(initialized)));
       }
-      CompletableFuture<JsonRpcResponse> sent = upstream.sendAndReceive(request.withParams(stripped(request.params())), timeout);
-      BridgedCall call = new BridgedCall(request, sent, initialized);
-      open.add(call);
-      sent.whenComplete((answer, failure) -> {
-        open.remove(call);
-        call.finish(answer, failure);
+      return then(logLevel.before(request, initialized, timeout), ignored -> {
+        CompletableFuture<JsonRpcResponse> sent =
+            upstream.sendAndReceive(request.withParams(stripped(request.params())), timeout);
+        BridgedCall call = new BridgedCall(request, sent, initialized);
+        open.add(call);
+        sent.whenComplete((answer, failure) -> {
+          open.remove(call);
+          call.finish(answer, failure);
+        });
+        return call.round();
       });
-      return call.round();
     });
   }
 
