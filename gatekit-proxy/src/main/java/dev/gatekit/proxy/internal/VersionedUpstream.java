@@ -59,9 +59,11 @@ import org.slf4j.LoggerFactory;
  *       upstream's request and waits on for the original answer.
  * </ul>
  *
- * Not covered by the bridge: {@code subscriptions/listen} (refused), a server request while no
- * client request is open (refused), and an upstream restarted by its transport (its generation is
- * not found out again). Thread-safe.
+ * When the transport restarts the upstream, the generation found out is forgotten and found out
+ * again by the next request that needs it (a restarted process may speak the other generation).
+ *
+ * <p>Not covered by the bridge: {@code subscriptions/listen} (refused), and a server request while
+ * no client request is open (refused). Thread-safe.
  */
 final class VersionedUpstream implements Transport {
 
@@ -84,6 +86,10 @@ final class VersionedUpstream implements Transport {
   private volatile @Nullable ObjectNode addedMeta;
   private volatile @Nullable InboundHandler handler;
   private volatile boolean clientIs2026;
+  /** The transport's restart count when the upstream's generation was last found out. */
+  private volatile long foundAtRestarts;
+  /** A 2025-era client's {@code initialize}, for an upstream found to be 2025-era after a restart. */
+  private volatile @Nullable JsonRpcRequest clientInitialize;
   private final ConcurrentLinkedDeque<BridgedCall> open = new ConcurrentLinkedDeque<>();
   private final Map<String, Waiting> waiting = new ConcurrentHashMap<>();
   private final AtomicLong nextId = new AtomicLong();
@@ -132,7 +138,7 @@ final class VersionedUpstream implements Transport {
     }
     if (Generation.of(request) == Generation.Y2026) {
       clientIs2026 = true;
-      Generation known = generation();
+      Generation known = generationSinceRestart();
       if (known != null) { // the usual case: the upstream's own future, which the caller may cancel
         return known == Generation.Y2026 ? upstream.sendAndReceive(request, timeout) : bridge(request, timeout);
       }
@@ -141,6 +147,18 @@ final class VersionedUpstream implements Transport {
               : upstream.sendAndReceive(request, timeout))
           : bridge(request, timeout));
     }
+    if (addedMeta == null) { // a 2025-era client with a 2025-era upstream: nothing to translate
+      return upstream.sendAndReceive(request, timeout);
+    }
+    Generation known = generationSinceRestart();
+    if (known == null) {
+      return then(rediscoverFor2025Client(timeout), found -> to2025ClientsUpstream(request, timeout));
+    }
+    return to2025ClientsUpstream(request, timeout);
+  }
+
+  /** A 2025-era client's request (not {@code initialize}), translated when its upstream is 2026-era. */
+  private CompletableFuture<JsonRpcResponse> to2025ClientsUpstream(JsonRpcRequest request, Duration timeout) {
     ObjectNode meta = addedMeta;
     if (meta == null || generation() != Generation.Y2026) {
       return upstream.sendAndReceive(request, timeout);
@@ -243,9 +261,11 @@ final class VersionedUpstream implements Transport {
   // ---- a 2025-era client ----
 
   private CompletableFuture<JsonRpcResponse> initializeFor2025Client(JsonRpcRequest request, Duration timeout) {
+    clientInitialize = request;
     CompletableFuture<JsonRpcResponse> sent = upstream.sendAndReceive(request, timeout);
     CompletableFuture<JsonRpcResponse> result = then(sent, answer -> {
       if (!answer.isError()) {
+        markFound();
         generation.compareAndSet(null, CompletableFuture.completedFuture(Generation.Y2025));
         return CompletableFuture.completedFuture(answer);
       }
@@ -263,6 +283,7 @@ final class VersionedUpstream implements Transport {
         if (found.generation() != Generation.Y2026) {
           return answer; // the upstream's own refusal of initialize
         }
+        markFound();
         generation.compareAndSet(null, CompletableFuture.completedFuture(Generation.Y2026));
         addedMeta = meta;
         log.info("Upstream '{}' speaks MCP 2026-07-28; its 2025-era client is bridged", name);
@@ -306,6 +327,79 @@ final class VersionedUpstream implements Transport {
     return copy;
   }
 
+  // ---- after a restart ----
+
+  /** Notes the transport's restart count at which the upstream's generation was found out. */
+  private void markFound() {
+    foundAtRestarts = upstream.stats().restarts();
+  }
+
+  /**
+   * Returns the upstream's generation, or null when it is not known, or no longer: when the
+   * transport restarted the upstream since it was found out (a restarted process may speak the
+   * other generation), it is forgotten, to be found out again by the next request.
+   */
+  private @Nullable Generation generationSinceRestart() {
+    Generation known = generation();
+    if (known == null) {
+      return null;
+    }
+    long restarts = upstream.stats().restarts();
+    if (restarts == foundAtRestarts) {
+      return known;
+    }
+    CompletableFuture<Generation> current = generation.get();
+    foundAtRestarts = restarts;
+    if (current != null && current.isDone() && generation.compareAndSet(current, null)) {
+      log.info("Upstream '{}' was restarted; its protocol generation is found out again", name);
+    }
+    return generation();
+  }
+
+  /**
+   * Finds out again, after a restart, the generation of an upstream a 2025-era client was bridged
+   * to: {@code server/discover} with the client's fields; a 2026-era answer keeps the bridge, else
+   * the upstream gets the client's own {@code initialize} (and {@code notifications/initialized})
+   * and is spoken to in 2025 form from then on.
+   */
+  private CompletableFuture<Generation> rediscoverFor2025Client(Duration timeout) {
+    CompletableFuture<Generation> mine = new CompletableFuture<>();
+    if (!generation.compareAndSet(null, mine)) {
+      CompletableFuture<Generation> other = generation.get();
+      return other != null ? other : rediscoverFor2025Client(timeout);
+    }
+    ObjectNode meta = addedMeta;
+    JsonRpcRequest discover = new JsonRpcRequest(RequestId.of("gatekit-discover-" + nextId.incrementAndGet()),
+        Generation.SERVER_DISCOVER, JSON.objectNode().set(Generation.META, meta == null ? JSON.objectNode() : meta));
+    probe(discover, timeout).thenCompose(found -> {
+      JsonRpcRequest initialize = clientInitialize;
+      if (found.generation() == Generation.Y2026 || initialize == null) {
+        return CompletableFuture.completedFuture(found.generation());
+      }
+      return upstream.sendAndReceive(initialize.withId(RequestId.of("gatekit-initialize-" + nextId.incrementAndGet())),
+          timeout).thenApply(answer -> {
+            if (answer.isError()) {
+              throw new CompletionException(new IllegalStateException(
+                  "restarted upstream '" + name + "' refused initialize: " + answer.error().message()));
+            }
+            addedMeta = null;
+            upstream.sendNotification(new JsonRpcNotification(McpMethods.NOTIFICATIONS_INITIALIZED, null));
+            log.info("Restarted upstream '{}' speaks MCP of the 2025 generation; its 2025-era client is no longer bridged",
+                name);
+            return Generation.Y2025;
+          });
+    }).whenComplete((found, failure) -> {
+      if (failure != null) {
+        generation.compareAndSet(mine, null); // find out next time
+        mine.completeExceptionally(unwrap(failure));
+      } else {
+        markFound();
+        mine.complete(found);
+      }
+    });
+    return mine;
+  }
+
   // ---- a 2026-era client: the probe ----
 
   private record Found(Generation generation, @Nullable JsonRpcResponse answer) {}
@@ -330,6 +424,7 @@ final class VersionedUpstream implements Transport {
           } else {
             log.info("Upstream '{}' speaks MCP {}", name, found.generation() == Generation.Y2026
                 ? "2026-07-28" : "of the 2025 generation; its 2026-era client is bridged");
+            markFound();
             mine.complete(found.generation());
           }
         }).thenApply(found -> discover == request ? found : new Found(found.generation(), null));
