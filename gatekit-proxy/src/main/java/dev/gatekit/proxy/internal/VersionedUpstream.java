@@ -43,22 +43,27 @@ import org.slf4j.LoggerFactory;
  *       2026-era server, {@code initialize} is answered from the discovery, every later request
  *       gets the {@code _meta} fields (version, the capabilities and info from the client's
  *       {@code initialize}), {@code notifications/initialized} is dropped, and {@code
- *       logging/setLevel} is answered here (its level then travels in {@code _meta}).
+ *       logging/setLevel} is answered here (its level then travels in {@code _meta}). An {@code
+ *       input_required} result is played to the client as server-to-client requests, and the
+ *       request retried with the answers until it completes ({@link InputPlayback}).
  *   <li>2026-era client: the upstream is probed with {@code server/discover} (the specification's
  *       stdio backward-compatibility probe). A proper discovery result means 2026-era: pass-through.
  *       An error or no answer in time means 2025-era, the bridge: the upstream is initialized once
  *       (with the client's capabilities), {@code server/discover} is answered from that, the
  *       protocol members of {@code _meta} are stripped from requests, results get {@code
- *       resultType: "complete"} (and the cache hints and server info the new client expects), and
- *       a sampling, elicitation or roots request the upstream sends while a client request is
- *       open becomes that request's {@code input_required} result; the client's retry (with
- *       {@code inputResponses} and the gateway's {@code requestState}) answers the upstream's request
- *       and waits on for the original answer.
+ *       resultType: "complete"} (and the cache hints and server info the new client expects), a
+ *       change of the per-request log level becomes {@code logging/setLevel} ({@link
+ *       LegacyLogLevel}), and a sampling, elicitation or roots request the upstream sends while a
+ *       client request is open becomes that request's {@code input_required} result; the client's
+ *       retry (with {@code inputResponses} and the gateway's {@code requestState}) answers the
+ *       upstream's request and waits on for the original answer.
  * </ul>
  *
- * Not covered by the bridge: {@code subscriptions/listen} (refused), a server request while no
- * client request is open (refused), and an upstream restarted by its transport (its generation is
- * not found out again). Thread-safe.
+ * When the transport restarts the upstream, the generation found out is forgotten and found out
+ * again by the next request that needs it (a restarted process may speak the other generation).
+ *
+ * <p>Not covered by the bridge: {@code subscriptions/listen} (refused), and a server request while
+ * no client request is open (refused). Thread-safe.
  */
 final class VersionedUpstream implements Transport {
 
@@ -81,13 +86,23 @@ final class VersionedUpstream implements Transport {
   private volatile @Nullable ObjectNode addedMeta;
   private volatile @Nullable InboundHandler handler;
   private volatile boolean clientIs2026;
+  /** The transport's restart count when the upstream's generation was last found out. */
+  private volatile long foundAtRestarts;
+  /** A 2025-era client's {@code initialize}, for an upstream found to be 2025-era after a restart. */
+  private volatile @Nullable JsonRpcRequest clientInitialize;
   private final ConcurrentLinkedDeque<BridgedCall> open = new ConcurrentLinkedDeque<>();
   private final Map<String, Waiting> waiting = new ConcurrentHashMap<>();
   private final AtomicLong nextId = new AtomicLong();
+  /** Plays a 2026-era upstream's {@code input_required} rounds to a 2025-era client. */
+  private final InputPlayback playback;
+  /** Keeps a 2025-era upstream's log level where its 2026-era clients' requests ask for it. */
+  private final LegacyLogLevel logLevel;
 
   VersionedUpstream(String name, Transport upstream) {
     this.name = name;
     this.upstream = upstream;
+    this.playback = new InputPlayback(name, upstream, () -> handler);
+    this.logLevel = new LegacyLogLevel(name, upstream);
   }
 
   /**
@@ -123,7 +138,7 @@ final class VersionedUpstream implements Transport {
     }
     if (Generation.of(request) == Generation.Y2026) {
       clientIs2026 = true;
-      Generation known = generation();
+      Generation known = generationSinceRestart();
       if (known != null) { // the usual case: the upstream's own future, which the caller may cancel
         return known == Generation.Y2026 ? upstream.sendAndReceive(request, timeout) : bridge(request, timeout);
       }
@@ -132,6 +147,18 @@ final class VersionedUpstream implements Transport {
               : upstream.sendAndReceive(request, timeout))
           : bridge(request, timeout));
     }
+    if (addedMeta == null) { // a 2025-era client with a 2025-era upstream: nothing to translate
+      return upstream.sendAndReceive(request, timeout);
+    }
+    Generation known = generationSinceRestart();
+    if (known == null) {
+      return then(rediscoverFor2025Client(timeout), found -> to2025ClientsUpstream(request, timeout));
+    }
+    return to2025ClientsUpstream(request, timeout);
+  }
+
+  /** A 2025-era client's request (not {@code initialize}), translated when its upstream is 2026-era. */
+  private CompletableFuture<JsonRpcResponse> to2025ClientsUpstream(JsonRpcRequest request, Duration timeout) {
     ObjectNode meta = addedMeta;
     if (meta == null || generation() != Generation.Y2026) {
       return upstream.sendAndReceive(request, timeout);
@@ -145,7 +172,7 @@ final class VersionedUpstream implements Transport {
       }
       return CompletableFuture.completedFuture(JsonRpcResponse.success(request.id(), JSON.objectNode()));
     }
-    return upstream.sendAndReceive(request.withParams(withMeta(request.params(), meta)), timeout);
+    return playback.play(request.withParams(withMeta(request.params(), meta)), timeout);
   }
 
   @Override
@@ -234,9 +261,11 @@ final class VersionedUpstream implements Transport {
   // ---- a 2025-era client ----
 
   private CompletableFuture<JsonRpcResponse> initializeFor2025Client(JsonRpcRequest request, Duration timeout) {
+    clientInitialize = request;
     CompletableFuture<JsonRpcResponse> sent = upstream.sendAndReceive(request, timeout);
     CompletableFuture<JsonRpcResponse> result = then(sent, answer -> {
       if (!answer.isError()) {
+        markFound();
         generation.compareAndSet(null, CompletableFuture.completedFuture(Generation.Y2025));
         return CompletableFuture.completedFuture(answer);
       }
@@ -254,6 +283,7 @@ final class VersionedUpstream implements Transport {
         if (found.generation() != Generation.Y2026) {
           return answer; // the upstream's own refusal of initialize
         }
+        markFound();
         generation.compareAndSet(null, CompletableFuture.completedFuture(Generation.Y2026));
         addedMeta = meta;
         log.info("Upstream '{}' speaks MCP 2026-07-28; its 2025-era client is bridged", name);
@@ -297,6 +327,79 @@ final class VersionedUpstream implements Transport {
     return copy;
   }
 
+  // ---- after a restart ----
+
+  /** Notes the transport's restart count at which the upstream's generation was found out. */
+  private void markFound() {
+    foundAtRestarts = upstream.stats().restarts();
+  }
+
+  /**
+   * Returns the upstream's generation, or null when it is not known, or no longer: when the
+   * transport restarted the upstream since it was found out (a restarted process may speak the
+   * other generation), it is forgotten, to be found out again by the next request.
+   */
+  private @Nullable Generation generationSinceRestart() {
+    Generation known = generation();
+    if (known == null) {
+      return null;
+    }
+    long restarts = upstream.stats().restarts();
+    if (restarts == foundAtRestarts) {
+      return known;
+    }
+    CompletableFuture<Generation> current = generation.get();
+    foundAtRestarts = restarts;
+    if (current != null && current.isDone() && generation.compareAndSet(current, null)) {
+      log.info("Upstream '{}' was restarted; its protocol generation is found out again", name);
+    }
+    return generation();
+  }
+
+  /**
+   * Finds out again, after a restart, the generation of an upstream a 2025-era client was bridged
+   * to: {@code server/discover} with the client's fields; a 2026-era answer keeps the bridge, else
+   * the upstream gets the client's own {@code initialize} (and {@code notifications/initialized})
+   * and is spoken to in 2025 form from then on.
+   */
+  private CompletableFuture<Generation> rediscoverFor2025Client(Duration timeout) {
+    CompletableFuture<Generation> mine = new CompletableFuture<>();
+    if (!generation.compareAndSet(null, mine)) {
+      CompletableFuture<Generation> other = generation.get();
+      return other != null ? other : rediscoverFor2025Client(timeout);
+    }
+    ObjectNode meta = addedMeta;
+    JsonRpcRequest discover = new JsonRpcRequest(RequestId.of("gatekit-discover-" + nextId.incrementAndGet()),
+        Generation.SERVER_DISCOVER, JSON.objectNode().set(Generation.META, meta == null ? JSON.objectNode() : meta));
+    probe(discover, timeout).thenCompose(found -> {
+      JsonRpcRequest initialize = clientInitialize;
+      if (found.generation() == Generation.Y2026 || initialize == null) {
+        return CompletableFuture.completedFuture(found.generation());
+      }
+      return upstream.sendAndReceive(initialize.withId(RequestId.of("gatekit-initialize-" + nextId.incrementAndGet())),
+          timeout).thenApply(answer -> {
+            if (answer.isError()) {
+              throw new CompletionException(new IllegalStateException(
+                  "restarted upstream '" + name + "' refused initialize: " + answer.error().message()));
+            }
+            addedMeta = null;
+            upstream.sendNotification(new JsonRpcNotification(McpMethods.NOTIFICATIONS_INITIALIZED, null));
+            log.info("Restarted upstream '{}' speaks MCP of the 2025 generation; its 2025-era client is no longer bridged",
+                name);
+            return Generation.Y2025;
+          });
+    }).whenComplete((found, failure) -> {
+      if (failure != null) {
+        generation.compareAndSet(mine, null); // find out next time
+        mine.completeExceptionally(unwrap(failure));
+      } else {
+        markFound();
+        mine.complete(found);
+      }
+    });
+    return mine;
+  }
+
   // ---- a 2026-era client: the probe ----
 
   private record Found(Generation generation, @Nullable JsonRpcResponse answer) {}
@@ -321,6 +424,7 @@ final class VersionedUpstream implements Transport {
           } else {
             log.info("Upstream '{}' speaks MCP {}", name, found.generation() == Generation.Y2026
                 ? "2026-07-28" : "of the 2025 generation; its 2026-era client is bridged");
+            markFound();
             mine.complete(found.generation());
           }
         }).thenApply(found -> discover == request ? found : new Found(found.generation(), null));
@@ -385,14 +489,17 @@ final class VersionedUpstream implements Transport {
       if (Generation.SERVER_DISCOVER.equals(request.method())) {
         return CompletableFuture.completedFuture(JsonRpcResponse.success(request.id(), discoveryOf(initialized)));
       }
-      CompletableFuture<JsonRpcResponse> sent = upstream.sendAndReceive(request.withParams(stripped(request.params())), timeout);
-      BridgedCall call = new BridgedCall(request, sent, initialized);
-      open.add(call);
-      sent.whenComplete((answer, failure) -> {
-        open.remove(call);
-        call.finish(answer, failure);
+      return then(logLevel.before(request, initialized, timeout), ignored -> {
+        CompletableFuture<JsonRpcResponse> sent =
+            upstream.sendAndReceive(request.withParams(stripped(request.params())), timeout);
+        BridgedCall call = new BridgedCall(request, sent, initialized);
+        open.add(call);
+        sent.whenComplete((answer, failure) -> {
+          open.remove(call);
+          call.finish(answer, failure);
+        });
+        return call.round();
       });
-      return call.round();
     });
   }
 

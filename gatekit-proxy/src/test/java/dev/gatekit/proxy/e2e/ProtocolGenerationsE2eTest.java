@@ -36,7 +36,7 @@ class ProtocolGenerationsE2eTest {
     assertThat(seen.path("era").asText()).isEqualTo("modern");
     assertThat(seen.path("version").asText()).isEqualTo("2026-07-28");
     assertThat(seen.path("server").path("name").asText()).isEqualTo("gatekit-test-2026");
-    assertThat(seen.path("tools").toString()).isEqualTo("[\"echo\",\"confirm\"]");
+    assertThat(seen.path("tools").toString()).isEqualTo("[\"echo\",\"confirm\",\"poem\"]");
     assertThat(seen.path("echo").asText()).isEqualTo("Echo: hi");
     // input_required, the client's elicitation, and the retry with inputResponses, all passed through
     assertThat(seen.path("confirm").asText()).isEqualTo("confirmed: deploy");
@@ -74,7 +74,7 @@ class ProtocolGenerationsE2eTest {
         E2eCommands.gatekit(E2eCommands.server2026("--modern-only")))) {
       assertThat(old.initializeResult().serverInfo().name()).isEqualTo("gatekit-test-2026");
       assertThat(old.initializeResult().protocolVersion()).isNotEqualTo("2026-07-28");
-      assertThat(await(old.sdk().listTools()).tools()).extracting(Tool::name).containsExactly("echo", "confirm");
+      assertThat(await(old.sdk().listTools()).tools()).extracting(Tool::name).containsExactly("echo", "confirm", "poem");
       assertThat(text(old.call("echo", Map.of("message", "hi")))).isEqualTo("Echo: hi");
       JSONRPCResponse read = old.raw("resources/read", Map.of("uri", "test://greeting"));
       assertThat(read.error()).isNull();
@@ -85,6 +85,22 @@ class ProtocolGenerationsE2eTest {
       assertThat(setLevel.error()).isNull();
       assertThat(setLevel.result()).isEqualTo(Map.of());
       assertThat(text(old.call("echo", Map.of("message", "after setLevel")))).isEqualTo("Echo: after setLevel");
+    }
+  }
+
+  @Test
+  void oldClientGetsTheInputRequiredRoundsOfA2026ServerAsSamplingRequests() {
+    try (E2eClient old = E2eClient.start("gatekit -> server-2026 --modern-only (poem)",
+        E2eCommands.gatekit(E2eCommands.server2026("--modern-only")))) {
+      String poem = E2eClient.SAMPLED_PREFIX + "a poem about the sea";
+
+      // two input_required rounds, each played to the client as sampling/createMessage; the first
+      // answer reaches the last round only through the server's requestState, echoed as it came
+      assertThat(text(old.call("poem", Map.of("topic", "the sea"))))
+          .isEqualTo(E2eClient.SAMPLED_PREFIX + "a title for " + poem + " / " + poem);
+      assertThat(old.samplingRequests()).hasSize(2);
+      assertThat(old.wire().received()).noneMatch(m -> m.toString().contains("input_required"));
+      assertThat(text(old.call("echo", Map.of("message", "after")))).isEqualTo("Echo: after");
     }
   }
 
