@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.McpMethods;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -53,7 +52,7 @@ public final class RequestTelemetry {
     Span child = null;
     JsonRpcRequest leaving = request;
     if (span != null) {
-      child = telemetry.tracer.spanBuilder(toolName == null ? request.method() : request.method() + " " + toolName)
+      child = telemetry.tracer.spanBuilder(telemetry.labels.spanName(request.method(), toolName))
           .setSpanKind(SpanKind.CLIENT)
           .setParent(context)
           .setAttribute(Telemetry.METHOD, request.method())
@@ -96,28 +95,13 @@ public final class RequestTelemetry {
     String toolName = tool;
     String upstreamName = upstream;
     if (telemetry.metrics) {
-      AttributesBuilder attributes = Attributes.builder()
-          .put(Telemetry.METHOD, method)
-          .put(Telemetry.OUTCOME, result.value());
-      if (upstreamName != null) {
-        attributes.put(Telemetry.UPSTREAM, upstreamName);
-      }
-      if (toolName != null) {
-        attributes.put(Telemetry.TOOL, toolName);
-      }
-      if (errorCode != 0) {
-        String code = Integer.toString(errorCode);
-        attributes.put(Telemetry.ERROR_TYPE, code).put(Telemetry.STATUS_CODE, code);
-      } else if (result != CallResult.OK) {
-        attributes.put(Telemetry.ERROR_TYPE, result.value());
-      }
-      Attributes all = attributes.build();
+      Attributes all = telemetry.labels.attributes(method, upstreamName, toolName, result, errorCode);
       telemetry.requests.add(1, all);
       telemetry.requestDuration.record(nanos / 1e9, all);
     }
     if (span != null) {
       if (toolName != null) {
-        span.updateName(method + " " + toolName);
+        span.updateName(telemetry.labels.spanName(method, toolName));
         span.setAttribute(Telemetry.TOOL, toolName);
       }
       if (upstreamName != null) {

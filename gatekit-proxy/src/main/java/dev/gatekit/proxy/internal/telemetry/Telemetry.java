@@ -63,6 +63,7 @@ public final class Telemetry {
   final DoubleHistogram upstreamDuration;
   final LongCounter pluginDecisions;
   final long pluginSpanThresholdNanos;
+  final CallLabels labels = new CallLabels();
 
   private Telemetry(OpenTelemetry openTelemetry, Duration pluginSpanThreshold) {
     this.tracing = openTelemetry.getTracerProvider() != TracerProvider.noop();
