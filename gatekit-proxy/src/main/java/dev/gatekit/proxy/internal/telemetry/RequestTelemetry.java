@@ -24,15 +24,19 @@ public final class RequestTelemetry {
 
   private final Telemetry telemetry;
   private final String method;
+  private final String direction;
   private final long startNanos;
   private final @Nullable Span span;
   private final Context context;
   private volatile @Nullable String upstream;
   private volatile @Nullable String tool;
 
-  RequestTelemetry(Telemetry telemetry, String method, long startNanos, @Nullable Span span, Context context) {
+  RequestTelemetry(Telemetry telemetry, String method, String direction, @Nullable String upstream,
+      long startNanos, @Nullable Span span, Context context) {
     this.telemetry = telemetry;
     this.method = method;
+    this.direction = direction;
+    this.upstream = upstream;
     this.startNanos = startNanos;
     this.span = span;
     this.context = context;
@@ -95,7 +99,7 @@ public final class RequestTelemetry {
     String toolName = tool;
     String upstreamName = upstream;
     if (telemetry.metrics) {
-      Attributes all = telemetry.labels.attributes(method, upstreamName, toolName, result, errorCode);
+      Attributes all = telemetry.labels.attributes(method, direction, upstreamName, toolName, result, errorCode);
       telemetry.requests.add(1, all);
       telemetry.requestDuration.record(nanos / 1e9, all);
     }

@@ -43,7 +43,7 @@ public final class UpstreamCall {
   public void end(CallResult result, int errorCode) {
     if (telemetry.metrics) {
       telemetry.upstreamDuration.record((System.nanoTime() - startNanos) / 1e9,
-          telemetry.labels.attributes(method, upstream, tool, result, errorCode));
+          telemetry.labels.attributes(method, Telemetry.CLIENT_TO_UPSTREAM, upstream, tool, result, errorCode));
     }
     if (span != null) {
       span.setAttribute(Telemetry.OUTCOME, result.value());
