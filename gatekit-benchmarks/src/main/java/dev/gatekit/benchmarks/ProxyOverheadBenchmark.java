@@ -64,7 +64,7 @@ public class ProxyOverheadBenchmark {
 
     /**
      * {@code off}: the OpenTelemetry API alone, the default; {@code on}: the SDK records metrics and
-     * every span ({@code -p telemetry=off,on}).
+     * every span ({@code -p telemetry=off,on}); {@code metrics} or {@code traces}: only that one.
      */
     @Param({"off"})
     public String telemetry;
@@ -95,11 +95,14 @@ public class ProxyOverheadBenchmark {
           switch (telemetry) {
             case "off" -> null;
             case "on" -> new RecordingTelemetry();
-            default -> throw new IllegalArgumentException("telemetry must be off or on, was " + telemetry);
+            case "metrics" -> new RecordingTelemetry(true, false);
+            case "traces" -> new RecordingTelemetry(false, true);
+            default -> throw new IllegalArgumentException(
+                "telemetry must be off, on, metrics or traces, was " + telemetry);
           };
       gateway =
           Gateway.start(TestServerTransport.build(TestServerTransport.options()), builtins, proxyExecutor,
-              recording == null ? null : recording.sdk);
+              recording == null ? null : recording.openTelemetry);
       echo = McpCalls.echo();
     }
 
