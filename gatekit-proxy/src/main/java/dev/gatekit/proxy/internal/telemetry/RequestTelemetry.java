@@ -75,7 +75,7 @@ public final class RequestTelemetry {
    * request, when it took longer than the threshold.
    */
   void pluginRan(String plugin, String kind, String decision, long fromNanos, long toNanos) {
-    if (span == null || toNanos - fromNanos <= telemetry.pluginSpanThresholdNanos) {
+    if (span == null || !span.isRecording() || toNanos - fromNanos <= telemetry.pluginSpanThresholdNanos) {
       return;
     }
     Span slow = telemetry.tracer.spanBuilder("gatekit.plugin " + plugin)
@@ -104,15 +104,17 @@ public final class RequestTelemetry {
       telemetry.requestDuration.record(nanos / 1e9, all);
     }
     if (span != null) {
-      if (toolName != null) {
-        span.updateName(telemetry.labels.spanName(method, toolName));
-        span.setAttribute(Telemetry.TOOL, toolName);
+      if (span.isRecording()) { // else not sampled: nothing of this would be kept
+        if (toolName != null) {
+          span.updateName(telemetry.labels.spanName(method, toolName));
+          span.setAttribute(Telemetry.TOOL, toolName);
+        }
+        if (upstreamName != null) {
+          span.setAttribute(Telemetry.UPSTREAM, upstreamName);
+        }
+        span.setAttribute(Telemetry.OUTCOME, result.value());
+        status(span, result, errorCode);
       }
-      if (upstreamName != null) {
-        span.setAttribute(Telemetry.UPSTREAM, upstreamName);
-      }
-      span.setAttribute(Telemetry.OUTCOME, result.value());
-      status(span, result, errorCode);
       span.end(Telemetry.Clock.epochNanosOf(startNanos + nanos), TimeUnit.NANOSECONDS);
     }
   }

@@ -46,8 +46,10 @@ public final class UpstreamCall {
           telemetry.labels.attributes(method, Telemetry.CLIENT_TO_UPSTREAM, upstream, tool, result, errorCode));
     }
     if (span != null) {
-      span.setAttribute(Telemetry.OUTCOME, result.value());
-      RequestTelemetry.status(span, result, errorCode);
+      if (span.isRecording()) {
+        span.setAttribute(Telemetry.OUTCOME, result.value());
+        RequestTelemetry.status(span, result, errorCode);
+      }
       span.end();
     }
   }
