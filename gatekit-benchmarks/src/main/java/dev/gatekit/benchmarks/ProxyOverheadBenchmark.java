@@ -64,7 +64,7 @@ public class ProxyOverheadBenchmark {
 
     /**
      * {@code off}: the OpenTelemetry API alone, the default; {@code on}: the SDK records metrics and
-     * every span ({@code -p telemetry=off,on}).
+     * every span ({@code -p telemetry=off,on}); {@code metrics} or {@code traces}: only that one; {@code sampled}: {@code on} with 1 trace in 100.
      */
     @Param({"off"})
     public String telemetry;
@@ -95,11 +95,15 @@ public class ProxyOverheadBenchmark {
           switch (telemetry) {
             case "off" -> null;
             case "on" -> new RecordingTelemetry();
-            default -> throw new IllegalArgumentException("telemetry must be off or on, was " + telemetry);
+            case "metrics" -> new RecordingTelemetry(true, false, 1.0);
+            case "traces" -> new RecordingTelemetry(false, true, 1.0);
+            case "sampled" -> new RecordingTelemetry(true, true, 0.01);
+            default -> throw new IllegalArgumentException(
+                "telemetry must be off, on, metrics, traces or sampled, was " + telemetry);
           };
       gateway =
           Gateway.start(TestServerTransport.build(TestServerTransport.options()), builtins, proxyExecutor,
-              recording == null ? null : recording.sdk);
+              recording == null ? null : recording.openTelemetry);
       echo = McpCalls.echo();
     }
 

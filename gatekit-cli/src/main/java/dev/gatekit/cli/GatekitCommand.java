@@ -223,7 +223,8 @@ public final class GatekitCommand {
         return usageError(err, e.getMessage());
       }
     }
-    if (!Telemetry.install(metrics, err)) {
+    // A configuration file says whether it serves HTTP: its telemetry is installed once it is read.
+    if (config == null && !Telemetry.install(metrics, http != null, err)) {
       return FAILURE;
     }
     if (upstreamUrl != null) {
@@ -234,7 +235,7 @@ public final class GatekitCommand {
       if (name != null) {
         return usageError(err, "--name applies to -- COMMAND only; upstreams are named in the configuration");
       }
-      return serveConfig(config, logLevel, logFile, httpAddress, err);
+      return serveConfig(config, logLevel, logFile, httpAddress, metrics, err);
     }
     if (upstreamCommand == null || upstreamCommand.isEmpty()) {
       return usageError(err, "give --config FILE, or the upstream server's command after --");
@@ -283,7 +284,8 @@ public final class GatekitCommand {
     }
   }
 
-  private static int serveConfig(Path file, String logLevel, String logFile, String httpAddress, PrintStream err) {
+  private static int serveConfig(Path file, String logLevel, String logFile, String httpAddress,
+      java.net.InetSocketAddress metrics, PrintStream err) {
     GatekitConfig config = loadChecked(file, err);
     if (config == null) {
       return USAGE;
@@ -292,6 +294,9 @@ public final class GatekitCommand {
     if (httpAddress != null) {
       // Checked by run() already; the file's http: section gives the rest (origins, auth, limits).
       http = HttpServe.address(httpAddress, config.http());
+    }
+    if (!Telemetry.install(metrics, http != null, err)) {
+      return FAILURE;
     }
     String level = logLevel != null ? logLevel : config.logging().level() != null ? config.logging().level() : "info";
     String logTo = logFile;

@@ -14,6 +14,9 @@ import java.util.concurrent.CountDownLatch;
  * What {@code gatekit --http HOST:PORT} and {@code proxy.transport: http} run: a {@link GatekitProxy}
  * served to many clients by {@link StreamableHttpServer}, until the process is told to stop.
  *
+ * <p>Beside the MCP endpoint it serves the metrics as Prometheus text at {@code /metrics} (under the
+ * same bearer tokens), unless that is the endpoint's own path.
+ *
  * <p>Once listening it prints {@value #LISTENING} and the endpoint on stderr. On SIGTERM (or
  * SIGINT) a shutdown hook drains: new sessions get 503, the requests in flight get up to {@link
  * #DRAIN_TIMEOUT} to be answered, then every session closes, the listener closes, and the
@@ -66,7 +69,12 @@ final class HttpServe {
   static int serve(GatekitProxy proxy, HttpSettings settings, PrintStream err) {
     StreamableHttpServer server;
     try {
-      server = StreamableHttpServer.builder(proxy)
+      StreamableHttpServer.Builder builder = StreamableHttpServer.builder(proxy);
+      java.util.function.Supplier<String> metrics = Telemetry.frontScrape();
+      if (metrics != null && !settings.path().equals(Telemetry.FRONT_PATH)) {
+        builder.textRoute(Telemetry.FRONT_PATH, Telemetry.TEXT_TYPE, metrics);
+      }
+      server = builder
           .host(settings.host())
           .port(settings.port())
           .path(settings.path())

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code gatekit --http HOST:PORT -- COMMAND} as a process (the packaged jar): it says where it
  * listens, gives each session its own upstream process, and on SIGTERM lets the request in flight
- * finish before it stops the upstreams and exits (with 143, 128 + SIGTERM, as a JVM ended by it does).
+ * finish before it stops the upstreams and exits (with 143, 128 + SIGTERM, as a JVM ended by it does);
+ * meanwhile its port serves the metrics of the run as Prometheus text at {@code /metrics}.
  */
 class HttpServeIT {
 
@@ -75,6 +76,12 @@ class HttpServeIT {
         assertThat(System.nanoTime()).as("the sleep call reaches its upstream").isLessThan(until);
         Thread.sleep(20); // polling, with a deadline
       }
+      // The metrics, on the front's own port: the two sessions and the calls made so far.
+      String metrics = scrapeUntil(endpoint.resolve("/metrics"),
+          text -> count(text, "gatekit_requests_total", "mcp_method_name=\"tools/call\"") >= 2);
+      assertThat(count(metrics, "gatekit_sessions_open", "")).isEqualTo(2);
+      assertThat(metrics).contains("mcp_server_operation_duration_seconds_count{")
+          .contains("gatekit_direction=\"client_to_upstream\"");
       gateway.destroy(); // SIGTERM
 
       HttpResponse<String> answer = slow.get(30, TimeUnit.SECONDS);
@@ -90,6 +97,34 @@ class HttpServeIT {
       gateway.descendants().forEach(ProcessHandle::destroyForcibly);
       gateway.destroyForcibly();
     }
+  }
+
+  /** Scrapes {@code metrics} until {@code done} holds of the text (metrics are recorded as answers go). */
+  private String scrapeUntil(URI metrics, java.util.function.Predicate<String> done) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      HttpResponse<String> scraped = client.send(HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(30)).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(scraped.statusCode()).as(scraped.body()).isEqualTo(200);
+      assertThat(scraped.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+      if (done.test(scraped.body())) {
+        return scraped.body();
+      }
+      assertThat(System.nanoTime()).as("metrics within 30 s:\n" + scraped.body()).isLessThan(deadline);
+      Thread.sleep(50); // polling, with a deadline
+    }
+  }
+
+  /** Sums the samples of {@code metric} whose labels contain {@code label}. */
+  private static double count(String text, String metric, String label) {
+    double sum = 0;
+    Matcher sample = Pattern.compile("(?m)^" + metric + "\\{([^}]*)} ([0-9.eE+]+)$").matcher(text);
+    while (sample.find()) {
+      if (sample.group(1).contains(label)) {
+        sum += Double.parseDouble(sample.group(2));
+      }
+    }
+    return sum;
   }
 
   private String initialize(URI endpoint) throws Exception {

@@ -246,6 +246,46 @@ class ProxyTelemetryTest {
         .handle("tools/call", r -> JsonRpcResponse.success(r.id(), json("{'content':[{'type':'text','text':'ok'}]}")));
   }
 
+  @Test
+  void anUpstreamsRequestToTheClientIsTracedWithItsDirectionAndItsPluginStagesAndCounted() {
+    MockTransport upstream = upstream(TransportOptions.defaults()).build();
+    start(upstream, Duration.ZERO);
+    String traceparent = "00-" + TRACE_ID + "-" + CLIENT_SPAN + "-01";
+
+    CompletableFuture<JsonRpcResponse> sampled = upstream.emitRequest(request(7, "sampling/createMessage",
+        "{'messages':[],'maxTokens':1,'_meta':{'traceparent':'" + traceparent + "'}}"));
+    JsonRpcRequest atClient = client.awaitRequest("sampling/createMessage");
+    proxy.receive(JsonRpcResponse.success(atClient.id(), json("{'role':'assistant','model':'m'}")));
+    CompletableFuture<JsonRpcResponse> elicited =
+        upstream.emitRequest(request("e-1", "elicitation/create", "{'message':'Name?','requestedSchema':{}}"));
+    JsonRpcRequest elicitation = client.awaitRequest("elicitation/create");
+    proxy.receive(JsonRpcResponse.failure(elicitation.id(), -1, "User rejected"));
+
+    assertThat(sampled.join().result()).isNotNull();
+    assertThat(elicited.join().error().code()).isEqualTo(-1);
+    SpanData sampling = span("sampling/createMessage", SpanKind.SERVER);
+    assertThat(sampling.getAttributes().get(key("gatekit.direction"))).isEqualTo("upstream_to_client");
+    assertThat(sampling.getAttributes().get(key("gatekit.upstream"))).isEqualTo("up");
+    assertThat(sampling.getAttributes().get(key("jsonrpc.request.id"))).isEqualTo("7");
+    assertThat(sampling.getTraceId()).as("the upstream's trace context is the parent").isEqualTo(TRACE_ID);
+    assertThat(sampling.getParentSpanId()).isEqualTo(CLIENT_SPAN);
+    assertThat(sampling.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
+    SpanData refused = span("elicitation/create", SpanKind.SERVER);
+    assertThat(refused.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+    assertThat(refused.getAttributes().get(key("error.type"))).isEqualTo("-1");
+    assertThat(spans.getFinishedSpanItems()).filteredOn(s -> s.getName().equals("gatekit.plugin guard"))
+        .as("each request's plugin stage is a child of its span")
+        .anyMatch(s -> s.getParentSpanId().equals(sampling.getSpanId()))
+        .anyMatch(s -> s.getParentSpanId().equals(refused.getSpanId()));
+    Attributes fromUpstream = Attributes.of(key("gatekit.direction"), "upstream_to_client", key("gatekit.upstream"), "up");
+    assertThat(sumOf("gatekit.requests", fromUpstream.toBuilder()
+        .put(key("mcp.method.name"), "sampling/createMessage").put(key("gatekit.outcome"), "ok").build())).isEqualTo(1);
+    assertThat(sumOf("gatekit.requests", fromUpstream.toBuilder()
+        .put(key("mcp.method.name"), "elicitation/create").put(key("gatekit.outcome"), "error").build())).isEqualTo(1);
+    assertThat(sumOf("gatekit.requests", Attributes.of(key("gatekit.direction"), "client_to_upstream",
+        key("mcp.method.name"), "sampling/createMessage"))).as("not counted as a client's request").isZero();
+  }
+
   private void start(MockTransport upstream, Duration pluginSpanThreshold) {
     proxy = GatekitProxy.builder()
         .upstream("up", upstream)

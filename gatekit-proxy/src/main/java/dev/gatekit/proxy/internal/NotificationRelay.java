@@ -2,6 +2,7 @@ package dev.gatekit.proxy.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatekit.api.ErrorCodes;
 import dev.gatekit.api.InboundHandler;
 import dev.gatekit.api.JsonRpcNotification;
 import dev.gatekit.api.JsonRpcRequest;
@@ -11,7 +12,11 @@ import dev.gatekit.api.RequestId;
 import dev.gatekit.api.plugin.Direction;
 import dev.gatekit.api.plugin.PluginContext;
 import dev.gatekit.proxy.internal.chain.Chain;
+import dev.gatekit.proxy.internal.chain.Outcome;
 import dev.gatekit.proxy.internal.chain.Passage;
+import dev.gatekit.proxy.internal.telemetry.CallResult;
+import dev.gatekit.proxy.internal.telemetry.RequestTelemetry;
+import dev.gatekit.proxy.internal.telemetry.Telemetry;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -37,14 +42,17 @@ final class NotificationRelay {
   private final ClientCalls calls;
   private final ServerRequests serverRequests;
   private final Executor lane;
+  private final Telemetry telemetry;
   /** Completes when the last notification taken from the client has been passed upstream. */
   private volatile CompletableFuture<?> clientNotificationsPassed = CompletableFuture.completedFuture(null);
 
   /**
    * @param lane a serial executor: the client's notifications go upstream one at a time, in order
+   * @param telemetry what records the spans and metrics of the upstreams' requests to the client
    */
   NotificationRelay(List<UpstreamLink> links, Handshake handshake, ClientCalls calls,
-      ServerRequests serverRequests, Executor lane) {
+      ServerRequests serverRequests, Executor lane, Telemetry telemetry) {
+    this.telemetry = telemetry;
     this.links = List.copyOf(links);
     this.handshake = handshake;
     this.calls = calls;
@@ -108,8 +116,16 @@ final class NotificationRelay {
       public CompletionStage<JsonRpcResponse> onRequest(JsonRpcRequest request) {
         PluginContext context = new PluginContext(Direction.UPSTREAM_TO_CLIENT, link.name(), request.id(),
             request.method(), handshake.attributes());
-        return Chain.run(link.towardsClient(), new Passage(context, System.nanoTime(), null), request)
-            .thenApply(outcome -> outcome.toResponse(request.id()));
+        long startNanos = System.nanoTime();
+        RequestTelemetry observed = telemetry.beginFromUpstream(link.name(), request, startNanos);
+        CompletableFuture<Outcome> outcome =
+            Chain.run(link.towardsClient(), new Passage(context, startNanos, null, observed), request);
+        if (observed != null) {
+          outcome.whenComplete((answer, failure) -> observed.end(
+              answer != null ? answer.callResult() : CallResult.FAILED,
+              answer != null ? answer.receivedErrorCode() : ErrorCodes.INTERNAL_ERROR));
+        }
+        return outcome.thenApply(answer -> answer.toResponse(request.id()));
       }
     };
   }

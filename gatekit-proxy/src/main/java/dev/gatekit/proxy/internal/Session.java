@@ -106,7 +106,7 @@ public final class Session implements AutoCloseable {
     this.handshake = new Handshake(router.upstreams(), namespaced, sessionAttributes);
     this.fanOut = new ListFanOut(router, this::toUpstream);
     this.relay = new NotificationRelay(new ArrayList<>(links.values()), handshake, calls, serverRequests,
-        notificationLane);
+        notificationLane, telemetry);
     Transport only = upstreams.size() == 1 ? upstreams.values().iterator().next() : null;
     // Bytes pass through only where nothing would look at the message: no plugin, no namespacing, no
     // telemetry (its spans and metrics are made in the chain).

@@ -7,6 +7,7 @@ import dev.gatekit.server.http.internal.McpHandler;
 import dev.gatekit.server.http.internal.ProxyOpener;
 import dev.gatekit.server.http.internal.SessionOpener;
 import dev.gatekit.server.http.internal.Sessions;
+import dev.gatekit.server.http.internal.TextRoute;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -15,11 +16,14 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,10 +99,11 @@ public final class StreamableHttpServer implements AutoCloseable {
     connector.setHost(host);
     connector.setPort(requestedPort);
     server.addConnector(connector);
-    server.setHandler(new McpHandler(
-        new FrontConfig(path, Set.copyOf(builder.allowedOrigins), FrontConfig.tokens(builder.bearerTokens),
-            builder.maxBodyBytes, Loopback.isLoopbackAddress(builder.host)),
-        sessions));
+    FrontConfig config = new FrontConfig(path, Set.copyOf(builder.allowedOrigins),
+        FrontConfig.tokens(builder.bearerTokens), builder.maxBodyBytes, Loopback.isLoopbackAddress(builder.host));
+    Handler mcp = new McpHandler(config, sessions);
+    server.setHandler(builder.textBody == null ? mcp
+        : new TextRoute(builder.textPath, builder.textContentType, builder.textBody, config.bearerTokens(), mcp));
     server.setStopTimeout(0);
   }
 
@@ -185,6 +190,9 @@ public final class StreamableHttpServer implements AutoCloseable {
     private int maxSessions = 100;
     private Duration sessionIdleTimeout = Duration.ofMinutes(10);
     private int maxBodyBytes = 16 << 20;
+    private String textPath = "";
+    private String textContentType = "";
+    private @Nullable Supplier<String> textBody;
 
     private Builder(SessionOpener opener) {
       this.opener = opener;
@@ -265,8 +273,32 @@ public final class StreamableHttpServer implements AutoCloseable {
       return this;
     }
 
-    /** Returns the server, not started. */
+    /**
+     * Also serves {@code GET path} (and {@code HEAD}) with the text {@code body} returns at each
+     * request, as {@code contentType}: a Prometheus scrape endpoint on the front's own port, say. The
+     * {@linkplain #bearerTokens bearer tokens} apply to it as to the MCP endpoint; {@code body} runs on
+     * a server thread and must not block long. One such path (a second call replaces the first); it
+     * must not be the MCP endpoint's.
+     */
+    public Builder textRoute(String path, String contentType, Supplier<String> body) {
+      if (!path.startsWith("/")) {
+        throw new IllegalArgumentException("the text route's path must start with /, was " + path);
+      }
+      this.textPath = path;
+      this.textContentType = Objects.requireNonNull(contentType, "contentType");
+      this.textBody = Objects.requireNonNull(body, "body");
+      return this;
+    }
+
+    /**
+     * Returns the server, not started.
+     *
+     * @throws IllegalArgumentException if the {@linkplain #textRoute text route} is the MCP endpoint's path
+     */
     public StreamableHttpServer build() {
+      if (textBody != null && textPath.equals(path)) {
+        throw new IllegalArgumentException("the text route " + textPath + " is the MCP endpoint's path");
+      }
       return new StreamableHttpServer(this);
     }
   }

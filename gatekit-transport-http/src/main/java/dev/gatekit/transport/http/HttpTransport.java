@@ -13,6 +13,7 @@ import dev.gatekit.api.TransportClosedException;
 import dev.gatekit.api.TransportOptions;
 import dev.gatekit.api.TransportState;
 import dev.gatekit.api.TransportStats;
+import dev.gatekit.transport.http.internal.TransportTelemetry;
 import dev.gatekit.transport.http.internal.Endpoint;
 import dev.gatekit.transport.http.internal.Failures;
 import dev.gatekit.transport.http.internal.GetStream;
@@ -22,6 +23,8 @@ import dev.gatekit.transport.http.internal.Inbound;
 import dev.gatekit.transport.http.internal.PendingRequests;
 import dev.gatekit.transport.http.internal.Posts;
 import dev.gatekit.transport.http.internal.Sessions;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -89,6 +92,7 @@ public final class HttpTransport implements Transport {
       Set.of("accept", "content-type", "mcp-session-id", "mcp-protocol-version", "last-event-id");
 
   private final String name;
+  private final TransportTelemetry telemetry;
   private final URI uri;
   private final TransportOptions options;
   private final boolean listen;
@@ -104,6 +108,8 @@ public final class HttpTransport implements Transport {
 
   private HttpTransport(Builder builder) {
     this.name = builder.name != null ? builder.name : builder.uri.getHost();
+    this.telemetry = TransportTelemetry.of(
+        builder.openTelemetry != null ? builder.openTelemetry : GlobalOpenTelemetry.get(), name);
     this.uri = builder.uri;
     this.options = builder.options;
     this.listen = builder.listen;
@@ -184,7 +190,7 @@ public final class HttpTransport implements Transport {
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("timeout must be positive, was " + timeout);
     }
-    return pending.send(request, timeout, sessions::unavailable);
+    return telemetry.time(pending.send(request, timeout, sessions::unavailable));
   }
 
   @Override
@@ -298,6 +304,7 @@ public final class HttpTransport implements Transport {
     private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
     private boolean listen = true;
     private Duration closeTimeout = Duration.ofSeconds(2);
+    private @Nullable OpenTelemetry openTelemetry;
     private Executor callbackExecutor = HttpExecutors.callbacks();
 
     private Builder(URI uri) {
@@ -311,6 +318,19 @@ public final class HttpTransport implements Transport {
 
     private static String describeSafely(URI uri) {
       return uri.getScheme() == null || uri.getHost() == null ? "'" + uri.getScheme() + ":...'" : Failures.describe(uri);
+    }
+
+    /**
+     * Where the transport records the round trip of each request ({@code
+     * gatekit.transport.round_trip.duration}, by name and outcome; see README "Metrics and traces").
+     * Default: {@link GlobalOpenTelemetry#get()}, which records nothing, at next to no cost, until an
+     * application installs the OpenTelemetry SDK. Requests sent with {@code sendAndReceive} are timed
+     * (not a stdio relay's bytes). The counters of {@code stats()} are not recorded here: a {@code
+     * GatekitProxy} in front of the transport reports them, summed over its connections.
+     */
+    public Builder openTelemetry(OpenTelemetry value) {
+      this.openTelemetry = Objects.requireNonNull(value, "openTelemetry");
+      return this;
     }
 
     /** Sets the name used in logs and error messages (default: the host). */

@@ -16,6 +16,7 @@ import dev.gatekit.api.TransportClosedException;
 import dev.gatekit.api.TransportOptions;
 import dev.gatekit.api.TransportState;
 import dev.gatekit.api.TransportStats;
+import dev.gatekit.transport.stdio.internal.TransportTelemetry;
 import dev.gatekit.transport.stdio.internal.LineSalvage;
 import dev.gatekit.api.support.InboundRequests;
 import dev.gatekit.api.support.JsonRpcLineScanner;
@@ -24,6 +25,8 @@ import dev.gatekit.transport.stdio.internal.PendingRequests;
 import dev.gatekit.api.support.SerialExecutor;
 import dev.gatekit.transport.stdio.internal.SharedExecutors;
 import dev.gatekit.transport.stdio.internal.UpstreamProcess;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -84,6 +87,7 @@ public final class StdioTransport implements Transport {
   public static final int DEFAULT_MAX_LINE_LENGTH = 16 * 1024 * 1024;
 
   private final String name;
+  private final TransportTelemetry telemetry;
   private final List<String> command;
   private final Map<String, String> environment;
   private final boolean inheritEnvironment;
@@ -113,6 +117,8 @@ public final class StdioTransport implements Transport {
 
   private StdioTransport(Builder builder) {
     this.name = builder.name;
+    this.telemetry = TransportTelemetry.of(
+        builder.openTelemetry != null ? builder.openTelemetry : GlobalOpenTelemetry.get(), name);
     this.command = List.copyOf(builder.command);
     this.environment = Map.copyOf(builder.environment);
     this.inheritEnvironment = builder.inheritEnvironment;
@@ -186,7 +192,7 @@ public final class StdioTransport implements Transport {
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("timeout must be positive, was " + timeout);
     }
-    CompletableFuture<JsonRpcResponse> future = pending.send(request, timeout, this::unavailable);
+    CompletableFuture<JsonRpcResponse> future = telemetry.time(pending.send(request, timeout, this::unavailable));
     if (McpMethods.INITIALIZE.equals(request.method())) {
       future.thenAccept(
           response -> {
@@ -646,6 +652,7 @@ public final class StdioTransport implements Transport {
     private Duration terminateGrace = Duration.ofSeconds(2);
     private RestartPolicy restartPolicy = RestartPolicy.never();
     private int stderrLines = 20;
+    private @Nullable OpenTelemetry openTelemetry;
     private Executor callbackExecutor = SharedExecutors.callbacks();
 
     private Builder(List<String> command) {
@@ -655,6 +662,19 @@ public final class StdioTransport implements Transport {
       this.command = List.copyOf(command);
       String program = Path.of(command.get(0)).getFileName().toString();
       this.name = program;
+    }
+
+    /**
+     * Where the transport records the round trip of each request ({@code
+     * gatekit.transport.round_trip.duration}, by name and outcome; see README "Metrics and traces").
+     * Default: {@link GlobalOpenTelemetry#get()}, which records nothing, at next to no cost, until an
+     * application installs the OpenTelemetry SDK. Requests sent with {@code sendAndReceive} are timed
+     * (not a stdio relay's bytes). The counters of {@code stats()} are not recorded here: a {@code
+     * GatekitProxy} in front of the transport reports them, summed over its connections.
+     */
+    public Builder openTelemetry(OpenTelemetry value) {
+      this.openTelemetry = Objects.requireNonNull(value, "openTelemetry");
+      return this;
     }
 
     /** Sets the name used in logs and error messages (default: the program's file name). */

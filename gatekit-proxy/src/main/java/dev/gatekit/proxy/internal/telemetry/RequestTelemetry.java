@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.McpMethods;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -25,15 +24,19 @@ public final class RequestTelemetry {
 
   private final Telemetry telemetry;
   private final String method;
+  private final String direction;
   private final long startNanos;
   private final @Nullable Span span;
   private final Context context;
   private volatile @Nullable String upstream;
   private volatile @Nullable String tool;
 
-  RequestTelemetry(Telemetry telemetry, String method, long startNanos, @Nullable Span span, Context context) {
+  RequestTelemetry(Telemetry telemetry, String method, String direction, @Nullable String upstream,
+      long startNanos, @Nullable Span span, Context context) {
     this.telemetry = telemetry;
     this.method = method;
+    this.direction = direction;
+    this.upstream = upstream;
     this.startNanos = startNanos;
     this.span = span;
     this.context = context;
@@ -53,7 +56,7 @@ public final class RequestTelemetry {
     Span child = null;
     JsonRpcRequest leaving = request;
     if (span != null) {
-      child = telemetry.tracer.spanBuilder(toolName == null ? request.method() : request.method() + " " + toolName)
+      child = telemetry.tracer.spanBuilder(telemetry.labels.spanName(request.method(), toolName))
           .setSpanKind(SpanKind.CLIENT)
           .setParent(context)
           .setAttribute(Telemetry.METHOD, request.method())
@@ -72,7 +75,7 @@ public final class RequestTelemetry {
    * request, when it took longer than the threshold.
    */
   void pluginRan(String plugin, String kind, String decision, long fromNanos, long toNanos) {
-    if (span == null || toNanos - fromNanos <= telemetry.pluginSpanThresholdNanos) {
+    if (span == null || !span.isRecording() || toNanos - fromNanos <= telemetry.pluginSpanThresholdNanos) {
       return;
     }
     Span slow = telemetry.tracer.spanBuilder("gatekit.plugin " + plugin)
@@ -96,35 +99,22 @@ public final class RequestTelemetry {
     String toolName = tool;
     String upstreamName = upstream;
     if (telemetry.metrics) {
-      AttributesBuilder attributes = Attributes.builder()
-          .put(Telemetry.METHOD, method)
-          .put(Telemetry.OUTCOME, result.value());
-      if (upstreamName != null) {
-        attributes.put(Telemetry.UPSTREAM, upstreamName);
-      }
-      if (toolName != null) {
-        attributes.put(Telemetry.TOOL, toolName);
-      }
-      if (errorCode != 0) {
-        String code = Integer.toString(errorCode);
-        attributes.put(Telemetry.ERROR_TYPE, code).put(Telemetry.STATUS_CODE, code);
-      } else if (result != CallResult.OK) {
-        attributes.put(Telemetry.ERROR_TYPE, result.value());
-      }
-      Attributes all = attributes.build();
+      Attributes all = telemetry.labels.attributes(method, direction, upstreamName, toolName, result, errorCode);
       telemetry.requests.add(1, all);
       telemetry.requestDuration.record(nanos / 1e9, all);
     }
     if (span != null) {
-      if (toolName != null) {
-        span.updateName(method + " " + toolName);
-        span.setAttribute(Telemetry.TOOL, toolName);
+      if (span.isRecording()) { // else not sampled: nothing of this would be kept
+        if (toolName != null) {
+          span.updateName(telemetry.labels.spanName(method, toolName));
+          span.setAttribute(Telemetry.TOOL, toolName);
+        }
+        if (upstreamName != null) {
+          span.setAttribute(Telemetry.UPSTREAM, upstreamName);
+        }
+        span.setAttribute(Telemetry.OUTCOME, result.value());
+        status(span, result, errorCode);
       }
-      if (upstreamName != null) {
-        span.setAttribute(Telemetry.UPSTREAM, upstreamName);
-      }
-      span.setAttribute(Telemetry.OUTCOME, result.value());
-      status(span, result, errorCode);
       span.end(Telemetry.Clock.epochNanosOf(startNanos + nanos), TimeUnit.NANOSECONDS);
     }
   }

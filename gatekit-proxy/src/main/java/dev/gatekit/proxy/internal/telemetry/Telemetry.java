@@ -45,6 +45,12 @@ public final class Telemetry {
   static final AttributeKey<String> PLUGIN = AttributeKey.stringKey("gatekit.plugin.name");
   static final AttributeKey<String> PLUGIN_KIND = AttributeKey.stringKey("gatekit.plugin.kind");
   static final AttributeKey<String> DECISION = AttributeKey.stringKey("gatekit.plugin.decision");
+  static final AttributeKey<String> DIRECTION = AttributeKey.stringKey("gatekit.direction");
+
+  /** The {@code gatekit.direction} of a client's request. */
+  static final String CLIENT_TO_UPSTREAM = "client_to_upstream";
+  /** The {@code gatekit.direction} of an upstream's request to the client (sampling, elicitation, roots). */
+  static final String UPSTREAM_TO_CLIENT = "upstream_to_client";
 
   /** Buckets for durations in seconds, as the semantic conventions advise for RPC durations. */
   private static final List<Double> BUCKETS =
@@ -63,6 +69,7 @@ public final class Telemetry {
   final DoubleHistogram upstreamDuration;
   final LongCounter pluginDecisions;
   final long pluginSpanThresholdNanos;
+  final CallLabels labels = new CallLabels();
 
   private Telemetry(OpenTelemetry openTelemetry, Duration pluginSpanThreshold) {
     this.tracing = openTelemetry.getTracerProvider() != TracerProvider.noop();
@@ -114,6 +121,21 @@ public final class Telemetry {
    * when nothing is recorded.
    */
   public @Nullable RequestTelemetry begin(JsonRpcRequest request, long startNanos) {
+    return begin(request, startNanos, CLIENT_TO_UPSTREAM, null);
+  }
+
+  /**
+   * Starts the telemetry of a request the upstream {@code upstream} sent the client (sampling,
+   * elicitation, roots, ping), which arrived at {@code startNanos}: its span, a child of the context
+   * in its {@code _meta}, with {@code gatekit.direction} {@code upstream_to_client}. Returns {@code
+   * null} when nothing is recorded.
+   */
+  public @Nullable RequestTelemetry beginFromUpstream(String upstream, JsonRpcRequest request, long startNanos) {
+    return begin(request, startNanos, UPSTREAM_TO_CLIENT, upstream);
+  }
+
+  private @Nullable RequestTelemetry begin(JsonRpcRequest request, long startNanos, String direction,
+      @Nullable String upstream) {
     if (!enabled()) {
       return null;
     }
@@ -121,16 +143,20 @@ public final class Telemetry {
     Context context = Context.root();
     if (tracing) {
       Context parent = MetaCarrier.extract(propagator, request);
-      span = tracer.spanBuilder(request.method())
+      var builder = tracer.spanBuilder(request.method())
           .setSpanKind(SpanKind.SERVER)
           .setParent(parent)
           .setStartTimestamp(Clock.epochNanosOf(startNanos), TimeUnit.NANOSECONDS)
           .setAttribute(METHOD, request.method())
           .setAttribute(REQUEST_ID, request.id().toString())
-          .startSpan();
+          .setAttribute(DIRECTION, direction);
+      if (upstream != null) {
+        builder.setAttribute(UPSTREAM, upstream);
+      }
+      span = builder.startSpan();
       context = parent.with(span);
     }
-    return new RequestTelemetry(this, request.method(), startNanos, span, context);
+    return new RequestTelemetry(this, request.method(), direction, upstream, startNanos, span, context);
   }
 
   /** Returns what a plugin stage records, or {@code null} when nothing is recorded. */

@@ -1,8 +1,6 @@
 package dev.gatekit.proxy.internal.telemetry;
 
 import dev.gatekit.api.JsonRpcRequest;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
 import org.jspecify.annotations.Nullable;
 
@@ -44,24 +42,14 @@ public final class UpstreamCall {
    */
   public void end(CallResult result, int errorCode) {
     if (telemetry.metrics) {
-      AttributesBuilder attributes = Attributes.builder()
-          .put(Telemetry.METHOD, method)
-          .put(Telemetry.UPSTREAM, upstream)
-          .put(Telemetry.OUTCOME, result.value());
-      if (tool != null) {
-        attributes.put(Telemetry.TOOL, tool);
-      }
-      if (errorCode != 0) {
-        String code = Integer.toString(errorCode);
-        attributes.put(Telemetry.ERROR_TYPE, code).put(Telemetry.STATUS_CODE, code);
-      } else if (result != CallResult.OK) {
-        attributes.put(Telemetry.ERROR_TYPE, result.value());
-      }
-      telemetry.upstreamDuration.record((System.nanoTime() - startNanos) / 1e9, attributes.build());
+      telemetry.upstreamDuration.record((System.nanoTime() - startNanos) / 1e9,
+          telemetry.labels.attributes(method, Telemetry.CLIENT_TO_UPSTREAM, upstream, tool, result, errorCode));
     }
     if (span != null) {
-      span.setAttribute(Telemetry.OUTCOME, result.value());
-      RequestTelemetry.status(span, result, errorCode);
+      if (span.isRecording()) {
+        span.setAttribute(Telemetry.OUTCOME, result.value());
+        RequestTelemetry.status(span, result, errorCode);
+      }
       span.end();
     }
   }
