@@ -238,8 +238,7 @@ public final class HttpTransport implements Transport {
     if (session != null) {
       try {
         endpoint
-            .client()
-            .sendAsync(endpoint.delete(session, closeTimeout), HttpResponse.BodyHandlers.discarding())
+            .send(endpoint.delete(session, closeTimeout), HttpResponse.BodyHandlers.discarding())
             .get(closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
