@@ -75,10 +75,13 @@ import org.slf4j.LoggerFactory;
  * <p>Trace context: a request whose {@code params._meta} carries a W3C {@code traceparent} (and
  * {@code tracestate}) is POSTed with them as HTTP headers too.
  *
- * <p>On a machine with one or two cores, run the JVM with {@code
- * -Djava.util.concurrent.ForkJoinPool.common.parallelism=2}: the JDK's client hands every answer to
- * {@code CompletableFuture}'s default executor, which with a common pool of one thread starts a new
- * thread per task (a thread per request).
+ * <p>Threads: the client the transport makes reads answers on its own selector thread, with no
+ * hand-off per step, and starts exchanges on a small shared pool; callers' futures complete on the
+ * callback executor. On a machine with one or two cores, running the JVM with {@code
+ * -Djava.util.concurrent.ForkJoinPool.common.parallelism=2} also saves a thread start per request:
+ * the JDK's {@code sendAsync} completes every exchange's future on {@code CompletableFuture}'s
+ * default executor, which with a common pool of one thread starts a new thread per task. Answers do
+ * not wait for that thread (they reach the caller before it), but each start costs CPU.
  *
  * <p>Build with {@link #builder(URI)}; instances are thread-safe.
  */
@@ -244,8 +247,7 @@ public final class HttpTransport implements Transport {
     if (session != null) {
       try {
         endpoint
-            .client()
-            .sendAsync(endpoint.delete(session, closeTimeout), HttpResponse.BodyHandlers.discarding())
+            .send(endpoint.delete(session, closeTimeout), HttpResponse.BodyHandlers.discarding())
             .get(closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -43,6 +45,14 @@ public final class Endpoint {
 
   public HttpClient client() {
     return client;
+  }
+
+  /**
+   * Sends a request asynchronously; the start of the exchange runs on the client's pool, not on the
+   * calling thread (see {@link ClientExecutor}).
+   */
+  public <T> CompletableFuture<HttpResponse<T>> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+    return ClientExecutor.send(() -> client.sendAsync(request, handler));
   }
 
   /** Returns the session id the server assigned, or null (before initialize, or a sessionless server). */

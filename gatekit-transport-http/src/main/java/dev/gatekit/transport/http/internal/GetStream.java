@@ -72,8 +72,7 @@ public final class GetStream {
     }
     int[] status = {0};
     endpoint
-        .client()
-        .sendAsync(
+        .send(
             endpoint.get(session, lastEventId),
             info -> {
               status[0] = info.statusCode();

@@ -11,20 +11,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The executors all HTTP transports of a JVM share: one daemon thread for every request timeout and
  * delayed retry; a pool of daemon threads that completes callers' futures and runs inbound handlers,
- * so neither ever runs on the HTTP client's threads; and a fixed pool of daemon threads for the
- * HTTP client's own work (reading responses, running body subscribers), one per core and at least
- * two.
+ * so neither ever runs on the HTTP client's threads; and the HTTP client's executor, which runs the
+ * client's own work (reading responses, running body subscribers) on the client's selector thread
+ * and starts exchanges on a fixed pool of daemon threads, one per core and at least two.
  *
- * <p>The HTTP client's own pool is fixed because the JDK's default, a cached pool, keeps starting
- * and retiring threads under a steady load: each response is a hand-off to a worker, and a burst of
- * 100 in flight grows the pool by a thread per connection. Nothing on it blocks: body subscribers
- * only parse, and callers' code runs on the callback pool.
+ * <p>That pool is fixed because the JDK's default, a cached pool, keeps starting and retiring
+ * threads under a steady load, and a burst of 100 in flight grows it by a thread per connection.
+ * Nothing on the client's threads blocks: body subscribers only parse, and callers' code runs on
+ * the callback pool.
  */
 public final class HttpExecutors {
 
   private static final ScheduledThreadPoolExecutor TIMERS = newTimers();
   private static final ForkJoinPool CALLBACKS = newCallbacks();
-  private static final ExecutorService CLIENT = newClientPool();
+  private static final ClientExecutor CLIENT = new ClientExecutor(newClientPool());
 
   private HttpExecutors() {}
 
@@ -38,8 +38,11 @@ public final class HttpExecutors {
     return CALLBACKS;
   }
 
-  /** Returns the pool for the HTTP client of a transport that makes its own client. */
-  public static ExecutorService client() {
+  /**
+   * Returns the executor for the HTTP client of a transport that makes its own client: the client's
+   * work runs in place, the starts of exchanges on a shared pool (see {@link ClientExecutor}).
+   */
+  public static ClientExecutor client() {
     return CLIENT;
   }
 

@@ -97,8 +97,7 @@ public final class Posts implements PendingRequests.Wire {
     CompletableFuture<Void> accepted = new CompletableFuture<>();
     try {
       endpoint
-          .client()
-          .sendAsync(endpoint.post(body, session, false, null), HttpResponse.BodyHandlers.discarding())
+          .send(endpoint.post(body, session, false, null), HttpResponse.BodyHandlers.discarding())
           .whenComplete(
               (response, error) -> {
                 if (error != null) {
@@ -127,7 +126,7 @@ public final class Posts implements PendingRequests.Wire {
     CompletableFuture<HttpResponse<Void>> call;
     try {
       HttpRequest http = endpoint.post(request.body(), session, initialize, request.request().params());
-      call = endpoint.client().sendAsync(http, exchange::onHeaders);
+      call = endpoint.send(http, exchange::onHeaders);
     } catch (RuntimeException e) {
       pending().fail(request.wireId(), failures.unreachable(e));
       return;
@@ -278,7 +277,7 @@ public final class Posts implements PendingRequests.Wire {
       failure = null;
       CompletableFuture<HttpResponse<Void>> call;
       try {
-        call = endpoint.client().sendAsync(endpoint.get(session, lastEventId), this::onResumeHeaders);
+        call = endpoint.send(endpoint.get(session, lastEventId), this::onResumeHeaders);
       } catch (RuntimeException e) {
         pending().fail(request.wireId(), failures.unreachable(e));
         return;
