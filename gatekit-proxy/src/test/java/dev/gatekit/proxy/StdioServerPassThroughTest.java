@@ -147,6 +147,36 @@ class StdioServerPassThroughTest {
   }
 
   @Test
+  void requestsReachTheUpstreamInTheClientsOrderWhenSomeWaitBehindANotification() {
+    start();
+    // A request after a notification waits until the notification has gone upstream and is then
+    // handled on the ordinary way; the requests after it must not pass it as bytes. The test server's
+    // stats tool counts the requests it has received, so the counts show the order they arrived in.
+    int rounds = 200;
+    int perRound = 4;
+    for (int round = 0; round < rounds; round++) {
+      StringBuilder burst = new StringBuilder(
+          "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/roots/list_changed\"}\n");
+      for (int i = 0; i < perRound; i++) {
+        burst.append(call(Integer.toString(round * perRound + i), "stats", "{}")).append('\n');
+      }
+      client.sendRaw(burst.toString().getBytes(StandardCharsets.UTF_8));
+      Map<Integer, Integer> receivedCount = new HashMap<>();
+      for (int i = 0; i < perRound; i++) {
+        JsonNode answer = client.next();
+        receivedCount.put(answer.get("id").asInt(),
+            answer.get("result").get("structuredContent").get("requests").asInt());
+      }
+      for (int i = 1; i < perRound; i++) {
+        int id = round * perRound + i;
+        assertThat(receivedCount.get(id)).as("round %d: request %d reached the server after %d", round, id, id - 1)
+            .isGreaterThan(receivedCount.get(id - 1));
+      }
+    }
+    assertThat(proxy.stats().inFlight()).isZero();
+  }
+
+  @Test
   void aDeadUpstreamFailsEveryPendingRequestAtOnce() {
     start("--exit-after", "2"); // initialize, then the short sleep
     client.sendLine(call("1", "sleep", "{\"ms\":300}"));

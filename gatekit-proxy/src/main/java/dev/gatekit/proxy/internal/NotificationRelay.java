@@ -76,7 +76,6 @@ final class NotificationRelay {
   }
 
   private void toUpstreams(JsonRpcNotification notification) {
-    calls.countNotification();
     // Keep the lifecycle's order upstream: initialize first, then what the client sent after it.
     handshake.awaitInitializeOnItsWay();
     for (UpstreamLink link : links) {
@@ -84,6 +83,7 @@ final class NotificationRelay {
           notification.method(), handshake.attributes());
       Chain.run(link.towardsUpstream(), new Passage(context, System.nanoTime(), null), notification).join();
     }
+    calls.countNotification(); // counted once it has gone: a client reading the count may rely on it
   }
 
   /** Returns the handler that takes what {@code link}'s upstream sends unasked. */

@@ -49,8 +49,9 @@ import org.slf4j.LoggerFactory;
  * handled concurrently: with plugins, its chain runs on the executor (plugins may block); with none
  * there is nothing that could block, so it goes upstream from the receiving thread and its answer to
  * the client from the thread that completed it, with no hand-off. A request is handled only once the
- * notifications the client sent before it have gone upstream, so the upstream sees the client's
- * order. With no plugins and one stdio upstream, requests can also go upstream and back as bytes
+ * notifications the client sent before it have gone upstream, and without plugins also the requests
+ * it sent before it, so the upstream sees the client's order (with plugins, requests run
+ * concurrently and may pass each other). With no plugins and one stdio upstream, requests can also go upstream and back as bytes
  * ({@link #receiveLine}). Thread-safe.
  */
 public final class Session implements AutoCloseable {
@@ -68,6 +69,13 @@ public final class Session implements AutoCloseable {
   private final NotificationRelay relay;
   /** The one upstream requests go to as bytes, when the session can pass them on so; else null. */
   private final @Nullable StdioTransport passThrough;
+  /**
+   * Without plugins: done once every request the client sent so far has been handed to its upstream
+   * (or answered). Requests that had to wait (behind a notification, or behind such a request) are
+   * chained on it, so they go upstream in the client's order, and no later request (neither on the
+   * ordinary way nor as bytes) passes them.
+   */
+  private volatile CompletableFuture<?> requestsHandedOver = CompletableFuture.completedFuture(null);
 
   /**
    * @param upstreams the upstreams by name, in order; the session starts and closes them
@@ -161,7 +169,7 @@ public final class Session implements AutoCloseable {
   public boolean receiveLine(byte[] buffer, int offset, int length) {
     StdioTransport upstream = passThrough;
     if (upstream == null || !handshake.isInitialized() || !relay.clientNotificationsPassed().isDone()
-        || !isTransparent(router.upstreams().get(0), Generation.Y2025)) {
+        || !requestsHandedOver.isDone() || !isTransparent(router.upstreams().get(0), Generation.Y2025)) {
       return false; // a 2025-era client behind a 2026-era server needs its requests translated
     }
     JsonRpcLineScanner.Members members = JsonRpcLineScanner.scan(buffer, offset, length);
@@ -223,16 +231,48 @@ public final class Session implements AutoCloseable {
     if (call == null) {
       return;
     }
+    if (!handOff) {
+      handleInOrder(call);
+      return;
+    }
+    // With plugins, requests run concurrently on the executor (a plugin may block), but a request
+    // never overtakes a notification sent before it (notifications/initialized must reach the server
+    // before the first request).
     CompletableFuture<?> notificationsBefore = relay.clientNotificationsPassed();
-    if (!notificationsBefore.isDone()) {
-      // Keep the client's order upstream: a request never overtakes a notification sent before it
-      // (notifications/initialized must reach the server before the first request).
-      notificationsBefore.whenComplete((ignored, failure) -> handleOnExecutor(call));
-    } else if (handOff) {
+    if (notificationsBefore.isDone()) {
       handleOnExecutor(call);
     } else {
-      handle(call); // nothing here can block: routing, then a transport's non-blocking send
+      notificationsBefore.whenComplete((ignored, failure) -> handleOnExecutor(call));
     }
+  }
+
+  /**
+   * Without plugins: handles the request on this thread (nothing can block: routing, then a
+   * transport's non-blocking send) when nothing the client sent before it is still waiting; else
+   * after that, so the upstream sees the client's order.
+   */
+  private void handleInOrder(ClientCall call) {
+    CompletableFuture<?> notificationsBefore = relay.clientNotificationsPassed();
+    if (notificationsBefore.isDone() && requestsHandedOver.isDone()) {
+      handle(call);
+      return;
+    }
+    CompletableFuture<Void> handedOver = new CompletableFuture<>();
+    CompletableFuture<?> before;
+    synchronized (this) {
+      CompletableFuture<?> requestsBefore = requestsHandedOver;
+      before = requestsBefore.isDone() ? notificationsBefore
+          : notificationsBefore.isDone() ? requestsBefore
+          : CompletableFuture.allOf(notificationsBefore, requestsBefore);
+      requestsHandedOver = handedOver;
+    }
+    before.whenComplete((ignored, failure) -> {
+      try {
+        handle(call);
+      } finally {
+        handedOver.complete(null);
+      }
+    });
   }
 
   private void handleOnExecutor(ClientCall call) {

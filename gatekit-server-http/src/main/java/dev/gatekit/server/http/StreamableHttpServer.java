@@ -3,6 +3,7 @@ package dev.gatekit.server.http;
 import dev.gatekit.proxy.GatekitProxy;
 import dev.gatekit.server.http.internal.FrontConfig;
 import dev.gatekit.server.http.internal.FrontThreadPool;
+import dev.gatekit.server.http.internal.Loopback;
 import dev.gatekit.server.http.internal.McpHandler;
 import dev.gatekit.server.http.internal.ProxyOpener;
 import dev.gatekit.server.http.internal.SessionOpener;
@@ -97,7 +98,7 @@ public final class StreamableHttpServer implements AutoCloseable {
     server.addConnector(connector);
     server.setHandler(new McpHandler(
         new FrontConfig(path, Set.copyOf(builder.allowedOrigins), FrontConfig.tokens(builder.bearerTokens),
-            builder.maxBodyBytes),
+            builder.maxBodyBytes, Loopback.isLoopbackAddress(builder.host)),
         sessions));
     server.setStopTimeout(0);
   }
@@ -214,7 +215,14 @@ public final class StreamableHttpServer implements AutoCloseable {
       return this;
     }
 
-    /** The {@code Origin} values allowed (default none: any request with an {@code Origin} gets 403). */
+    /**
+     * The {@code Origin} values allowed (default none). A request with another {@code Origin} gets
+     * 403, except that a front bound to the loopback also allows origins on the loopback ({@code
+     * http://localhost:3000}, {@code http://127.0.0.1}, {@code http://[::1]:8080}). A front bound to the
+     * loopback also refuses (403) a request whose {@code Host} names neither the loopback nor the host
+     * of an allowed origin: a web page whose name was made to resolve to 127.0.0.1 (DNS rebinding)
+     * cannot reach it.
+     */
     public Builder allowedOrigins(List<String> values) {
       this.allowedOrigins = List.copyOf(values);
       return this;

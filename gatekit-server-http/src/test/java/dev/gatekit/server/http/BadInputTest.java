@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -204,6 +207,42 @@ class BadInputTest {
     assertThat(http.send("POST", Http.initializeRequest(1), headers).statusCode()).isEqualTo(200);
     sessionsBefore = 1;
     upstreamsBefore = 1;
+  }
+
+  @Test
+  void anOriginOnTheLoopbackIsAllowedByAFrontBoundToIt() {
+    Map<String, String> headers = authorized(null);
+    headers.put("Origin", "http://localhost:5173");
+    assertThat(http.send("POST", Http.initializeRequest(1), headers).statusCode()).isEqualTo(200);
+    sessionsBefore = 1;
+    upstreamsBefore = 1;
+  }
+
+  @Test
+  void aHostThatIsNotTheLoopbackIsRefusedAsDnsRebinding() throws IOException {
+    String body = Http.initializeRequest(1);
+    String refused = rawPost("evil.example.com:" + server.port(), body);
+    assertThat(refused).startsWith("HTTP/1.1 403");
+    assertThat(refused).contains("\"code\":-32000").contains("is not this machine's loopback");
+    assertThat(rawPost("localhost:" + server.port(), body)).startsWith("HTTP/1.1 200");
+    sessionsBefore = 1;
+    upstreamsBefore = 1;
+  }
+
+  /** A POST written by hand: the JDK's client does not let a caller choose the Host header. */
+  private String rawPost(String host, String body) throws IOException {
+    byte[] content = body.getBytes(StandardCharsets.UTF_8);
+    try (Socket socket = new Socket("127.0.0.1", server.port())) {
+      socket.setSoTimeout(30_000);
+      String head = "POST /mcp HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/json\r\n"
+          + "Accept: application/json, text/event-stream\r\nAuthorization: Bearer " + TOKEN + "\r\n"
+          + "Content-Length: " + content.length + "\r\nConnection: close\r\n\r\n";
+      OutputStream out = socket.getOutputStream();
+      out.write(head.getBytes(StandardCharsets.US_ASCII));
+      out.write(content);
+      out.flush();
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
   }
 
   @Test

@@ -2,7 +2,10 @@ package dev.gatekit.server.http.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The settings of the front's request checks.
@@ -11,12 +14,34 @@ import java.util.Set;
  * @param allowedOrigins the {@code Origin} values a request may carry (a request without one passes)
  * @param bearerTokens the accepted tokens, UTF-8; empty means no authentication
  * @param maxBodyBytes the largest POST body
+ * @param loopbackOnly whether the front is bound to the loopback: then an {@code Origin} on the
+ *     loopback is allowed too, and a {@code Host} must name the loopback or the host of an allowed
+ *     origin (DNS rebinding protection)
  */
-public record FrontConfig(String path, Set<String> allowedOrigins, List<byte[]> bearerTokens, int maxBodyBytes) {
+public record FrontConfig(String path, Set<String> allowedOrigins, List<byte[]> bearerTokens, int maxBodyBytes,
+    boolean loopbackOnly) {
 
   public FrontConfig {
     allowedOrigins = Set.copyOf(allowedOrigins);
     bearerTokens = List.copyOf(bearerTokens);
+  }
+
+  /** Returns whether a request may carry this {@code Origin}. */
+  public boolean allowsOrigin(String origin) {
+    return allowedOrigins.contains(origin) || loopbackOnly && Loopback.isLoopbackName(Loopback.hostOfOrigin(origin));
+  }
+
+  /**
+   * Returns whether a request may name this host (a {@code Host} header without its port, lower
+   * case, IPv6 in brackets): any when the front is not bound to the loopback.
+   */
+  public boolean allowsHost(String host) {
+    String name = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    return !loopbackOnly || Loopback.isLoopbackName(name) || originHosts().contains(name.toLowerCase(Locale.ROOT));
+  }
+
+  private Set<String> originHosts() {
+    return allowedOrigins.stream().map(Loopback::hostOfOrigin).filter(Objects::nonNull).collect(Collectors.toSet());
   }
 
   public static List<byte[]> tokens(List<String> tokens) {

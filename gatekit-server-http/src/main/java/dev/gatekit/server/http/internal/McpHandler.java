@@ -84,10 +84,17 @@ public final class McpHandler extends Handler.Abstract.NonBlocking {
       return;
     }
     String origin = headers.get(HttpHeader.ORIGIN);
-    if (origin != null && !config.allowedOrigins().contains(origin)) {
+    if (origin != null && !config.allowsOrigin(origin)) {
       log.warn("Refused a request from Origin {} (not allowed)", origin);
       HttpErrors.send(response, callback, 403, ErrorCodes.SECURITY_VIOLATION,
           "Forbidden: Origin " + origin + " is not allowed");
+      return;
+    }
+    String host = request.getHttpURI().getHost();
+    if (host != null && !config.allowsHost(host)) {
+      log.warn("Refused a request for Host {} (the front is bound to the loopback)", host);
+      HttpErrors.send(response, callback, 403, ErrorCodes.SECURITY_VIOLATION,
+          "Forbidden: Host " + host + " is not this machine's loopback (the front serves the loopback only)");
       return;
     }
     if (!config.bearerTokens().isEmpty() && !authenticated(headers, response, callback)) {
