@@ -59,8 +59,11 @@ import org.openjdk.jmh.runner.IterationType;
  *       server process, the baseline for the latency a front adds.
  * </ul>
  *
- * <p>The HTTP client is {@code java.net.http} doing the MCP POSTs ({@link HttpMcpSession}), the same
- * for both fronts. The score is requests per second; each trial also prints p50 and p99 of the
+ * <p>The HTTP client ({@code -p client=}) is {@link RawHttpClient} (default: keep-alive connections
+ * on one selector thread) or {@code java.net.http}, doing the MCP POSTs ({@link HttpMcpSession}), the
+ * same for both fronts. After the sessions are open, {@value Priming#PRIME_REQUESTS} calls are made
+ * before JMH's warmup. Each iteration prints the front process's own CPU time per request (without
+ * its upstream children) and its thread count. The score is requests per second; each trial also prints p50 and p99 of the
  * measured iterations' requests and the memory of idle sessions: the front process's resident set
  * before and after opening the sessions, divided by their number, and the resident set of one
  * server process. Find supergateway with {@code -jvmArgsAppend
@@ -93,6 +96,14 @@ public class HttpFrontBenchmark {
   public int sessions;
 
   /**
+   * The HTTP client: {@code raw} ({@link RawHttpClient}: keep-alive connections on one selector
+   * thread, a few microseconds of CPU per call) or {@code jdk} ({@code java.net.http}, which at 100
+   * sessions spent more CPU than the front it measured). The same for both fronts.
+   */
+  @Param({"raw"})
+  public String client;
+
+  /**
    * The upstream, one process per session: {@code test-server} (the test kit's Java MCP server) or
    * {@code line-answer} ({@code line_answer.c}, compiled with {@code cc -O2} at setup: answers every
    * request line at once; what the fronts cost when 100 upstream JVMs do not dominate).
@@ -109,9 +120,14 @@ public class HttpFrontBenchmark {
   private final LatencyHistogram measured = new LatencyHistogram();
   private volatile LatencyHistogram iteration = new LatencyHistogram();
   private volatile boolean running;
+  private final java.util.concurrent.atomic.AtomicLong answered = new java.util.concurrent.atomic.AtomicLong();
+  private @org.jspecify.annotations.Nullable RawHttpClient rawClient;
   private Process gateway;
   private Path work;
   private String memory = "";
+  private long frontCpuStart;
+  private int threadsBefore;
+  private long answeredStart;
 
   @Setup(Level.Trial)
   public void start() throws Exception {
@@ -128,12 +144,18 @@ public class HttpFrontBenchmark {
       default -> throw new IllegalArgumentException("front is direct, gatekit or supergateway, not " + front);
     };
     long before = gateway == null ? 0 : rssKiB(gateway.pid());
-    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    threadsBefore = gateway == null ? 0 : threads(gateway.pid());
+    HttpClient jdk = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    rawClient = switch (client) {
+      case "raw" -> new RawHttpClient();
+      case "jdk" -> null;
+      default -> throw new IllegalArgumentException("client is raw or jdk, not " + client);
+    };
     ExecutorService opener = Executors.newFixedThreadPool(4);
     try {
       List<Future<Supplier<CompletableFuture<?>>>> opened = new ArrayList<>();
       for (int i = 0; i < sessions; i++) {
-        opened.add(opener.submit(() -> endpoint == null ? openDirect(server) : openHttp(client, endpoint)));
+        opened.add(opener.submit(() -> endpoint == null ? openDirect(server) : openHttp(jdk, endpoint)));
       }
       for (Future<Supplier<CompletableFuture<?>>> session : opened) {
         calls.add(session.get(5, TimeUnit.MINUTES));
@@ -146,6 +168,15 @@ public class HttpFrontBenchmark {
     for (Supplier<CompletableFuture<?>> call : calls) {
       next(call);
     }
+    // Priming: the front's JVM (started fresh for the trial) has compiled its way before JMH's warmup.
+    long primeStart = System.nanoTime();
+    while (!completions.tryAcquire(Priming.PRIME_REQUESTS, 1, TimeUnit.SECONDS)) {
+      if (failure.get() != null) {
+        throw new IllegalStateException("a call failed while priming", failure.get());
+      }
+    }
+    System.out.printf("# Primed with %,d requests in %,d ms%n", Priming.PRIME_REQUESTS,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - primeStart));
   }
 
   private Supplier<CompletableFuture<?>> openDirect(List<String> server) {
@@ -161,7 +192,8 @@ public class HttpFrontBenchmark {
   }
 
   private Supplier<CompletableFuture<?>> openHttp(HttpClient client, URI endpoint) throws IOException, InterruptedException {
-    HttpMcpSession session = new HttpMcpSession(client, endpoint);
+    RawHttpClient raw = rawClient;
+    HttpMcpSession session = new HttpMcpSession(client, endpoint, raw == null ? null : raw.connect(endpoint));
     synchronized (httpSessions) {
       httpSessions.add(session);
     }
@@ -188,6 +220,7 @@ public class HttpFrontBenchmark {
     long sent = System.nanoTime();
     call.get().whenComplete((answer, error) -> {
       iteration.record(System.nanoTime() - sent);
+      answered.incrementAndGet();
       inFlight.decrementAndGet();
       if (error != null) {
         failure.compareAndSet(null, error);
@@ -201,6 +234,8 @@ public class HttpFrontBenchmark {
   @Setup(Level.Iteration)
   public void startIteration() {
     iteration = new LatencyHistogram();
+    answeredStart = answered.get();
+    frontCpuStart = gateway == null ? 0 : cpuNanos(gateway.toHandle());
   }
 
   @TearDown(Level.Iteration)
@@ -208,6 +243,31 @@ public class HttpFrontBenchmark {
     if (params.getType() == IterationType.MEASUREMENT) {
       measured.add(iteration);
     }
+    long requests = Math.max(1, answered.get() - answeredStart);
+    if (gateway != null) {
+      // The front's own process, without its upstream children: what the gateway costs per request.
+      System.out.printf(" [front CPU %.1f us/request, %d threads]", (cpuNanos(gateway.toHandle()) - frontCpuStart) / 1e3 / requests,
+          threads(gateway.pid()));
+    }
+  }
+
+  /** The CPU time a process has used (its own, not its children's), in ns; 0 where unknown. */
+  private static long cpuNanos(ProcessHandle process) {
+    return process.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
+  }
+
+  /** The number of threads of a process, from /proc (0 where there is none). */
+  static int threads(long pid) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+        if (line.startsWith("Threads:")) {
+          return Integer.parseInt(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException | UncheckedIOException | NumberFormatException e) {
+      // not Linux, or gone
+    }
+    return 0;
   }
 
   @Benchmark
@@ -230,7 +290,11 @@ public class HttpFrontBenchmark {
     }
     System.out.printf("%nHttpFrontBenchmark front=%s sessions=%d upstream=%s: p50 %d us, p99 %d us over %d measured requests; %s%n",
         front, sessions, upstream, measured.percentileMicros(0.50), measured.percentileMicros(0.99), measured.count(), memory);
+    CpuProfiler.noteUpstreams();
     httpSessions.forEach(HttpMcpSession::close);
+    if (rawClient != null) {
+      rawClient.close();
+    }
     transports.forEach(StdioTransport::close);
     if (gateway != null) {
       List<ProcessHandle> children = gateway.descendants().toList();
@@ -308,7 +372,9 @@ public class HttpFrontBenchmark {
     long serverAverage = servers.isEmpty() ? 0 : servers.stream().mapToLong(Long::longValue).sum() / servers.size();
     String front = gateway == null ? "no front"
         : String.format("front RSS %d MiB -> %d MiB, %.1f KiB per idle session", frontBefore / 1024, rssKiB(gateway.pid()) / 1024,
-            (rssKiB(gateway.pid()) - frontBefore) / (double) sessions);
+            (rssKiB(gateway.pid()) - frontBefore) / (double) sessions)
+        + String.format(", threads %d -> %d, %.2f per idle session", threadsBefore, threads(gateway.pid()),
+            (threads(gateway.pid()) - threadsBefore) / (double) sessions);
     return front + String.format("; %d server processes, %d KiB RSS each", servers.size(), serverAverage);
   }
 

@@ -15,7 +15,9 @@ import org.jspecify.annotations.Nullable;
  * One MCP client session over Streamable HTTP, as plain {@code java.net.http} POSTs: initialize
  * (keeping the {@code Mcp-Session-Id}), {@code notifications/initialized}, then {@code tools/call}s.
  * An answer may come as JSON or as an SSE stream; the last JSON-RPC response in it is taken. The
- * same code drives every front under test, so the client costs the same for each.
+ * same code drives every front under test, so the client costs the same for each. With a {@link
+ * RawHttpClient.Connection} the calls go over it (the handshake and DELETE still use {@code
+ * java.net.http}): a client cheap enough that the benchmark measures the front.
  */
 final class HttpMcpSession {
 
@@ -24,11 +26,18 @@ final class HttpMcpSession {
 
   private final HttpClient client;
   private final URI endpoint;
+  private final RawHttpClient.@Nullable Connection raw;
   private @Nullable String id;
+  private String rawHeaders = "";
 
   HttpMcpSession(HttpClient client, URI endpoint) {
+    this(client, endpoint, null);
+  }
+
+  HttpMcpSession(HttpClient client, URI endpoint, RawHttpClient.@Nullable Connection raw) {
     this.client = client;
     this.endpoint = endpoint;
+    this.raw = raw;
   }
 
   /** Initializes the session; throws if the front refuses. */
@@ -40,6 +49,9 @@ final class HttpMcpSession {
       throw new IOException("initialize: HTTP " + answer.statusCode() + " " + answer.body());
     }
     id = answer.headers().firstValue("Mcp-Session-Id").orElse(null);
+    if (id != null) {
+      rawHeaders = "Mcp-Session-Id: " + id + "\r\nMCP-Protocol-Version: " + PROTOCOL_VERSION + "\r\n";
+    }
     message(answer.headers().firstValue("Content-Type").orElse(""), answer.body());
     HttpResponse<String> initialized = client.send(request("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"),
         HttpResponse.BodyHandlers.ofString());
@@ -50,6 +62,18 @@ final class HttpMcpSession {
 
   /** Sends {@code body} (a JSON-RPC request) and completes with its JSON-RPC answer; fails on an HTTP error. */
   CompletableFuture<JsonNode> call(String body) {
+    if (raw != null) {
+      return raw.post(rawHeaders, body.getBytes(java.nio.charset.StandardCharsets.UTF_8)).thenApply(answer -> {
+        if (answer.status() != 200) {
+          throw new IllegalStateException("HTTP " + answer.status() + " " + answer.text());
+        }
+        try {
+          return message(answer.contentType(), answer.text());
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+    }
     return client.sendAsync(request(body), HttpResponse.BodyHandlers.ofString()).thenApply(answer -> {
       if (answer.statusCode() != 200) {
         throw new IllegalStateException("HTTP " + answer.statusCode() + " " + answer.body());

@@ -21,6 +21,20 @@ public interface ProxySession extends AutoCloseable {
   void receive(JsonRpcMessage message);
 
   /**
+   * Takes one client message given as its encoded JSON, when the session can pass it on as bytes:
+   * the same conditions as {@link GatekitProxy#receiveLine} (no plugins, one upstream behind a
+   * {@code StdioTransport}, no namespacing, the session initialized, a request other than {@code
+   * initialize} and {@code ping} that {@link dev.gatekit.api.support.JsonRpcLineScanner} is sure of).
+   * Its answer then reaches the session's connection through {@link ClientConnection#sendEncoded}, on
+   * the thread that learnt it (the upstream's reader), with no hand-off. Returns false, having done
+   * nothing, otherwise: decode the message and give it to {@link #receive}. Never blocks; reads the
+   * buffer only during the call. By default it never passes a message on as bytes.
+   */
+  default boolean receiveLine(byte[] buffer, int offset, int length) {
+    return false;
+  }
+
+  /**
    * Takes input from the client that was not a valid message, and answers it with the JSON-RPC error
    * it deserves (-32700 for a parse error, -32600 for an invalid request or a batch).
    */

@@ -42,6 +42,11 @@ public final class OpenSession implements ProxySession {
   }
 
   @Override
+  public boolean receiveLine(byte[] buffer, int offset, int length) {
+    return session.receiveLine(buffer, offset, length);
+  }
+
+  @Override
   public void receiveMalformed(ProtocolException problem) {
     session.replyMalformed(problem);
   }

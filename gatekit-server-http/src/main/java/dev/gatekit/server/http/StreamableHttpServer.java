@@ -2,6 +2,7 @@ package dev.gatekit.server.http;
 
 import dev.gatekit.proxy.GatekitProxy;
 import dev.gatekit.server.http.internal.FrontConfig;
+import dev.gatekit.server.http.internal.FrontThreadPool;
 import dev.gatekit.server.http.internal.Loopback;
 import dev.gatekit.server.http.internal.McpHandler;
 import dev.gatekit.server.http.internal.ProxyOpener;
@@ -88,7 +89,7 @@ public final class StreamableHttpServer implements AutoCloseable {
     this.requestedPort = builder.port;
     this.path = builder.path;
     this.sessions = new Sessions(builder.opener, builder.maxSessions, builder.sessionIdleTimeout);
-    QueuedThreadPool threads = new QueuedThreadPool();
+    QueuedThreadPool threads = new FrontThreadPool();
     threads.setName("gatekit-http");
     threads.setDaemon(true);
     this.server = new Server(threads);

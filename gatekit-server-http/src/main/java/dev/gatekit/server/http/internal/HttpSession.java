@@ -11,6 +11,7 @@ import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.McpMethods;
 import dev.gatekit.api.RequestId;
+import dev.gatekit.api.support.JsonRpcLineScanner;
 import dev.gatekit.proxy.ClientConnection;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -142,10 +143,55 @@ public final class HttpSession implements ClientConnection {
    * completes when it has been written. Returns false if the session is closed (nothing was taken).
    */
   boolean submit(JsonRpcRequest request, Accepts accepts, Response response, Callback callback) {
+    PostExchange exchange = register(request, accepts, response, callback);
+    if (exchange == null) {
+      return false;
+    }
+    watch(exchange);
+    upstream().receive(request);
+    return true;
+  }
+
+  /** What {@link #submitLine} did. */
+  enum LineSubmission { PASSED, NOT_PASSED, CLOSED }
+
+  /**
+   * Takes a client request as the bytes it came in, for the proxy to pass upstream as they are ({@link
+   * ProxySession#receiveLine}); its answer then comes back as bytes on the upstream's reader and is
+   * written from there. {@code members} is what the scanner found in {@code body}: a request whose
+   * params carry no progress token (a POST that may turn into a progress stream needs its request
+   * decoded). Returns {@code NOT_PASSED}, having taken nothing, when the proxy cannot pass it on so
+   * (then decode it and {@link #submit} it), {@code CLOSED} when the session is closed.
+   */
+  LineSubmission submitLine(byte[] body, JsonRpcLineScanner.Members members, Accepts accepts, Response response,
+      Callback callback) {
+    RequestId requestId = members.id();
+    String method = members.method();
+    if (requestId == null || method == null || !members.isRequest()) {
+      return LineSubmission.NOT_PASSED;
+    }
+    PostExchange exchange = register(new JsonRpcRequest(requestId, method, null), accepts, response, callback);
+    if (exchange == null) {
+      return LineSubmission.CLOSED;
+    }
+    // Watched before it goes upstream: the answer may be written before receiveLine returns.
+    watch(exchange);
+    if (upstream().receiveLine(body, 0, body.length)) {
+      return LineSubmission.PASSED;
+    }
+    synchronized (this) {
+      forget(exchange);
+      exchange.gone = true; // its listeners stay on the request; the exchange submitted next is the live one
+    }
+    return LineSubmission.NOT_PASSED;
+  }
+
+  /** Puts a request in flight under its id; null if the session is closed. */
+  private @Nullable PostExchange register(JsonRpcRequest request, Accepts accepts, Response response, Callback callback) {
     PostExchange exchange = new PostExchange(request, accepts, response, callback);
     synchronized (this) {
       if (closed) {
-        return false;
+        return null;
       }
       if (inFlight.containsKey(request.id())) {
         PostExchange earlier = inFlight.get(request.id());
@@ -161,10 +207,12 @@ public final class HttpSession implements ClientConnection {
       }
     }
     touch();
-    response.getRequest().addFailureListener(cause -> exchangeFailed(exchange, cause));
-    response.getRequest().addIdleTimeoutListener(timeout -> false); // bounded by the proxy's request timeouts
-    upstream().receive(request);
-    return true;
+    return exchange;
+  }
+
+  private void watch(PostExchange exchange) {
+    exchange.response.getRequest().addFailureListener(cause -> exchangeFailed(exchange, cause));
+    exchange.response.getRequest().addIdleTimeoutListener(timeout -> false); // bounded by the proxy's request timeouts
   }
 
   /**
@@ -190,32 +238,68 @@ public final class HttpSession implements ClientConnection {
 
   // ---- proxy to client ----
 
+  /**
+   * An answer the proxy passed on as bytes (a request taken by {@link #submitLine}): written as it is,
+   * from the calling thread (the upstream's reader), when it is a response the scanner is sure of;
+   * anything else is decoded and {@linkplain #send(JsonRpcMessage) sent} as usual.
+   */
+  @Override
+  public void sendEncoded(byte[] line) {
+    JsonRpcLineScanner.Members members = JsonRpcLineScanner.scan(line, 0, line.length);
+    if (members == null || members.id() == null || members.method() != null
+        || members.hasResult() == members.hasError()) {
+      send(codec.decode(line));
+      return;
+    }
+    answer(members.id(), members.hasError(), line, members);
+  }
+
   @Override
   public void send(JsonRpcMessage message) {
     byte[] json = codec.encode(message);
-    boolean closeAfter = false;
+    if (message instanceof JsonRpcResponse response) {
+      answer(response.id(), response.isError(), json, message);
+      return;
+    }
     synchronized (this) {
       if (closed) {
         log.debug("Session {} is closed; dropped {}", id, message);
         return;
       }
-      if (message instanceof JsonRpcResponse answer) {
-        PostExchange exchange = answer.id() == null ? null : inFlight.get(answer.id());
-        if (exchange == null) {
-          log.debug("Session {}: no request in flight for the answer {}; dropped", id, answer.id());
-          return;
-        }
-        forget(exchange);
-        deliverAnswer(exchange, json);
-        closeAfter = exchange.initialize && answer.isError();
+      PostExchange related = relatedExchange(message);
+      if (related != null) {
+        deliverEvent(related, json);
       } else {
-        PostExchange related = relatedExchange(message);
-        if (related != null) {
-          deliverEvent(related, json);
-        } else {
-          deliverUnrelated(json);
-        }
+        deliverUnrelated(json);
       }
+    }
+    touch();
+  }
+
+  /** Delivers the answer {@code json} to the POST of request {@code requestId}; {@code what} names it in logs. */
+  private void answer(@Nullable RequestId requestId, boolean isError, byte[] json, Object what) {
+    boolean closeAfter;
+    PostExchange direct = null;
+    synchronized (this) {
+      if (closed) {
+        log.debug("Session {} is closed; dropped {}", id, what);
+        return;
+      }
+      PostExchange exchange = requestId == null ? null : inFlight.get(requestId);
+      if (exchange == null) {
+        log.debug("Session {}: no request in flight for the answer {}; dropped", id, requestId);
+        return;
+      }
+      forget(exchange);
+      if (exchange.stream == null && !exchange.gone && exchange.accepts.json()) {
+        direct = exchange; // forgotten: nothing else writes to its response any more
+      } else {
+        deliverAnswer(exchange, json);
+      }
+      closeAfter = exchange.initialize && isError;
+    }
+    if (direct != null) {
+      writeJson(direct, json);
     }
     touch();
     if (closeAfter) {
@@ -279,12 +363,25 @@ public final class HttpSession implements ClientConnection {
       return;
     }
     if (exchange.accepts.json()) {
-      Response response = exchange.response;
-      response.setStatus(200);
-      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-      response.write(true, java.nio.ByteBuffer.wrap(json), exchange.callback);
+      writeJson(exchange, json);
     } else {
       startStream(exchange).append(json, true);
+    }
+  }
+
+  /**
+   * Answers a POST with {@code application/json}, from the calling thread. Outside the session's lock
+   * the connection then goes on to the client's next request on this thread ({@link
+   * FrontThreadPool#resumeHere}), which saves a thread hand-off per request.
+   */
+  private void writeJson(PostExchange exchange, byte[] json) {
+    Response response = exchange.response;
+    response.setStatus(200);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    if (Thread.holdsLock(this)) {
+      response.write(true, java.nio.ByteBuffer.wrap(json), exchange.callback);
+    } else {
+      FrontThreadPool.resumeHere(() -> response.write(true, java.nio.ByteBuffer.wrap(json), exchange.callback));
     }
   }
 

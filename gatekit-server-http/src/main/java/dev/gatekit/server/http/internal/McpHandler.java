@@ -6,6 +6,7 @@ import dev.gatekit.api.JsonRpcMessage;
 import dev.gatekit.api.JsonRpcNotification;
 import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.RequestId;
+import dev.gatekit.api.support.JsonRpcLineScanner;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatekit.api.McpMethods;
 import dev.gatekit.api.ProtocolException;
@@ -48,6 +49,12 @@ public final class McpHandler extends Handler.Abstract.NonBlocking {
   public static final Set<String> VERSIONS = Set.of("2025-11-25", "2025-06-18", "2025-03-26");
   private static final String SUPPORTED_LIST = "2025-11-25, 2025-06-18, 2025-03-26";
   private static final String ALLOW = "GET, POST, DELETE";
+  /**
+   * A request whose body holds these bytes anywhere is decoded: it may ask for progress on its POST
+   * (also when the name could be written with unicode escapes: any backslash followed by u).
+   */
+  private static final byte[] PROGRESS_TOKEN = "progressToken".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] ESCAPE = "\\u".getBytes(StandardCharsets.US_ASCII);
 
   private final FrontConfig config;
   private final Sessions sessions;
@@ -176,6 +183,9 @@ public final class McpHandler extends Handler.Abstract.NonBlocking {
   }
 
   private void onMessage(Request request, Response response, Callback callback, Accepts accepts, byte[] body) {
+    if (passedAsBytes(request, response, callback, accepts, body)) {
+      return;
+    }
     JsonRpcMessage message;
     try {
       message = codec.decode(body);
@@ -229,6 +239,59 @@ public final class McpHandler extends Handler.Abstract.NonBlocking {
       response.setStatus(202);
       response.write(true, ByteBuffer.allocate(0), callback);
     }
+  }
+
+  /**
+   * The way without decoding: a request of an open session that the scanner is sure of (not {@code
+   * initialize}, no progress token that could turn its POST into a stream) goes to the proxy as its
+   * bytes, which passes it upstream as they are when it can ({@link HttpSession#submitLine}). Returns
+   * whether the request was answered or taken; false when it is to be decoded and handled as usual.
+   */
+  private boolean passedAsBytes(Request request, Response response, Callback callback, Accepts accepts, byte[] body) {
+    HttpFields headers = request.getHeaders();
+    String sessionId = headers.get(SESSION_HEADER);
+    if (sessionId == null || contains(body, PROGRESS_TOKEN) || contains(body, ESCAPE)) {
+      return false;
+    }
+    JsonRpcLineScanner.Members members = JsonRpcLineScanner.scan(body, 0, body.length);
+    if (members == null || !members.isRequest() || McpMethods.INITIALIZE.equals(members.method())) {
+      return false;
+    }
+    if (!versionSupported(headers, response, callback)) {
+      return true;
+    }
+    HttpSession session = sessions.get(sessionId);
+    if (session == null) {
+      sessionNotFound(response, callback);
+      return true;
+    }
+    session.touch();
+    switch (session.submitLine(body, members, accepts, response, callback)) {
+      case PASSED -> {
+        return true;
+      }
+      case CLOSED -> {
+        sessionNotFound(response, callback);
+        return true;
+      }
+      default -> {
+        return false;
+      }
+    }
+  }
+
+  /** Whether {@code bytes} holds {@code part} anywhere. */
+  static boolean contains(byte[] bytes, byte[] part) {
+    outer:
+    for (int i = 0; i <= bytes.length - part.length; i++) {
+      for (int j = 0; j < part.length; j++) {
+        if (bytes[i + j] != part[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
   }
 
   /** Answers initialize in the session just opened, or says why there is none. */
