@@ -13,7 +13,7 @@ import dev.gatekit.api.TransportClosedException;
 import dev.gatekit.api.TransportOptions;
 import dev.gatekit.api.TransportState;
 import dev.gatekit.api.TransportStats;
-import dev.gatekit.transport.http.internal.TransportTelemetry;
+import dev.gatekit.api.support.TransportTelemetry;
 import dev.gatekit.transport.http.internal.Endpoint;
 import dev.gatekit.transport.http.internal.Failures;
 import dev.gatekit.transport.http.internal.GetStream;
@@ -112,7 +112,7 @@ public final class HttpTransport implements Transport {
   private HttpTransport(Builder builder) {
     this.name = builder.name != null ? builder.name : builder.uri.getHost();
     this.telemetry = TransportTelemetry.of(
-        builder.openTelemetry != null ? builder.openTelemetry : GlobalOpenTelemetry.get(), name);
+        builder.openTelemetry != null ? builder.openTelemetry : GlobalOpenTelemetry.get(), "http", name);
     this.uri = builder.uri;
     this.options = builder.options;
     this.listen = builder.listen;

@@ -16,7 +16,7 @@ import dev.gatekit.api.TransportClosedException;
 import dev.gatekit.api.TransportOptions;
 import dev.gatekit.api.TransportState;
 import dev.gatekit.api.TransportStats;
-import dev.gatekit.transport.stdio.internal.TransportTelemetry;
+import dev.gatekit.api.support.TransportTelemetry;
 import dev.gatekit.transport.stdio.internal.LineSalvage;
 import dev.gatekit.api.support.InboundRequests;
 import dev.gatekit.api.support.JsonRpcLineScanner;
@@ -118,7 +118,7 @@ public final class StdioTransport implements Transport {
   private StdioTransport(Builder builder) {
     this.name = builder.name;
     this.telemetry = TransportTelemetry.of(
-        builder.openTelemetry != null ? builder.openTelemetry : GlobalOpenTelemetry.get(), name);
+        builder.openTelemetry != null ? builder.openTelemetry : GlobalOpenTelemetry.get(), "stdio", name);
     this.command = List.copyOf(builder.command);
     this.environment = Map.copyOf(builder.environment);
     this.inheritEnvironment = builder.inheritEnvironment;

@@ -1,4 +1,4 @@
-package dev.gatekit.transport.stdio.internal;
+package dev.gatekit.api.support;
 
 import dev.gatekit.api.ErrorCodes;
 import dev.gatekit.api.GatekitException;
@@ -18,16 +18,16 @@ import org.jspecify.annotations.Nullable;
  * What the transport records itself through OpenTelemetry: the round trip of each request, from the
  * transport's send to its answer or failure (a wait for a slot included), in the histogram {@code
  * gatekit.transport.round_trip.duration} (seconds) by {@code gatekit.upstream} (the transport's name),
- * {@code gatekit.transport} ({@code stdio}) and {@code gatekit.outcome} ({@code ok}, {@code error},
+ * {@code gatekit.transport} (the kind: {@code stdio}, {@code http}) and {@code gatekit.outcome} ({@code ok}, {@code error},
  * {@code timed_out}, {@code rejected}, {@code failed}). The counters of {@code TransportStats}
  * (restarts, deaths, dropped messages, timeouts, in flight) are not recorded here: a proxy reports
  * them, summed over every connection to an upstream, and they would be counted twice. With the API's
  * no-op meter provider nothing is recorded and a request pays one null check. The attribute sets are
- * made once. Thread-safe.
+ * made once. For transport authors: {@code StdioTransport} and {@code HttpTransport} use it, and a
+ * transport of another kind records the same histogram under its own kind. Thread-safe.
  */
 public final class TransportTelemetry {
 
-  private static final String SCOPE = "dev.gatekit.transport.stdio";
   private static final AttributeKey<String> UPSTREAM = AttributeKey.stringKey("gatekit.upstream");
   private static final AttributeKey<String> TRANSPORT = AttributeKey.stringKey("gatekit.transport");
   private static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("gatekit.outcome");
@@ -41,24 +41,28 @@ public final class TransportTelemetry {
   private final Attributes rejected;
   private final Attributes failed;
 
-  private TransportTelemetry(OpenTelemetry openTelemetry, String name) {
+  private TransportTelemetry(OpenTelemetry openTelemetry, String kind, String name) {
     MeterProvider meters = openTelemetry.getMeterProvider();
-    this.roundTrips = meters == MeterProvider.noop() ? null : meters.get(SCOPE)
+    this.roundTrips = meters == MeterProvider.noop() ? null : meters.get("dev.gatekit.transport." + kind)
         .histogramBuilder("gatekit.transport.round_trip.duration")
         .setUnit("s")
         .setDescription("How long the transport took from sending a request to its answer or failure")
         .setExplicitBucketBoundariesAdvice(BUCKETS)
         .build();
-    this.ok = attributes(name, "ok");
-    this.error = attributes(name, "error");
-    this.timedOut = attributes(name, "timed_out");
-    this.rejected = attributes(name, "rejected");
-    this.failed = attributes(name, "failed");
+    this.ok = attributes(kind, name, "ok");
+    this.error = attributes(kind, name, "error");
+    this.timedOut = attributes(kind, name, "timed_out");
+    this.rejected = attributes(kind, name, "rejected");
+    this.failed = attributes(kind, name, "failed");
   }
 
-  /** Returns what records the round trips of the transport {@code name} to {@code openTelemetry}. */
-  public static TransportTelemetry of(OpenTelemetry openTelemetry, String name) {
-    return new TransportTelemetry(openTelemetry, name);
+  /**
+   * Returns what records the round trips of the transport {@code name} of the kind {@code kind}
+   * ({@code stdio}, {@code http}: the {@code gatekit.transport} attribute and the meter's scope
+   * {@code dev.gatekit.transport.KIND}) to {@code openTelemetry}.
+   */
+  public static TransportTelemetry of(OpenTelemetry openTelemetry, String kind, String name) {
+    return new TransportTelemetry(openTelemetry, kind, name);
   }
 
   /** Records the round trip of {@code answer}, a request sent now, when it completes; returns it. */
@@ -83,7 +87,7 @@ public final class TransportTelemetry {
     return cause instanceof GatekitException gatekit && gatekit.errorCode() == ErrorCodes.OVERLOADED ? rejected : failed;
   }
 
-  private static Attributes attributes(String name, String outcome) {
-    return Attributes.of(UPSTREAM, name, TRANSPORT, "stdio", OUTCOME, outcome);
+  private static Attributes attributes(String kind, String name, String outcome) {
+    return Attributes.of(UPSTREAM, name, TRANSPORT, kind, OUTCOME, outcome);
   }
 }
