@@ -104,7 +104,7 @@ public final class StreamableHttpServer implements AutoCloseable {
         FrontConfig.tokens(builder.bearerTokens), builder.maxBodyBytes, Loopback.isLoopbackAddress(builder.host));
     Handler mcp = new McpHandler(config, sessions);
     server.setHandler(builder.textBody == null ? mcp
-        : new TextRoute(builder.textPath, builder.textContentType, builder.textBody, config.bearerTokens(), mcp));
+        : new TextRoute(builder.textPath, builder.textContentType, builder.textBody, config, mcp));
     server.setStopTimeout(0);
   }
 

@@ -1,11 +1,13 @@
 package dev.gatekit.server.http.internal;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The settings of the front's request checks.
@@ -42,6 +44,27 @@ public record FrontConfig(String path, Set<String> allowedOrigins, List<byte[]> 
 
   private Set<String> originHosts() {
     return allowedOrigins.stream().map(Loopback::hostOfOrigin).filter(Objects::nonNull).collect(Collectors.toSet());
+  }
+
+  /** Returns whether an {@code Authorization} value has the form {@code Bearer <token>}. */
+  public static boolean isBearer(@Nullable String authorization) {
+    return authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7);
+  }
+
+  /**
+   * Returns whether an {@code Authorization} value carries one of the accepted bearer tokens. Every
+   * token is compared, in constant time: no early exit to time.
+   */
+  public boolean acceptsBearer(@Nullable String authorization) {
+    if (!isBearer(authorization)) {
+      return false;
+    }
+    byte[] given = authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+    boolean match = false;
+    for (byte[] token : bearerTokens) {
+      match |= MessageDigest.isEqual(token, given);
+    }
+    return match;
   }
 
   public static List<byte[]> tokens(List<String> tokens) {

@@ -12,7 +12,6 @@ import dev.gatekit.api.McpMethods;
 import dev.gatekit.api.ProtocolException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
@@ -115,17 +114,13 @@ public final class McpHandler extends Handler.Abstract.NonBlocking {
   /** Checks the bearer token in constant time; answers 401 and returns false when it is not right. */
   private boolean authenticated(HttpFields headers, Response response, Callback callback) {
     String authorization = headers.get(HttpHeader.AUTHORIZATION);
-    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+    if (!FrontConfig.isBearer(authorization)) {
       response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"gatekit\"");
       HttpErrors.send(response, callback, 401, ErrorCodes.SECURITY_VIOLATION,
           "Unauthorized: send Authorization: Bearer <token>");
       return false;
     }
-    byte[] given = authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8);
-    boolean match = false;
-    for (byte[] token : config.bearerTokens()) {
-      match |= MessageDigest.isEqual(token, given); // every token compared: no early exit to time
-    }
+    boolean match = config.acceptsBearer(authorization);
     if (!match) {
       log.warn("Refused a request with a wrong bearer token");
       response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE,

@@ -2,8 +2,6 @@ package dev.gatekit.server.http.internal;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.util.List;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
@@ -26,19 +24,18 @@ public final class TextRoute extends Handler.Wrapper {
   private final String path;
   private final String contentType;
   private final Supplier<String> body;
-  private final List<byte[]> bearerTokens;
+  private final FrontConfig config;
 
   /**
+   * @param config the front's checks: its bearer tokens (none means no authentication)
    * @param next the handler of every other path
-   * @param bearerTokens the accepted tokens, UTF-8; empty means no authentication
    */
-  public TextRoute(String path, String contentType, Supplier<String> body, List<byte[]> bearerTokens,
-      Handler next) {
+  public TextRoute(String path, String contentType, Supplier<String> body, FrontConfig config, Handler next) {
     super(next);
     this.path = path;
     this.contentType = contentType;
     this.body = body;
-    this.bearerTokens = List.copyOf(bearerTokens);
+    this.config = config;
   }
 
   @Override
@@ -46,7 +43,7 @@ public final class TextRoute extends Handler.Wrapper {
     if (!path.equals(request.getHttpURI().getPath())) {
       return super.handle(request, response, callback);
     }
-    if (!bearerTokens.isEmpty() && !authenticated(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
+    if (!config.bearerTokens().isEmpty() && !config.acceptsBearer(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
       response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"gatekit\"");
       plain(response, callback, 401, "Unauthorized: send Authorization: Bearer <token>\n");
       return true;
@@ -71,19 +68,6 @@ public final class TextRoute extends Handler.Wrapper {
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
     response.write(true, head ? ByteBuffer.allocate(0) : ByteBuffer.wrap(bytes), callback);
     return true;
-  }
-
-  /** Compares the token with every accepted one in constant time. */
-  private boolean authenticated(@org.jspecify.annotations.Nullable String authorization) {
-    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return false;
-    }
-    byte[] given = authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8);
-    boolean match = false;
-    for (byte[] token : bearerTokens) {
-      match |= MessageDigest.isEqual(token, given);
-    }
-    return match;
   }
 
   private static void plain(Response response, Callback callback, int status, String text) {
