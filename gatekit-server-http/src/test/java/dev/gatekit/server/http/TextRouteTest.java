@@ -3,8 +3,12 @@ package dev.gatekit.server.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +61,33 @@ class TextRouteTest {
     assertThat(scrapes).as("a refused method does not run the supplier").hasValue(2);
     String session = http.initialize();
     assertThat(http.post(session, Http.toolCall(2, "echo", null)).body()).contains("echo");
+  }
+
+  @Test
+  void theFrontsOriginAndHostChecksGuardTheRouteToo() throws Exception {
+    server = StreamableHttpServer.builder(upstreams.proxy)
+        .textRoute("/metrics", TEXT_TYPE, () -> "scrapes " + scrapes.incrementAndGet() + "\n")
+        .build();
+    server.start();
+    Http http = new Http(server.endpoint());
+    URI metrics = server.endpoint().resolve("/metrics");
+
+    assertThat(http.send(metrics, "GET", null, Map.of("Origin", "https://evil.example")).statusCode()).isEqualTo(403);
+    assertThat(rawGet("evil.example.com:" + server.port())).startsWith("HTTP/1.1 403");
+    assertThat(scrapes).as("a refused request does not run the supplier").hasValue(0);
+    assertThat(rawGet("localhost:" + server.port())).startsWith("HTTP/1.1 200").endsWith("scrapes 1\n");
+  }
+
+  /** A GET written by hand: the JDK's client does not let a caller choose the Host header. */
+  private String rawGet(String host) throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", server.port())) {
+      socket.setSoTimeout(30_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(("GET /metrics HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
   }
 
   @Test

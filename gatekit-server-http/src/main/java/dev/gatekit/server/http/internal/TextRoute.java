@@ -13,9 +13,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One extra path served beside the MCP endpoint: {@code GET} gets the text its supplier returns at
- * that moment (such as Prometheus metrics), {@code HEAD} its headers; any other method 405. With
- * bearer tokens configured the same token is required as at the MCP endpoint (401 otherwise). Every
- * other path goes to the next handler.
+ * that moment (such as Prometheus metrics), {@code HEAD} its headers; any other method 405. The
+ * front's {@code Origin} and {@code Host} checks apply as at the MCP endpoint (403), and with bearer
+ * tokens configured the same token is required (401 otherwise). Every other path goes to the next
+ * handler.
  */
 public final class TextRoute extends Handler.Wrapper {
 
@@ -42,6 +43,13 @@ public final class TextRoute extends Handler.Wrapper {
   public boolean handle(Request request, Response response, Callback callback) throws Exception {
     if (!path.equals(request.getHttpURI().getPath())) {
       return super.handle(request, response, callback);
+    }
+    String origin = request.getHeaders().get(HttpHeader.ORIGIN);
+    String host = request.getHttpURI().getHost();
+    if (origin != null && !config.allowsOrigin(origin) || host != null && !config.allowsHost(host)) {
+      plain(response, callback, 403, "Forbidden: " + (origin != null && !config.allowsOrigin(origin)
+          ? "Origin " + origin + " is not allowed\n" : "Host " + host + " is not this machine's loopback\n"));
+      return true;
     }
     if (!config.bearerTokens().isEmpty() && !config.acceptsBearer(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
       response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"gatekit\"");
