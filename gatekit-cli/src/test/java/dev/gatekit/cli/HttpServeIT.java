@@ -3,7 +3,6 @@ package dev.gatekit.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HttpServeIT {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern ENDPOINT = Pattern.compile(Pattern.quote(HttpServe.LISTENING) + "(http://\\S+)");
 
   @TempDir Path dir;
@@ -86,7 +84,7 @@ class HttpServeIT {
 
       HttpResponse<String> answer = slow.get(30, TimeUnit.SECONDS);
       assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-      assertThat(message(answer).path("result").path("content").get(0).path("text").asText()).isEqualTo("slept 1500 ms");
+      assertThat(McpHttpAnswer.message(answer).path("result").path("content").get(0).path("text").asText()).isEqualTo("slept 1500 ms");
       assertThat(gateway.waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(gateway.exitValue()).as("128 + SIGTERM, as any JVM ended by it").isEqualTo(143);
       for (ProcessHandle upstream : upstreams) {
@@ -143,7 +141,7 @@ class HttpServeIT {
         "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool + "\",\"arguments\":{}}}"),
         HttpResponse.BodyHandlers.ofString());
     assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-    return message(answer);
+    return McpHttpAnswer.message(answer);
   }
 
   private static HttpRequest post(URI endpoint, String session, String body) {
@@ -156,19 +154,4 @@ class HttpServeIT {
     return request.build();
   }
 
-  private static JsonNode message(HttpResponse<String> answer) throws Exception {
-    if (!answer.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream")) {
-      return JSON.readTree(answer.body());
-    }
-    JsonNode last = null;
-    for (String line : answer.body().split("\n")) {
-      if (line.startsWith("data:")) {
-        JsonNode message = JSON.readTree(line.substring(5).strip());
-        if (message.has("result") || message.has("error")) {
-          last = message;
-        }
-      }
-    }
-    return last;
-  }
 }

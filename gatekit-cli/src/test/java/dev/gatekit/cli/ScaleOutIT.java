@@ -121,7 +121,7 @@ class ScaleOutIT {
         HttpResponse<String> answer = post(session.getKey(), call(round, "echo", "{\"text\":\"" + session.getKey() + "-" + round + "\"}"));
         assertThat(answer.statusCode()).as("call %d of session %s: %s", round, session.getKey(), answer.body()).isEqualTo(200);
         assertThat(replica(answer)).as("replica of a call of session %s", session.getKey()).isEqualTo(session.getValue());
-        assertThat(result(answer).path("result").path("content").get(0).path("text").asText())
+        assertThat(McpHttpAnswer.message(answer).path("result").path("content").get(0).path("text").asText())
             .isEqualTo(session.getKey() + "-" + round);
       }
     }
@@ -151,7 +151,7 @@ class ScaleOutIT {
       HttpResponse<String> retried = post(again.id(), call(100, "echo", "{\"text\":\"again\"}"));
       assertThat(retried.statusCode()).as(retried.body()).isEqualTo(200);
       assertThat(replica(retried)).isEqualTo("b");
-      assertThat(result(retried).path("result").path("content").get(0).path("text").asText()).isEqualTo("again");
+      assertThat(McpHttpAnswer.message(retried).path("result").path("content").get(0).path("text").asText()).isEqualTo("again");
       reinitialized++;
     }
     assertThat(reinitialized).isEqualTo(onA);
@@ -168,7 +168,7 @@ class ScaleOutIT {
         "clientInfo":{"name":"scale-out-it","version":"1"}}}""");
     assertThat(answer.statusCode()).as("initialize: " + answer.body()).isEqualTo(200);
     String id = answer.headers().firstValue("Mcp-Session-Id").orElseThrow(() -> new AssertionError("no Mcp-Session-Id"));
-    assertThat(result(answer).path("result").path("protocolVersion").asText()).isEqualTo("2025-06-18");
+    assertThat(McpHttpAnswer.message(answer).path("result").path("protocolVersion").asText()).isEqualTo("2025-06-18");
     HttpResponse<String> initialized = post(id, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
     assertThat(initialized.statusCode()).as("notifications/initialized: " + initialized.body()).isEqualTo(202);
     String replica = replica(answer);
@@ -193,24 +193,6 @@ class ScaleOutIT {
     return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** The response's JSON-RPC message: the body, or the last {@code data:} event of an SSE stream. */
-  private static JsonNode result(HttpResponse<String> answer) throws IOException {
-    String type = answer.headers().firstValue("Content-Type").orElse("");
-    if (!type.startsWith("text/event-stream")) {
-      return JSON.readTree(answer.body());
-    }
-    JsonNode last = null;
-    for (String line : answer.body().split("\n")) {
-      if (line.startsWith("data:")) {
-        JsonNode message = JSON.readTree(line.substring(5).strip());
-        if (message.has("result") || message.has("error")) {
-          last = message;
-        }
-      }
-    }
-    assertThat(last).as("an answer in the stream: " + answer.body()).isNotNull();
-    return last;
-  }
 
   /** Which server HAProxy sent the request to. */
   private static String replica(HttpResponse<String> answer) {
