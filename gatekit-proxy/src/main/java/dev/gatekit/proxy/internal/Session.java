@@ -51,8 +51,8 @@ import org.slf4j.LoggerFactory;
  * the client from the thread that completed it, with no hand-off. A request is handled only once the
  * notifications the client sent before it have gone upstream, and without plugins also the requests
  * it sent before it, so the upstream sees the client's order (with plugins, requests run
- * concurrently and may pass each other). With no plugins and one stdio upstream, requests can also go upstream and back as bytes
- * ({@link #receiveLine}). Thread-safe.
+ * concurrently and may pass each other). With no plugins and one stdio upstream, requests can also
+ * go upstream and back as bytes ({@link #receiveLine}). Thread-safe.
  */
 public final class Session implements AutoCloseable {
 
@@ -260,10 +260,7 @@ public final class Session implements AutoCloseable {
     CompletableFuture<Void> handedOver = new CompletableFuture<>();
     CompletableFuture<?> before;
     synchronized (this) {
-      CompletableFuture<?> requestsBefore = requestsHandedOver;
-      before = requestsBefore.isDone() ? notificationsBefore
-          : notificationsBefore.isDone() ? requestsBefore
-          : CompletableFuture.allOf(notificationsBefore, requestsBefore);
+      before = CompletableFuture.allOf(notificationsBefore, requestsHandedOver);
       requestsHandedOver = handedOver;
     }
     before.whenComplete((ignored, failure) -> {
