@@ -75,6 +75,7 @@ final class NotificationRelay {
           toUpstreams(notification);
         } finally {
           passed.complete(null);
+          calls.countNotification(); // counted once it has gone: a client reading the count may rely on it
         }
       });
     } catch (RejectedExecutionException closed) {
@@ -91,7 +92,6 @@ final class NotificationRelay {
           notification.method(), handshake.attributes());
       Chain.run(link.towardsUpstream(), new Passage(context, System.nanoTime(), null), notification).join();
     }
-    calls.countNotification(); // counted once it has gone: a client reading the count may rely on it
   }
 
   /** Returns the handler that takes what {@code link}'s upstream sends unasked. */

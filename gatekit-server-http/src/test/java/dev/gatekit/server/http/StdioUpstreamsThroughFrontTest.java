@@ -45,6 +45,17 @@ class StdioUpstreamsThroughFrontTest {
     http = new Http(server.endpoint());
   }
 
+  /**
+   * Opens a session and waits until its notifications/initialized has gone upstream (the front
+   * answers it with 202 on receipt): from then on its requests may pass as bytes.
+   */
+  private String initialize() {
+    long before = proxy.stats().notifications();
+    String session = http.initialize();
+    awaitTrue(() -> proxy.stats().notifications() > before);
+    return session;
+  }
+
   @AfterEach
   void stop() {
     server.close();
@@ -53,7 +64,7 @@ class StdioUpstreamsThroughFrontTest {
 
   @Test
   void anAnswerComesBackAsTheUpstreamWroteIt() {
-    String session = http.initialize();
+    String session = initialize();
 
     HttpResponse<String> answer = http.post(session, Http.toolCall(2, "echo", null));
 
@@ -65,7 +76,7 @@ class StdioUpstreamsThroughFrontTest {
 
   @Test
   void aStringIdComesBackAsTheClientSentIt() {
-    String session = http.initialize();
+    String session = initialize();
 
     HttpResponse<String> answer = http.post(session,
         "{\"jsonrpc\":\"2.0\",\"id\":\"call-7\",\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{}}}");
@@ -76,7 +87,7 @@ class StdioUpstreamsThroughFrontTest {
 
   @Test
   void aRequestWithAProgressTokenIsDecodedSoItsPostCanCarryProgress() {
-    String session = http.initialize();
+    String session = initialize();
 
     HttpResponse<String> answer = http.post(session, Http.toolCall(3, "echo", "progress-3"));
 
@@ -87,7 +98,7 @@ class StdioUpstreamsThroughFrontTest {
 
   @Test
   void concurrentCallsOfOneSessionEachGetTheirOwnAnswer() {
-    String session = http.initialize();
+    String session = initialize();
     List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
     for (int id = 10; id < 60; id++) {
       int call = id;
@@ -107,7 +118,7 @@ class StdioUpstreamsThroughFrontTest {
   void anIdleSessionHoldsABoundedNumberOfThreads() {
     int sessions = 8;
     for (int i = 0; i < sessions; i++) {
-      String session = http.initialize();
+      String session = initialize();
       assertThat(http.post(session, Http.toolCall(2, "echo", null)).statusCode()).isEqualTo(200);
     }
     awaitTrue(() -> server.sessionCount() == sessions);
