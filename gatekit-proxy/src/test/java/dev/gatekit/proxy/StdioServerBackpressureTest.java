@@ -5,17 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gatekit.api.InboundHandler;
 import dev.gatekit.api.JsonRpcCodec;
 import dev.gatekit.api.JsonRpcNotification;
-import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.McpMethods;
 import dev.gatekit.api.RequestId;
-import dev.gatekit.api.Transport;
-import dev.gatekit.api.TransportOptions;
-import dev.gatekit.api.TransportState;
-import dev.gatekit.api.TransportStats;
+import dev.gatekit.testkit.ForwardingTransport;
 import dev.gatekit.testkit.MockTransport;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -243,12 +238,11 @@ class StdioServerBackpressureTest {
   }
 
   /** An upstream that holds {@code notifications/initialized} until released. */
-  private static final class HeldNotifications implements Transport {
+  private static final class HeldNotifications extends ForwardingTransport {
     final CountDownLatch release = new CountDownLatch(1);
-    private final MockTransport mock;
 
     HeldNotifications(MockTransport mock) {
-      this.mock = mock;
+      super(mock);
     }
 
     @Override
@@ -260,48 +254,13 @@ class StdioServerBackpressureTest {
           Thread.currentThread().interrupt();
         }
       }
-      mock.sendNotification(notification);
-    }
-
-    @Override
-    public void start() {
-      mock.start();
-    }
-
-    @Override
-    public CompletableFuture<JsonRpcResponse> sendAndReceive(JsonRpcRequest request) {
-      return mock.sendAndReceive(request);
-    }
-
-    @Override
-    public CompletableFuture<JsonRpcResponse> sendAndReceive(JsonRpcRequest request, Duration timeout) {
-      return mock.sendAndReceive(request, timeout);
-    }
-
-    @Override
-    public void setInboundHandler(InboundHandler handler) {
-      mock.setInboundHandler(handler);
-    }
-
-    @Override
-    public TransportState state() {
-      return mock.state();
-    }
-
-    @Override
-    public TransportStats stats() {
-      return mock.stats();
-    }
-
-    @Override
-    public TransportOptions options() {
-      return mock.options();
+      super.sendNotification(notification);
     }
 
     @Override
     public void close() {
       release.countDown();
-      mock.close();
+      super.close();
     }
   }
 
