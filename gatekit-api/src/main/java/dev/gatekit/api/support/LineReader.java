@@ -13,6 +13,10 @@ import java.util.Arrays;
  * line longer than the maximum is read past in chunks and reported with its length, never buffered
  * whole. Bytes are not decoded here, so invalid UTF-8 reaches the handler as it came. Not
  * thread-safe: one reader thread owns an instance.
+ *
+ * <p>Memory: the buffer starts at {@value #INITIAL_BUFFER} bytes, doubles up to {@value
+ * #READ_BUFFER} while reads keep filling it, and beyond that only for a line longer than it, up to
+ * the maximum line length plus one.
  */
 public final class LineReader {
 
@@ -25,7 +29,18 @@ public final class LineReader {
     void onOversizeLine(long length);
   }
 
-  private static final int INITIAL_BUFFER = 64 * 1024;
+  /**
+   * The buffer a reader starts with: what an idle connection's reader holds while it waits for a
+   * line (its thread blocked in a read into it).
+   */
+  static final int INITIAL_BUFFER = 8 * 1024;
+
+  /**
+   * The buffer a busy reader grows to: once a read fills all the free space it was given, half the
+   * buffer or more (more was waiting in the pipe), the buffer doubles up to this, so a burst is
+   * taken in few system calls.
+   */
+  static final int READ_BUFFER = 64 * 1024;
 
   private final InputStream in;
   private final int maxLineLength;
@@ -50,17 +65,26 @@ public final class LineReader {
    * @throws IOException if reading fails
    */
   public void run(Handler handler) throws IOException {
+    boolean filled = false; // whether the last read filled all the space it was given, a lot of it
     while (true) {
-      makeRoom();
-      int n = in.read(buffer, end, buffer.length - end);
+      makeRoom(filled);
+      int asked = buffer.length - end;
+      int n = in.read(buffer, end, asked);
       if (n < 0) {
         finish(handler);
         return;
       }
+      // Filling a sliver at the end of the buffer proves nothing; filling half of it or more does.
+      filled = n == asked && asked >= buffer.length / 2;
       int scanFrom = end;
       end += n;
       deliverLines(handler, scanFrom);
     }
+  }
+
+  /** Returns the buffer's size now; for tests. */
+  int bufferSize() {
+    return buffer.length;
   }
 
   private void deliverLines(Handler handler, int scanFrom) {
@@ -107,10 +131,21 @@ public final class LineReader {
     start = end = 0;
   }
 
-  /** Ensures free space after {@code end}: compacts, or grows up to the maximum line length. */
-  private void makeRoom() {
+  /**
+   * Ensures free space after {@code end}: grows towards {@link #READ_BUFFER} after a read that
+   * filled its space, else compacts, or grows up to the maximum line length.
+   */
+  private void makeRoom(boolean filled) {
     if (start == end) {
       start = end = 0;
+    }
+    if (filled && buffer.length < READ_BUFFER && buffer.length <= maxLineLength) {
+      byte[] grown = new byte[(int) Math.min(Math.min((long) buffer.length * 2, READ_BUFFER), (long) maxLineLength + 1)];
+      System.arraycopy(buffer, start, grown, 0, end - start);
+      end -= start;
+      start = 0;
+      buffer = grown;
+      return;
     }
     if (end < buffer.length) {
       return;

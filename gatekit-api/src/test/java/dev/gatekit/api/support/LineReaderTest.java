@@ -97,6 +97,37 @@ class LineReaderTest {
     assertThat(oversize).containsExactly(size);
   }
 
+  @Test
+  void theBufferStartsSmallAndGrowsOnlyWhileReadsFillIt() throws IOException {
+    StringBuilder input = new StringBuilder();
+    for (int i = 0; i < 20_000; i++) {
+      input.append("{\"id\":").append(i).append("}\n");
+    }
+    byte[] bytes = input.toString().getBytes(StandardCharsets.ISO_8859_1);
+
+    // A trickle (reads of 100 bytes, never filling the space given): the buffer stays small.
+    LineReader trickle = new LineReader(new ChunkedStream(bytes, 100), 1024 * 1024);
+    assertThat(trickle.bufferSize()).isEqualTo(LineReader.INITIAL_BUFFER);
+    trickle.run(handler);
+    assertThat(trickle.bufferSize()).isEqualTo(LineReader.INITIAL_BUFFER);
+    assertThat(lines).hasSize(20_000);
+
+    // A burst (every read fills the space given): it doubles up to the read buffer, no further.
+    lines.clear();
+    LineReader burst = new LineReader(new ChunkedStream(bytes, Integer.MAX_VALUE), 1024 * 1024);
+    burst.run(handler);
+    assertThat(burst.bufferSize()).isEqualTo(LineReader.READ_BUFFER);
+    assertThat(lines).hasSize(20_000);
+    for (int i = 0; i < 20_000; i++) {
+      assertThat(lines.get(i)).isEqualTo("{\"id\":" + i + "}");
+    }
+
+    // Never past the maximum line length plus one.
+    LineReader small = new LineReader(new ChunkedStream(bytes, Integer.MAX_VALUE), 10_000);
+    small.run(handler);
+    assertThat(small.bufferSize()).isEqualTo(10_001);
+  }
+
   private void read(String input, int max, int chunk) throws IOException {
     byte[] bytes = input.getBytes(StandardCharsets.ISO_8859_1);
     new LineReader(new ChunkedStream(bytes, chunk), max).run(handler);

@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -21,6 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -121,7 +123,7 @@ class MessageWriterTest {
   void anErrorInADirectWriteIsReportedAndEndsTheWriter() throws Exception {
     ThreadRecordingStream out = new ThreadRecordingStream("erring-writer");
     ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
-    MessageWriter writer = new MessageWriter(out, "erring-writer", failures::add);
+    MessageWriter writer = onKnownThread(out, failures::add);
     awaitIdle(writer, out);
     out.failWith(new OutOfMemoryError("injected"));
     assertThat(writer.send(bytes("first"))).isFalse();
@@ -179,7 +181,7 @@ class MessageWriterTest {
   void aSmallMessageToAnIdleWriterIsWrittenByTheSenderUntilUnreadBytesWouldExceedTheLimit()
       throws Exception {
     ThreadRecordingStream out = new ThreadRecordingStream("direct-writer");
-    MessageWriter writer = new MessageWriter(out, "direct-writer", e -> {});
+    MessageWriter writer = onKnownThread(out, e -> {});
     try {
       Thread writerThread = awaitIdle(writer, out);
       Thread me = Thread.currentThread();
@@ -215,7 +217,7 @@ class MessageWriterTest {
     Thread me = Thread.currentThread();
 
     ThreadRecordingStream exact = new ThreadRecordingStream("limit-writer-1");
-    MessageWriter first = new MessageWriter(exact, "limit-writer-1", e -> {});
+    MessageWriter first = onKnownThread(exact, e -> {});
     try {
       Thread writerThread = awaitIdle(first, exact);
       String fits = "f".repeat(limit - 1); // with its line break: exactly the limit
@@ -231,7 +233,7 @@ class MessageWriterTest {
     }
 
     ThreadRecordingStream over = new ThreadRecordingStream("limit-writer-2");
-    MessageWriter second = new MessageWriter(over, "limit-writer-2", e -> {});
+    MessageWriter second = onKnownThread(over, e -> {});
     try {
       Thread writerThread = awaitIdle(second, over);
       String tooBig = "b".repeat(limit); // with its line break: one byte over
@@ -246,7 +248,7 @@ class MessageWriterTest {
   @Test
   void reportsOfWhatThePeerReadLetSendersWriteDirectlyAgainAndOffsetsAreExact() throws Exception {
     ThreadRecordingStream out = new ThreadRecordingStream("offsets-writer");
-    MessageWriter writer = new MessageWriter(out, "offsets-writer", e -> {});
+    MessageWriter writer = onKnownThread(out, e -> {});
     try {
       Thread writerThread = awaitIdle(writer, out);
       Thread me = Thread.currentThread();
@@ -307,7 +309,7 @@ class MessageWriterTest {
   @Test
   void sendersNeverWaitForAWriterThreadStuckInAWrite() throws Exception {
     ThreadRecordingStream out = new ThreadRecordingStream("stuck-writer");
-    MessageWriter writer = new MessageWriter(out, "stuck-writer", e -> {});
+    MessageWriter writer = onKnownThread(out, e -> {});
     Thread writerThread = awaitIdle(writer, out);
     Gate gate = out.holdWriterThread();
     // Too big for a sender to write: the writer thread takes it and is stuck in a full pipe. It is
@@ -372,7 +374,7 @@ class MessageWriterTest {
   @Test
   void underContentionDirectAndQueuedWritesNeverInterleaveAndEveryOffsetIsExact() throws Exception {
     ThreadRecordingStream out = new ThreadRecordingStream("contended-writer");
-    MessageWriter writer = new MessageWriter(out, "contended-writer", e -> {});
+    MessageWriter writer = onKnownThread(out, e -> {});
     Thread writerThread = awaitIdle(writer, out);
     int threads = 8;
     int perThread = 5_000;
@@ -477,9 +479,8 @@ class MessageWriterTest {
     ConcurrentLinkedQueue<Thread> reportedOn = new ConcurrentLinkedQueue<>();
     ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
     MessageWriter writer =
-        new MessageWriter(
+        onKnownThread(
             out,
-            "failing-writer",
             e -> {
               reportedOn.add(Thread.currentThread());
               failures.add(e);
@@ -496,9 +497,10 @@ class MessageWriterTest {
     assertThat(writer.send(bytes("later"))).isFalse();
     assertThat(writer.send(late)).isFalse();
     assertThat(late.calls()).isEmpty();
-    // The writer thread ends by itself, without close().
+    // The writer ends by itself, without close(): the stream is closed.
     writer.awaitTermination(10_000);
-    assertThat(writerThread.isAlive()).isFalse();
+    assertThat(out.closed).isTrue();
+    assertThat(writerThread.isAlive()).isTrue(); // a thread of the executor's, not the writer's
     assertThat(failures).hasSize(1);
   }
 
@@ -508,7 +510,7 @@ class MessageWriterTest {
       String name = "racing-failure-" + round;
       ThreadRecordingStream out = new ThreadRecordingStream(name);
       AtomicInteger failures = new AtomicInteger();
-      MessageWriter writer = new MessageWriter(out, name, e -> failures.incrementAndGet());
+      MessageWriter writer = onKnownThread(out, e -> failures.incrementAndGet());
       Thread writerThread = awaitIdle(writer, out);
       out.failAfter(round % 5, new IOException("Broken pipe")); // on whichever thread writes then
       int threads = 4;
@@ -548,7 +550,7 @@ class MessageWriterTest {
         assertThat(sender.isAlive()).as("%s refused in the end", sender.getName()).isFalse();
       }
       writer.awaitTermination(10_000);
-      assertThat(writerThread.isAlive()).isFalse();
+      assertThat(out.closed).isTrue();
       assertThat(unexpected.get()).isNull();
       assertThat(failures).hasValue(1);
     }
@@ -633,13 +635,28 @@ class MessageWriterTest {
 
   // ---------------------------------------------------------------------------------------------
 
-  /** Waits until the writer thread is parked idle (not writing, not waiting for its lock). */
+  /**
+   * Returns a writer to {@code out} whose drains run on a thread of the test's own, which {@code
+   * out} knows as the writer thread (a single-thread executor, started now).
+   */
+  private static MessageWriter onKnownThread(ThreadRecordingStream out, Consumer<Throwable> onFailure) {
+    AtomicReference<Thread> made = new AtomicReference<>();
+    ThreadPoolExecutor drainer =
+        new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
+          Thread thread = new Thread(task, out.writerThreadName);
+          thread.setDaemon(true);
+          made.set(thread);
+          return thread;
+        });
+    drainer.prestartCoreThread();
+    out.writerThread = made.get();
+    return new MessageWriter(out, out.writerThreadName, drainer, onFailure);
+  }
+
+  /** Waits until the writer has nothing queued and no drain queued or running; returns its thread. */
   private static Thread awaitIdle(MessageWriter writer, ThreadRecordingStream out) {
-    // The writer thread flushes once before it first parks; the stream learns it from that.
-    awaitUntil("the writer thread started", () -> out.writerThread != null);
-    Thread thread = out.writerThread;
-    awaitUntil("the writer thread idle", () -> LockSupport.getBlocker(thread) == writer);
-    return thread;
+    awaitUntil("the writer idle", writer::isIdle);
+    return java.util.Objects.requireNonNull(out.writerThread);
   }
 
   private static void sendIdle(MessageWriter writer, ThreadRecordingStream out, RecordingOutgoing message) {
@@ -745,7 +762,7 @@ class MessageWriterTest {
    * thread inside a write (a full pipe), fail writes, and notes any use after close.
    */
   private static final class ThreadRecordingStream extends OutputStream {
-    private final String writerThreadName;
+    final String writerThreadName;
     private final ByteArrayOutputStream data = new ByteArrayOutputStream();
     private final List<Write> writes = new ArrayList<>();
     private final AtomicInteger writesLeftBeforeFailing = new AtomicInteger(Integer.MAX_VALUE);

@@ -50,9 +50,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Any number of requests may be in flight at once, up to {@link TransportOptions#maxInFlight()}.
  * Each request goes out under a wire id of the transport's own, and its response comes back with the
- * caller's id, so callers may reuse ids freely. One thread reads stdout, one writes stdin (batching
- * bursts into few system calls), one drains stderr; callers' futures are completed on a callback
- * executor, never on the reader (except those of {@link #relay}, whose callers ask for that).
+ * caller's id, so callers may reuse ids freely. One thread reads stdout and one drains stderr; stdin
+ * is written by the sender of a lone small message itself, or else by a pool shared by every stdio
+ * transport of the JVM, which batches bursts into few system calls and holds no thread for an idle
+ * transport (an upstream that stops reading its stdin holds one of its threads until it reads or
+ * ends; see the README, "Threads and memory per stdio upstream"). Callers' futures are completed on
+ * a callback executor, never on the reader (except those of {@link #relay}, whose callers ask for
+ * that).
  *
  * <p>What the server writes that is not a valid message for us — non-JSON, invalid JSON-RPC, blank
  * lines, invalid UTF-8, lines over {@link Builder#maxLineLength(int)}, responses to unknown ids — is
@@ -63,8 +67,8 @@ import org.slf4j.LoggerFactory;
  * nothing of the upstream's; the line is logged. A JSON array (a batch, which MCP does not have) is
  * taken element by element, each as if it had come on a line of its own.
  *
- * <p>When the server exits or closes stdout, or a thread of the connection (reader, writer, stderr
- * drain) dies of anything, an {@code OutOfMemoryError} included, every pending request fails at once
+ * <p>When the server exits or closes stdout, or a thread of the connection (reader, stdin writer,
+ * stderr drain) dies of anything, an {@code OutOfMemoryError} included, every pending request fails at once
  * with a {@link TransportClosedException}: its message names the exit code and the server's last
  * stderr lines, its {@link TransportClosedException#clientMessage() client message} only what
  * happened. Upstream stderr is logged at info under {@code dev.gatekit.upstream.<name>} through a

@@ -6,14 +6,15 @@ import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The executors all stdio transports of a JVM share: one thread for every request timeout, a pool
- * that completes callers' futures, and one thread that logs upstreams' stderr. Their threads are
- * daemons, so they never keep a JVM alive.
+ * that completes callers' futures, a pool that writes upstreams' stdin, and one thread that logs
+ * upstreams' stderr. Their threads are daemons, so they never keep a JVM alive.
  */
 public final class SharedExecutors {
 
@@ -22,6 +23,10 @@ public final class SharedExecutors {
   private static final ScheduledThreadPoolExecutor TIMEOUTS = newTimeoutScheduler();
   private static final ForkJoinPool CALLBACKS = newCallbackPool();
   private static final ExecutorService STDERR_LOGGING = newSingleThread("gatekit-stderr-log");
+  private static final ThreadPoolExecutor STDIN_WRITERS = newWriterPool();
+
+  /** How long an idle thread of {@link #stdinWriters()} lives before it ends. */
+  static final long WRITER_KEEP_ALIVE_SECONDS = 10;
 
   private SharedExecutors() {}
 
@@ -48,6 +53,38 @@ public final class SharedExecutors {
    */
   public static ExecutorService stderrLogging() {
     return STDERR_LOGGING;
+  }
+
+  /**
+   * Returns the pool on which every upstream's {@code MessageWriter} drains what is queued for its
+   * stdin (a sender writes a lone small message itself). An idle upstream holds none of its threads.
+   *
+   * <p>Unbounded on purpose: a thread is started when a drain finds none idle, and ends after {@value
+   * #WRITER_KEEP_ALIVE_SECONDS} s idle. A writer has at most one drain queued or running, so the pool
+   * holds at most one thread per upstream with something to write: never more threads than the
+   * dedicated writer threads it replaces (the HTTP front's session cap bounds it), and usually a
+   * handful. An upstream that stops reading its stdin while more is queued (a full pipe) holds one
+   * thread, blocked in a write, until it reads or its stdin is closed; its own senders keep queueing
+   * without blocking. A bounded pool would instead let as many stuck upstreams as it has threads
+   * hold up the stdin of every other upstream of the JVM, whose drains would wait in its queue.
+   */
+  public static ExecutorService stdinWriters() {
+    return STDIN_WRITERS;
+  }
+
+  private static ThreadPoolExecutor newWriterPool() {
+    AtomicInteger count = new AtomicInteger();
+    return new ThreadPoolExecutor(
+        0,
+        Integer.MAX_VALUE,
+        WRITER_KEEP_ALIVE_SECONDS,
+        TimeUnit.SECONDS,
+        new SynchronousQueue<>(),
+        task -> {
+          Thread thread = new Thread(task, "gatekit-stdin-writer-" + count.incrementAndGet());
+          thread.setDaemon(true);
+          return thread;
+        });
   }
 
   private static ExecutorService newSingleThread(String name) {

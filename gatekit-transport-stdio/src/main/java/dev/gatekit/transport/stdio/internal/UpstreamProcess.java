@@ -15,12 +15,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One run of an upstream server as a subprocess: the process, the thread reading its stdout, the
- * {@link MessageWriter} for its stdin and the {@link StderrTail} draining its stderr.
+ * {@link MessageWriter} for its stdin (draining on {@link SharedExecutors#stdinWriters()}, so an idle
+ * upstream holds no writer thread) and the {@link StderrTail} draining its stderr.
  *
  * <p>Its end is reported exactly once to the {@link Listener}: when stdout closes (the usual sign of
  * an exit), when the process exits while something else still holds stdout open (after a short
- * grace for the reader to catch up), when writing fails, or at once when the reader, the writer or
- * the stderr drain dies of anything else (an {@code OutOfMemoryError}, a {@code StackOverflowError},
+ * grace for the reader to catch up), when writing fails, or at once when the reader, a drain of the writer
+ * or the stderr drain dies of anything else (an {@code OutOfMemoryError}, a {@code StackOverflowError},
  * a bug) — a connection without one of them would look alive while every call timed out.
  * {@link #shutDown} follows the MCP stdio shutdown sequence and also ends every other process of the
  * run's {@link ProcessTree}, so launchers such as {@code npx}, and servers that orphan children,
@@ -90,7 +91,8 @@ public final class UpstreamProcess {
     this.writer =
         new MessageWriter(
             process.getOutputStream(),
-            prefix + "-writer",
+            prefix + "-stdin",
+            SharedExecutors.stdinWriters(),
             e -> {
               if (e instanceof IOException) {
                 log.debug("Writing to upstream '{}' failed: {}", name, e.toString());
