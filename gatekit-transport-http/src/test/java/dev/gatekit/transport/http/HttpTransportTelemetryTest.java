@@ -58,14 +58,32 @@ class HttpTransportTelemetryTest {
     assertThat(transport.sendAndReceive(new JsonRpcRequest(RequestId.of(3), "no/such/method", null))
         .get(30, TimeUnit.SECONDS).isError()).isTrue();
 
-    MetricData roundTrips = metrics.collectAllMetrics().stream()
-        .filter(m -> m.getName().equals("gatekit.transport.round_trip.duration")).findFirst().orElseThrow();
+    MetricData roundTrips = roundTrips(3);
     assertThat(count(roundTrips, "ok")).as("initialize and the call").isEqualTo(2);
     assertThat(count(roundTrips, "error")).isEqualTo(1);
     assertThat(roundTrips.getHistogramData().getPoints()).allSatisfy(point -> {
       assertThat(point.getAttributes().get(AttributeKey.stringKey("gatekit.upstream"))).isEqualTo("remote");
       assertThat(point.getAttributes().get(AttributeKey.stringKey("gatekit.transport"))).isEqualTo("http");
     });
+  }
+
+  /**
+   * Returns the round-trip histogram once it holds {@code total} round trips: each is recorded on the
+   * thread that completed its future, which may run just after the caller's {@code get} returned.
+   */
+  private MetricData roundTrips(long total) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      MetricData found = metrics.collectAllMetrics().stream()
+          .filter(m -> m.getName().equals("gatekit.transport.round_trip.duration")).findFirst().orElse(null);
+      long recorded = found == null ? 0 : found.getHistogramData().getPoints().stream()
+          .mapToLong(HistogramPointData::getCount).sum();
+      if (recorded >= total || System.nanoTime() > deadline) {
+        assertThat(found).as("the round-trip histogram").isNotNull();
+        return found;
+      }
+      Thread.sleep(5);
+    }
   }
 
   private static long count(MetricData histogram, String outcome) {

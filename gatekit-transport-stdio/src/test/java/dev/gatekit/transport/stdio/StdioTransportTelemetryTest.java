@@ -52,8 +52,7 @@ class StdioTransportTelemetryTest {
     assertThatThrownBy(() -> transport.sendAndReceive(call(4, "sleep", "ms", 5000), Duration.ofMillis(100))
         .get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
 
-    MetricData roundTrips = metrics.collectAllMetrics().stream()
-        .filter(m -> m.getName().equals("gatekit.transport.round_trip.duration")).findFirst().orElseThrow();
+    MetricData roundTrips = roundTrips(4);
     assertThat(roundTrips.getUnit()).isEqualTo("s");
     assertThat(count(roundTrips, "ok")).isEqualTo(2);
     assertThat(count(roundTrips, "error")).isEqualTo(1);
@@ -73,6 +72,25 @@ class StdioTransportTelemetryTest {
 
     assertThat(transport.sendAndReceive(call(1, "echo", "text", "hi")).get(30, TimeUnit.SECONDS).isError()).isFalse();
     assertThat(metrics.collectAllMetrics()).isEmpty();
+  }
+
+  /**
+   * Returns the round-trip histogram once it holds {@code total} round trips: each is recorded on the
+   * thread that completed its future, which may run just after the caller's {@code get} returned.
+   */
+  private MetricData roundTrips(long total) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      MetricData found = metrics.collectAllMetrics().stream()
+          .filter(m -> m.getName().equals("gatekit.transport.round_trip.duration")).findFirst().orElse(null);
+      long recorded = found == null ? 0 : found.getHistogramData().getPoints().stream()
+          .mapToLong(HistogramPointData::getCount).sum();
+      if (recorded >= total || System.nanoTime() > deadline) {
+        assertThat(found).as("the round-trip histogram").isNotNull();
+        return found;
+      }
+      Thread.sleep(5);
+    }
   }
 
   private static long count(MetricData histogram, String outcome) {
