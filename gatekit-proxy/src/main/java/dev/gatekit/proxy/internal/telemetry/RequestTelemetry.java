@@ -30,6 +30,11 @@ public final class RequestTelemetry {
   private final Context context;
   private volatile @Nullable String upstream;
   private volatile @Nullable String tool;
+  /** Whether the request went upstream as bytes ({@link #passedThrough}). */
+  private volatile boolean passedThrough;
+  /** The error code of the answer passed on as bytes; meaningful when {@link #passedError}. */
+  private volatile int passedErrorCode;
+  private volatile boolean passedError;
 
   RequestTelemetry(Telemetry telemetry, String method, String direction, @Nullable String upstream,
       long startNanos, @Nullable Span span, Context context) {
@@ -71,6 +76,32 @@ public final class RequestTelemetry {
   }
 
   /**
+   * Notes that this request went to {@code upstream} as bytes (a metrics-only gateway's pass-through,
+   * which makes no span) and came back as {@code line}, or failed ({@code null}). The answer's outcome
+   * is read from the line, so that {@link #end} with {@link CallResult#OK} (all a byte pass-through
+   * knows) records an upstream's error answer as {@code error} with its code; {@link #end} also records
+   * the round trip to the upstream, which is the whole request's here. Call before {@link #end}.
+   */
+  public void passedThrough(String upstream, byte @Nullable [] line) {
+    this.upstream = upstream;
+    if (line != null && !EncodedAnswer.isResult(line)) {
+      passedErrorCode = EncodedAnswer.errorCode(line);
+      passedError = true;
+    }
+    passedThrough = true;
+  }
+
+  /**
+   * Returns {@code request}, an upstream's request to the client this telemetry was begun for ({@link
+   * Telemetry#beginFromUpstream}), as it goes to the client: a copy whose {@code _meta} carries this
+   * request's trace context ({@code traceparent}, {@code tracestate}) in place of the upstream's, so
+   * the client's work joins the gateway's trace; {@code request} itself when no span is made.
+   */
+  public JsonRpcRequest towardsClient(JsonRpcRequest request) {
+    return span == null ? request : MetaCarrier.inject(telemetry.propagator, context, request);
+  }
+
+  /**
    * Records a plugin stage that ran from {@code fromNanos} to {@code toNanos} as a span of this
    * request, when it took longer than the threshold.
    */
@@ -92,16 +123,25 @@ public final class RequestTelemetry {
   /**
    * Ends the request: its span's status and the count and duration of client requests.
    *
-   * @param errorCode the JSON-RPC error code the client got, or 0 for a result
+   * @param given what the request came to ({@link CallResult#OK} for any answer passed on as bytes)
+   * @param givenErrorCode the JSON-RPC error code the client got, or 0 for a result
    */
-  public void end(CallResult result, int errorCode) {
+  public void end(CallResult given, int givenErrorCode) {
     long nanos = System.nanoTime() - startNanos;
     String toolName = tool;
     String upstreamName = upstream;
+    boolean bytes = passedThrough;
+    boolean answeredError = bytes && given == CallResult.OK && passedError;
+    CallResult result = answeredError ? CallResult.ERROR : given;
+    int errorCode = answeredError ? passedErrorCode : givenErrorCode;
     if (telemetry.metrics) {
       Attributes all = telemetry.labels.attributes(method, direction, upstreamName, toolName, result, errorCode);
       telemetry.requests.add(1, all);
-      telemetry.requestDuration.record(nanos / 1e9, all);
+      double seconds = nanos / 1e9;
+      telemetry.requestDuration.record(seconds, all);
+      if (bytes) { // the upstream call was the request itself: no UpstreamCall recorded it
+        telemetry.upstreamDuration.record(seconds, all);
+      }
     }
     if (span != null) {
       if (span.isRecording()) { // else not sampled: nothing of this would be kept
