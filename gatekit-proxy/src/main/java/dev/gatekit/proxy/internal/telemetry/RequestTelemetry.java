@@ -90,8 +90,9 @@ public final class RequestTelemetry {
    */
   public void passedThrough(String upstream, byte @Nullable [] line) {
     this.upstream = upstream;
-    if (line != null && !EncodedAnswer.isResult(line)) {
-      passedErrorCode = EncodedAnswer.errorCode(line);
+    long code = line == null ? EncodedAnswer.RESULT : EncodedAnswer.errorCode(line);
+    if (code != EncodedAnswer.RESULT) {
+      passedErrorCode = (int) code;
       passedError = true;
     }
     passedThrough = true;
