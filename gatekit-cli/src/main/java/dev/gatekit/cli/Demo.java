@@ -14,6 +14,7 @@ import dev.gatekit.api.RequestId;
 import dev.gatekit.api.TransportOptions;
 import dev.gatekit.testkit.server.TestServer;
 import dev.gatekit.transport.stdio.StdioTransport;
+import io.opentelemetry.api.OpenTelemetry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -111,7 +112,9 @@ final class Demo {
       err.println("gatekit demo: cannot write the gateway's configuration: " + e.getMessage());
       return GatekitCommand.FAILURE;
     }
-    try (StdioTransport gateway = StdioTransport.builder(gatewayCommand(config)).name("gatekit").options(options).build()) {
+    try (StdioTransport gateway = StdioTransport.builder(gatewayCommand(config)).name("gatekit").options(options)
+        .openTelemetry(OpenTelemetry.noop()) // the demo's client records nothing
+        .build()) {
       gateway.start();
       ObjectNode init = NODES.objectNode().put("protocolVersion", "2025-06-18");
       init.putObject("capabilities");

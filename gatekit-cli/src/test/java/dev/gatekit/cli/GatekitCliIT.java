@@ -216,5 +216,7 @@ class GatekitCliIT {
     Result result = run(gatekit("demo", "--requests", "3", "--latency-ms", "5"));
     assertThat(result.exit()).as(result.err()).isZero();
     assertThat(result.out()).contains("warm-up").contains("requests").contains("sequential ms").contains("max in flight").contains("yes");
+    assertThat(result.err()).as("nothing but the table: no library's start-up chatter")
+        .doesNotContain("OpenTelemetry").doesNotContain("INFO");
   }
 }

@@ -221,6 +221,20 @@ public final class GatekitProxy implements AutoCloseable {
   }
 
   /**
+   * Waits while more than {@code limit} of the connected client's requests have been taken but not
+   * yet handed to their upstream: requests waiting behind a notification the client sent before them
+   * (or behind such a request), and requests waiting for, or running, their plugins on the executor.
+   * {@link #receive} never blocks, so a front whose reader calls this before it takes the next message
+   * keeps what the gateway holds for a fast client bounded: the reader stops until the gateway has
+   * caught up. Returns whether it waited.
+   *
+   * @throws InterruptedException if the waiting thread is interrupted
+   */
+  public boolean awaitBacklogAtMost(int limit) throws InterruptedException {
+    return requireSession().awaitBacklogAtMost(limit);
+  }
+
+  /**
    * Takes input from the client that was not a valid message, and answers it with the JSON-RPC error
    * it deserves (-32700 for a parse error, -32600 for an invalid request or a batch), naming the id
    * when one could be read.

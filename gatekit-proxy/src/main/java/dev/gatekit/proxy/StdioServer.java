@@ -5,6 +5,7 @@ import dev.gatekit.api.ErrorCodes;
 import dev.gatekit.api.JsonRpcCodec;
 import dev.gatekit.api.JsonRpcMessage;
 import dev.gatekit.api.ProtocolException;
+import dev.gatekit.api.TransportOptions;
 import dev.gatekit.proxy.internal.ClientOutbox;
 import dev.gatekit.transport.stdio.StdioTransport;
 import dev.gatekit.api.support.LineReader;
@@ -35,7 +36,11 @@ import org.slf4j.LoggerFactory;
  * <p>Backpressure: what waits to be written to the client is bounded ({@link #DEFAULT_MAX_QUEUED_BYTES}
  * by default). A client that does not read its answers makes the server stop reading its requests
  * until the answers drain, so a slow client holds back its own requests instead of filling the
- * gateway's memory; every answer is still delivered once the client reads.
+ * gateway's memory; every answer is still delivered once the client reads. Likewise the server stops
+ * reading while more than 100 of the client's requests wait to be handed to their upstream (behind a
+ * notification still on its way, or for their plugins), so a client faster than the gateway cannot
+ * make it hold an unbounded number of requests either; what the gateway holds for one client is
+ * therefore about the bound plus the answers to those requests and to the requests in flight.
  *
  * <p>Failure: when nothing more can reach the client — writing to it failed (it closed its end), or
  * a thread of the server died of an error — the server can no longer serve. It tells the failure
@@ -50,6 +55,13 @@ public final class StdioServer {
 
   /** What may wait to be written to the client before the server stops reading it: 8 MiB. */
   public static final long DEFAULT_MAX_QUEUED_BYTES = 8L * 1024 * 1024;
+
+  /**
+   * The most client requests taken and not yet handed to their upstream (waiting behind a
+   * notification, or for their plugins) before the server stops reading the client: as many as an
+   * upstream takes in flight by default.
+   */
+  static final int MAX_BACKLOG = TransportOptions.DEFAULT_MAX_IN_FLIGHT;
 
   private final GatekitProxy proxy;
   private final int maxLineLength;
@@ -210,12 +222,16 @@ public final class StdioServer {
     }
   }
 
-  /** Stops taking the client's messages while too many answers wait for it to read. */
-  private static void waitForClient(ClientOutbox queue) {
+  /**
+   * Stops taking the client's messages while too many answers wait for it to read, or too many of its
+   * requests wait to be handed to their upstream.
+   */
+  private void waitForClient(ClientOutbox queue) {
     try {
       if (queue.awaitRoom()) {
         log.debug("The client read its answers; reading its input again");
       }
+      proxy.awaitBacklogAtMost(MAX_BACKLOG);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -18,12 +18,8 @@ import dev.gatekit.api.JsonRpcNotification;
 import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.RequestId;
-import dev.gatekit.api.Transport;
-import dev.gatekit.api.TransportOptions;
-import dev.gatekit.api.TransportState;
-import dev.gatekit.api.TransportStats;
+import dev.gatekit.testkit.ForwardingTransport;
 import dev.gatekit.testkit.MockTransport;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -290,17 +286,16 @@ class ProxyDirectionsTest {
    * A transport that passes everything to a mock and records the answers the proxy's inbound handler
    * gives to server-to-client requests, before the mock puts the upstream's id on them.
    */
-  private static final class Tap implements Transport {
-    final MockTransport mock;
+  private static final class Tap extends ForwardingTransport {
     final List<JsonRpcResponse> answers = Collections.synchronizedList(new ArrayList<>());
 
     Tap(MockTransport mock) {
-      this.mock = mock;
+      super(mock);
     }
 
     @Override
     public void setInboundHandler(InboundHandler handler) {
-      mock.setInboundHandler(new InboundHandler() {
+      delegate.setInboundHandler(new InboundHandler() {
         @Override
         public void onNotification(JsonRpcNotification notification) {
           handler.onNotification(notification);
@@ -314,46 +309,6 @@ class ProxyDirectionsTest {
           });
         }
       });
-    }
-
-    @Override
-    public void start() {
-      mock.start();
-    }
-
-    @Override
-    public CompletableFuture<JsonRpcResponse> sendAndReceive(JsonRpcRequest request) {
-      return mock.sendAndReceive(request);
-    }
-
-    @Override
-    public CompletableFuture<JsonRpcResponse> sendAndReceive(JsonRpcRequest request, Duration timeout) {
-      return mock.sendAndReceive(request, timeout);
-    }
-
-    @Override
-    public void sendNotification(JsonRpcNotification notification) {
-      mock.sendNotification(notification);
-    }
-
-    @Override
-    public TransportState state() {
-      return mock.state();
-    }
-
-    @Override
-    public TransportStats stats() {
-      return mock.stats();
-    }
-
-    @Override
-    public TransportOptions options() {
-      return mock.options();
-    }
-
-    @Override
-    public void close() {
-      mock.close();
     }
   }
 }

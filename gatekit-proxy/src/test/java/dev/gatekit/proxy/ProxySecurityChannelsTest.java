@@ -15,7 +15,11 @@ import dev.gatekit.api.JsonRpcCodec;
 import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.RequestId;
+import dev.gatekit.api.plugin.MiddlewarePlugin;
+import dev.gatekit.api.plugin.Plugin;
+import dev.gatekit.api.plugin.PluginContext;
 import dev.gatekit.api.plugin.PluginKind;
+import dev.gatekit.api.plugin.PluginResult;
 import dev.gatekit.proxy.plugins.PluginEntry;
 import dev.gatekit.proxy.plugins.PluginLoader;
 import dev.gatekit.testkit.MockTransport;
@@ -120,6 +124,45 @@ class ProxySecurityChannelsTest {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // What middleware made or rewrote
+
+  @Test
+  void aSecretInAnAnswerMiddlewareMadeOrRewroteIsBlockedBeforeTheClientOrTheAuditLog() throws Exception {
+    Path log = dir.resolve("audit.jsonl");
+    MockTransport upstream = mock(MockTransport.builder().handle("tools/call", r -> ok(r, "{'content':[]}")));
+    MiddlewarePlugin leaky = new MiddlewarePlugin() {
+      @Override
+      public PluginResult processRequest(JsonRpcRequest request, PluginContext context) {
+        return "cached".equals(request.params().path("name").asText())
+            ? PluginResult.complete(ok(request, "{'content':[{'type':'text','text':'" + AWS_KEY + "'}]}"), "cache hit")
+            : PluginResult.allow();
+      }
+
+      @Override
+      public PluginResult processResponse(JsonRpcRequest request, JsonRpcResponse response, PluginContext context) {
+        return "tools/call".equals(request.method())
+            ? PluginResult.modify(ok(request, "{'content':[{'type':'text','text':'footer " + AWS_KEY + "'}]}"),
+                "footer added")
+            : PluginResult.allow();
+      }
+    };
+    start(upstream, "block", log, leaky);
+
+    proxy.receive(request(1, "tools/call", "{'name':'cached','arguments':{}}"));
+    proxy.receive(request(2, "tools/call", "{'name':'echo','arguments':{}}"));
+
+    for (int id : new int[] {1, 2}) {
+      JsonRpcResponse answer = client.awaitResponse(RequestId.of(id));
+      assertThat(answer.error()).as("answer %s", id).isNotNull();
+      assertThat(answer.error().code()).isEqualTo(ErrorCodes.SECURITY_VIOLATION);
+      assertThat(answer.toString()).doesNotContain(AWS_KEY);
+    }
+    assertThat(upstream.requests()).as("the answer made by middleware never went upstream")
+        .noneMatch(r -> r.params() != null && r.params().path("name").asText().equals("cached"));
+    closeAndAssertAuditLogClean(log, "tools/call", "blocked");
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // The audit log
 
   @ParameterizedTest
@@ -180,8 +223,11 @@ class ProxySecurityChannelsTest {
     return mock;
   }
 
-  private void start(MockTransport upstream, String action, Path log) {
+  private void start(MockTransport upstream, String action, Path log, Plugin... more) {
     GatekitProxy.Builder builder = GatekitProxy.builder().upstream("files", upstream);
+    for (Plugin plugin : more) {
+      builder.plugin(plugin);
+    }
     PluginLoader.addTo(builder, PluginLoader.fromClassPath().load(List.of(
         entry(PluginKind.SECURITY, "basic_secrets_filter", Map.of("action", action)),
         entry(PluginKind.SECURITY, "basic_pii_filter", Map.of("action", action)),

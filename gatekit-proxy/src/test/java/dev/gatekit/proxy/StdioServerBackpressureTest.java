@@ -6,8 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatekit.api.JsonRpcCodec;
+import dev.gatekit.api.JsonRpcNotification;
 import dev.gatekit.api.JsonRpcResponse;
+import dev.gatekit.api.McpMethods;
 import dev.gatekit.api.RequestId;
+import dev.gatekit.testkit.ForwardingTransport;
 import dev.gatekit.testkit.MockTransport;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,13 +19,18 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -72,6 +80,55 @@ class StdioServerBackpressureTest {
     served.get(WAIT.toSeconds(), TimeUnit.SECONDS);
     assertThat(output.distinctIds()).hasSize(REQUESTS + 1);
     assertThat(upstream.requests()).hasSize(REQUESTS + 1);
+  }
+
+  @Test
+  void aClientFasterThanTheGatewayIsReadOnlyAsFarAsTheBacklogAllows() throws Exception {
+    MockTransport mock = MockTransport.builder()
+        .result("initialize", JsonRpcCodec.get().mapper().readTree(
+            "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"serverInfo\":{\"name\":\"m\",\"version\":\"1\"}}"))
+        .handle("tools/call", request -> JsonRpcResponse.success(request.id(), text("ok")))
+        .build();
+    HeldNotifications upstream = new HeldNotifications(mock);
+    GatekitProxy proxy = GatekitProxy.builder().upstream("slow", upstream).build();
+    StdioServer server = new StdioServer(proxy, 1 << 20, Duration.ofSeconds(30));
+    Requests input = new Requests();
+    GatedOutput output = new GatedOutput();
+    output.open.countDown();
+    AtomicReference<Thread> reader = new AtomicReference<>();
+    CompletableFuture<Void> served = CompletableFuture.runAsync(() -> {
+      reader.set(Thread.currentThread());
+      try {
+        server.serve(input, output);
+      } catch (IOException e) {
+        throw new RuntimeException(e);
+      }
+    });
+
+    // notifications/initialized is held on its way upstream, so every request after it has to wait.
+    awaitCondition("the reader stops while the requests behind the notification wait",
+        () -> isWaitingForTheBacklog(reader.get()));
+    assertThat(input.sent.get()).as("requests read while the notification is held")
+        .isBetween(StdioServer.MAX_BACKLOG, StdioServer.MAX_BACKLOG + 2);
+    assertThat(mock.requests()).as("nothing overtook the notification").hasSize(1); // initialize
+
+    upstream.release.countDown();
+    awaitCondition("every answer arrives once the notification has gone", () -> output.answers() == REQUESTS + 1);
+    input.end();
+    served.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(output.distinctIds()).hasSize(REQUESTS + 1);
+    List<String> order = mock.requests().stream().skip(1).map(request -> request.id().toString()).toList();
+    assertThat(order).as("the upstream saw the client's order")
+        .isEqualTo(IntStream.range(0, REQUESTS).mapToObj(i -> RequestId.of(i).toString()).toList());
+  }
+
+  /** Whether {@code thread} is waiting in the gateway's backlog, not reading the client. */
+  private static boolean isWaitingForTheBacklog(@Nullable Thread thread) {
+    if (thread == null || thread.getState() != Thread.State.WAITING) {
+      return false;
+    }
+    return Arrays.stream(thread.getStackTrace())
+        .anyMatch(frame -> frame.getMethodName().equals("awaitBacklogAtMost"));
   }
 
   private static ObjectNode text(String value) {
@@ -177,6 +234,33 @@ class StdioServerBackpressureTest {
 
     synchronized Set<String> distinctIds() {
       return new HashSet<>(ids);
+    }
+  }
+
+  /** An upstream that holds {@code notifications/initialized} until released. */
+  private static final class HeldNotifications extends ForwardingTransport {
+    final CountDownLatch release = new CountDownLatch(1);
+
+    HeldNotifications(MockTransport mock) {
+      super(mock);
+    }
+
+    @Override
+    public void sendNotification(JsonRpcNotification notification) {
+      if (McpMethods.NOTIFICATIONS_INITIALIZED.equals(notification.method())) {
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      super.sendNotification(notification);
+    }
+
+    @Override
+    public void close() {
+      release.countDown();
+      super.close();
     }
   }
 

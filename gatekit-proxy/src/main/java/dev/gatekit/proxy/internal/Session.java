@@ -69,13 +69,10 @@ public final class Session implements AutoCloseable {
   private final NotificationRelay relay;
   /** The one upstream requests go to as bytes, when the session can pass them on so; else null. */
   private final @Nullable StdioTransport passThrough;
-  /**
-   * Without plugins: done once every request the client sent so far has been handed to its upstream
-   * (or answered). Requests that had to wait (behind a notification, or behind such a request) are
-   * chained on it, so they go upstream in the client's order, and no later request (neither on the
-   * ordinary way nor as bytes) passes them.
-   */
-  private volatile CompletableFuture<?> requestsHandedOver = CompletableFuture.completedFuture(null);
+  /** The requests taken and not yet handed to their upstream; the client's reader waits on it. */
+  private final Backlog backlog = new Backlog();
+  /** Without plugins: hands requests over in the client's order. */
+  private final OrderedHandOff inOrder = new OrderedHandOff(this::handle, backlog);
 
   /**
    * @param upstreams the upstreams by name, in order; the session starts and closes them
@@ -169,7 +166,7 @@ public final class Session implements AutoCloseable {
   public boolean receiveLine(byte[] buffer, int offset, int length) {
     StdioTransport upstream = passThrough;
     if (upstream == null || !handshake.isInitialized() || !relay.clientNotificationsPassed().isDone()
-        || !requestsHandedOver.isDone() || !isTransparent(router.upstreams().get(0), Generation.Y2025)) {
+        || !inOrder.isIdle() || !isTransparent(router.upstreams().get(0), Generation.Y2025)) {
       return false; // a 2025-era client behind a 2026-era server needs its requests translated
     }
     JsonRpcLineScanner.Members members = JsonRpcLineScanner.scan(buffer, offset, length);
@@ -235,13 +232,16 @@ public final class Session implements AutoCloseable {
       return;
     }
     if (!handOff) {
-      handleInOrder(call);
+      // Nothing can block (routing, then a transport's non-blocking send), so the request goes
+      // upstream from this thread, unless something the client sent before it still waits.
+      inOrder.submit(call, relay.clientNotificationsPassed());
       return;
     }
     // With plugins, requests run concurrently on the executor (a plugin may block), but a request
     // never overtakes a notification sent before it (notifications/initialized must reach the server
     // before the first request).
     CompletableFuture<?> notificationsBefore = relay.clientNotificationsPassed();
+    backlog.add();
     if (notificationsBefore.isDone()) {
       handleOnExecutor(call);
     } else {
@@ -250,35 +250,26 @@ public final class Session implements AutoCloseable {
   }
 
   /**
-   * Without plugins: handles the request on this thread (nothing can block: routing, then a
-   * transport's non-blocking send) when nothing the client sent before it is still waiting; else
-   * after that, so the upstream sees the client's order.
+   * Waits while more than {@code limit} requests taken from the client have not yet been handed to
+   * their upstream (see {@link Backlog}); for the client's reader, before it takes the next message.
+   * Returns whether it waited.
    */
-  private void handleInOrder(ClientCall call) {
-    CompletableFuture<?> notificationsBefore = relay.clientNotificationsPassed();
-    if (notificationsBefore.isDone() && requestsHandedOver.isDone()) {
-      handle(call);
-      return;
-    }
-    CompletableFuture<Void> handedOver = new CompletableFuture<>();
-    CompletableFuture<?> before;
-    synchronized (this) {
-      before = CompletableFuture.allOf(notificationsBefore, requestsHandedOver);
-      requestsHandedOver = handedOver;
-    }
-    before.whenComplete((ignored, failure) -> {
-      try {
-        handle(call);
-      } finally {
-        handedOver.complete(null);
-      }
-    });
+  public boolean awaitBacklogAtMost(int limit) throws InterruptedException {
+    return backlog.awaitAtMost(limit);
   }
 
+  /** Runs the request's chain on the executor; it was counted in the backlog, and leaves it here. */
   private void handleOnExecutor(ClientCall call) {
     try {
-      executor.execute(() -> handle(call));
+      executor.execute(() -> {
+        try {
+          handle(call);
+        } finally {
+          backlog.remove();
+        }
+      });
     } catch (RuntimeException e) {
+      backlog.remove();
       calls.finish(call, Outcome.failed(
           ErrorCodes.UPSTREAM_UNAVAILABLE, "The gateway is shutting down"));
     }

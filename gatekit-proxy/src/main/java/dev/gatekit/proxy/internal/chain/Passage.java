@@ -36,6 +36,8 @@ public final class Passage {
   private @Nullable JsonRpcMessage departed;
   private @Nullable String reasonOnTheWayOut;
   private @Nullable Map<String, Object> metadataOnTheWayOut;
+  private @Nullable JsonRpcMessage checkedOnTheWayOut;
+  private @Nullable JsonRpcMessage checkedOnTheWayBack;
 
   /**
    * @param context what plugins are told
@@ -87,6 +89,29 @@ public final class Passage {
   /** Returns the metadata plugins gave on the way out. */
   public synchronized Map<String, Object> metadataOnTheWayOut() {
     return metadataOnTheWayOut == null ? Map.of() : Map.copyOf(metadataOnTheWayOut);
+  }
+
+  /** Records the message as the security stages passed it on, on the way out. */
+  synchronized void checkedOnTheWayOut(JsonRpcMessage message) {
+    checkedOnTheWayOut = message;
+  }
+
+  /** Records the answer as the security stages let it go on, on the way back. */
+  synchronized void checkedOnTheWayBack(JsonRpcMessage message) {
+    checkedOnTheWayBack = message;
+  }
+
+  /**
+   * Returns whether the security stages passed exactly this message (the same instance) on the way
+   * out, so that nothing after them (middleware) changed it.
+   */
+  synchronized boolean wasCheckedOnTheWayOut(JsonRpcMessage message) {
+    return checkedOnTheWayOut == message;
+  }
+
+  /** Returns whether the security stages let exactly this answer (the same instance) go on the way back. */
+  synchronized boolean wasCheckedOnTheWayBack(JsonRpcMessage message) {
+    return checkedOnTheWayBack == message;
   }
 
   synchronized void setDepartureListener(DepartureListener listener) {

@@ -11,6 +11,7 @@ import dev.gatekit.api.plugin.PluginContext;
 import dev.gatekit.api.plugin.PluginKind;
 import dev.gatekit.api.plugin.PluginResult;
 import dev.gatekit.api.plugin.SecurityPlugin;
+import dev.gatekit.api.plugin.AuditEvent;
 import dev.gatekit.proxy.internal.telemetry.PluginTelemetry;
 import dev.gatekit.proxy.internal.telemetry.Telemetry;
 import java.util.Map;
@@ -24,6 +25,13 @@ import org.slf4j.LoggerFactory;
  * stage is made, into the two calls a stage needs — one for the message on its way out, one for the
  * answer on its way back — so nothing downstream asks which kind it is.
  *
+ * <p>Security sees every message in its last form before it leaves the gateway. Its ordinary stage
+ * checks messages where the chain puts it; where middleware comes after it (towards the client on the
+ * way out, towards an upstream on the way back), a {@linkplain #recheck recheck} of the same plugin
+ * beyond the middleware checks again only what the middleware rewrote or made itself (an answer it
+ * completed a request with), found by instance: a message security passed and nobody changed is
+ * never checked twice. A security stage also checks answers middleware completed further in.
+ *
  * <p>The SPI's promises are kept here: a security plugin that throws blocks the message (fail
  * closed, a generic reason for the client, details in the log); a middleware plugin that throws fails
  * it with an internal error; a decision the plugin's kind may not make, or a rewrite into another
@@ -33,6 +41,16 @@ import org.slf4j.LoggerFactory;
 public final class PluginStage implements Stage {
 
   private static final Logger log = LoggerFactory.getLogger(PluginStage.class);
+
+  /** Which messages a stage looks at. */
+  private enum Role {
+    /** Every message on its way out, and every answer on its way back. */
+    ORDINARY,
+    /** On the way out, only a message the security stages did not pass as it is; never the answer. */
+    RECHECK_OUT,
+    /** On the way back, only an answer the security stages did not let go as it is; never the message. */
+    RECHECK_BACK
+  }
 
   /** The plugin's two calls: on the way out, on the way back (for responses to requests). */
   private interface Calls {
@@ -47,15 +65,37 @@ public final class PluginStage implements Stage {
   private final int priority;
   private final Calls calls;
   private final @Nullable PluginTelemetry telemetry;
+  private final Role role;
 
   private PluginStage(String name, PluginKind kind, @Nullable String scope, int priority, Calls calls,
       Telemetry telemetry) {
+    this(name, kind, scope, priority, calls, telemetry.plugin(name, kind), Role.ORDINARY);
+  }
+
+  private PluginStage(String name, PluginKind kind, @Nullable String scope, int priority, Calls calls,
+      @Nullable PluginTelemetry telemetry, Role role) {
     this.name = name;
     this.kind = kind;
     this.scope = scope;
     this.priority = priority;
     this.calls = calls;
-    this.telemetry = telemetry.plugin(name, kind);
+    this.telemetry = telemetry;
+    this.role = role;
+  }
+
+  /**
+   * Returns this security stage as a recheck: placed beyond the middleware of a chain, it checks on
+   * the way out ({@code onTheWayOut}) or on the way back only what the security stages did not pass
+   * as it is — a message or an answer the middleware rewrote, or an answer it made itself.
+   *
+   * @throws IllegalStateException for a middleware stage
+   */
+  public PluginStage recheck(boolean onTheWayOut) {
+    if (kind != PluginKind.SECURITY) {
+      throw new IllegalStateException("only a security stage is rechecked: " + this);
+    }
+    return new PluginStage(name, kind, scope, priority, calls, telemetry,
+        onTheWayOut ? Role.RECHECK_OUT : Role.RECHECK_BACK);
   }
 
   /**
@@ -129,8 +169,11 @@ public final class PluginStage implements Stage {
   @Override
   public CompletableFuture<Outcome> intercept(Chain chain) {
     Passage passage = chain.passage();
-    PluginContext context = passage.context();
     JsonRpcMessage message = chain.message();
+    if (role == Role.RECHECK_BACK || role == Role.RECHECK_OUT && passage.wasCheckedOnTheWayOut(message)) {
+      return chain.proceed(message).thenApply(outcome -> back(passage, message, outcome));
+    }
+    PluginContext context = passage.context();
     PluginResult result;
     long startNanos = telemetry == null ? 0 : System.nanoTime();
     try {
@@ -163,16 +206,40 @@ public final class PluginStage implements Stage {
         return done(Outcome.completed(answer, result.reason(), passage.metadataOnTheWayOut()));
       }
     }
-    return chain.proceed(next).thenApply(outcome -> back(passage, outcome));
+    if (kind == PluginKind.SECURITY && role == Role.ORDINARY) {
+      passage.checkedOnTheWayOut(next);
+    }
+    JsonRpcMessage passedOn = next;
+    return chain.proceed(passedOn).thenApply(outcome -> back(passage, passedOn, outcome));
   }
 
-  /** Shows the far side's answer to the plugin; anything else passes untouched. */
-  private Outcome back(Passage passage, Outcome outcome) {
-    if (!outcome.fromFarSide()
+  /**
+   * Shows the answer to the plugin: the far side's (as the stages beyond may have rewritten it) and,
+   * to security, one that middleware beyond completed the request with. Anything else, and what a
+   * recheck finds already checked, passes untouched.
+   *
+   * @param passedOn the message as this stage passed it on: the request an answer a stage made
+   *     answers, when none departed for the far side
+   */
+  private Outcome back(Passage passage, JsonRpcMessage passedOn, Outcome outcome) {
+    boolean shown = outcome.fromFarSide()
+        || kind == PluginKind.SECURITY && outcome.verdict() == AuditEvent.Outcome.COMPLETED;
+    JsonRpcMessage asked = outcome.fromFarSide() ? passage.departed() : passedOn;
+    if (!shown
+        || role == Role.RECHECK_OUT
         || !(outcome.message() instanceof JsonRpcResponse response)
-        || !(passage.departed() instanceof JsonRpcRequest request)) {
+        || !(asked instanceof JsonRpcRequest request)
+        || role == Role.RECHECK_BACK && passage.wasCheckedOnTheWayBack(response)) {
       return outcome;
     }
+    Outcome checked = backChecked(passage, request, response, outcome);
+    if (kind == PluginKind.SECURITY && role == Role.ORDINARY && checked.message() != null) {
+      passage.checkedOnTheWayBack(checked.message());
+    }
+    return checked;
+  }
+
+  private Outcome backChecked(Passage passage, JsonRpcRequest request, JsonRpcResponse response, Outcome outcome) {
     PluginResult result;
     long startNanos = telemetry == null ? 0 : System.nanoTime();
     try {

@@ -20,6 +20,8 @@ import dev.gatekit.api.plugin.AuditingPlugin;
 import dev.gatekit.api.plugin.Direction;
 import dev.gatekit.api.plugin.PluginContext;
 import dev.gatekit.api.plugin.PluginResult;
+import dev.gatekit.api.JsonRpcCodec;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -257,9 +259,89 @@ class ChainTest {
     JsonRpcResponse answer = (JsonRpcResponse) outcome.message();
     assertThat(answer.id()).isEqualTo(RequestId.of(7));
     assertThat(answer.result().get("cached").booleanValue()).isTrue();
-    assertThat(calls).as("the answer a stage made passes the stages beyond untouched")
-        .containsExactly("before:request", "cache:request");
+    assertThat(calls).as("the answer a stage made passes the middleware beyond untouched, and security checks it")
+        .containsExactly("before:request", "cache:request", "guard:response");
     assertThat(farSide.seen()).isEmpty();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Security sees what middleware rewrote or made
+
+  @Test
+  void anAnswerMiddlewareMadeIsCheckedBySecurityBeforeTheClientGetsIt() {
+    Stages stages = stages(
+        plugins.middleware("cache", 10, m -> PluginResult.complete(
+            JsonRpcResponse.success(RequestId.of(1), NODES.objectNode().put("text", "sk-SECRET")), "cache hit")),
+        plugins.security("guard", 10, leaksBlocked()));
+    FarSide farSide = FarSide.answering(result());
+
+    Outcome outcome = towardsUpstream(stages, farSide, call());
+
+    assertThat(outcome.verdict()).isEqualTo(AuditEvent.Outcome.BLOCKED);
+    assertThat(outcome.errorCode()).isEqualTo(ErrorCodes.SECURITY_VIOLATION);
+    assertThat(outcome.message()).isNull();
+    assertThat(farSide.seen()).isEmpty();
+  }
+
+  @Test
+  void anUpstreamAnswerMiddlewareRewroteIsCheckedAgainAndAnUntouchedOneOnlyOnce() {
+    Stages stages = stages(
+        plugins.middleware("enrich", 10, m -> m instanceof JsonRpcResponse
+            ? PluginResult.modify(JsonRpcResponse.success(RequestId.of(1), NODES.objectNode().put("text", "sk-SECRET")),
+                "enriched")
+            : PluginResult.allow()),
+        plugins.security("guard", 10, leaksBlocked()));
+
+    Outcome rewritten = towardsUpstream(stages, FarSide.answering(result()), call());
+    assertThat(rewritten.verdict()).isEqualTo(AuditEvent.Outcome.BLOCKED);
+    assertThat(calls).containsExactly("enrich:request", "guard:request", "guard:response", "enrich:response",
+        "guard:response");
+
+    calls.clear();
+    Stages untouched = stages(plugins.middleware("M", 10, allow()), plugins.security("guard", 10, leaksBlocked()));
+    Outcome passed = towardsUpstream(untouched, FarSide.answering(result()), call());
+    assertThat(passed.verdict()).isEqualTo(AuditEvent.Outcome.ALLOWED);
+    assertThat(calls).as("checked once").containsExactly("M:request", "guard:request", "guard:response", "M:response");
+  }
+
+  @Test
+  void towardsTheClientAMessageMiddlewareRewroteIsCheckedAgainBeforeTheClientGetsIt() {
+    Stages stages = stages(
+        plugins.security("guard", 10, leaksBlocked()),
+        plugins.middleware("decorate", 10, m -> m instanceof JsonRpcNotification
+            ? PluginResult.modify(new JsonRpcNotification("notifications/message",
+                NODES.objectNode().put("data", "sk-SECRET")), "decorated")
+            : PluginResult.allow()));
+    FarSide client = FarSide.answering(result());
+
+    Outcome outcome = Chain.run(stages.towardsClient("up", client),
+        passage(PluginContext.of(Direction.UPSTREAM_TO_CLIENT, "up", null, "notifications/message")),
+        notification("notifications/message")).join();
+
+    assertThat(outcome.verdict()).isEqualTo(AuditEvent.Outcome.BLOCKED);
+    assertThat(client.seen()).isEmpty();
+    assertThat(calls).containsExactly("guard:notification", "decorate:notification", "guard:notification");
+  }
+
+  @Test
+  void towardsTheClientAnAnswerMiddlewareMadeForTheUpstreamIsCheckedBySecurity() {
+    Stages stages = stages(
+        plugins.security("guard", 10, leaksBlocked()),
+        plugins.middleware("autoRoots", 10, m -> PluginResult.complete(
+            JsonRpcResponse.success(RequestId.of(1), NODES.objectNode().put("uri", "file:///sk-SECRET")), "answered")));
+    FarSide client = FarSide.answering(result());
+
+    Outcome outcome = Chain.run(stages.towardsClient("up", client), passage(FROM_UPSTREAM), sampling()).join();
+
+    assertThat(outcome.verdict()).isEqualTo(AuditEvent.Outcome.BLOCKED);
+    assertThat(client.seen()).isEmpty();
+    assertThat(calls).containsExactly("guard:request", "autoRoots:request", "guard:response");
+  }
+
+  /** Blocks any message whose JSON holds "sk-SECRET". */
+  private static Function<JsonRpcMessage, PluginResult> leaksBlocked() {
+    return m -> new String(JsonRpcCodec.get().encode(m), StandardCharsets.UTF_8).contains("sk-SECRET")
+        ? PluginResult.block("leaks a key") : PluginResult.allow();
   }
 
   @Test
