@@ -40,6 +40,9 @@ import org.openjdk.jmh.runner.IterationType;
  *       gateway} = {@code current} (default) runs {@code dev.gatekit.cli.GatekitCommand} from this
  *       jar; {@code gateway} = {@code CLASSPATH@MAIN_CLASS} runs another build (an older commit's
  *       command jar, for a before/after table).
+ *   <li>{@code command-metrics} (not in the default run: {@code -p peer=command,command-metrics}):
+ *       {@code command} with {@code --metrics 127.0.0.1:PORT}, which installs the OpenTelemetry SDK's
+ *       meter provider and no tracer: what metrics cost on the byte pass-through.
  * </ul>
  *
  * <p>The client makes the MCP handshake with both peers, then primes with {@value

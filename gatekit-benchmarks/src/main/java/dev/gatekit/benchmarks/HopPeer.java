@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  * The far end of {@link CommandHopBenchmark}'s raw client: {@code line_answer.c} (compiled with
  * {@code cc -O2} into a temporary directory) on its own ({@code direct}), or the real {@code gatekit}
  * command in its own JVM in front of it ({@code command}: {@code java -cp CLASSPATH MAIN --log-level
- * warn -- line_answer}). The MCP handshake is done on both, so the client's traffic is the same.
+ * warn -- line_answer}; {@code command-metrics} adds {@code --metrics 127.0.0.1:PORT}). The MCP handshake is done on both, so the client's traffic is the same.
  * Also reads the CPU time of the gateway and of the answerer from {@code /proc}.
  */
 final class HopPeer {
@@ -66,7 +66,8 @@ final class HopPeer {
    * Starts the peer and makes the MCP handshake ({@code initialize}, its answer, {@code
    * notifications/initialized}).
    *
-   * @param peer {@code direct} or {@code command}
+   * @param peer {@code direct}, {@code command}, or {@code command-metrics}: the command with {@code
+   *     --metrics} on a free loopback port (metrics recorded, no trace)
    * @param gatewaySpec {@value #CURRENT}, or {@code CLASSPATH@MAIN_CLASS} of another build of the command
    */
   static HopPeer start(String peer, String gatewaySpec) throws IOException, InterruptedException {
@@ -78,10 +79,14 @@ final class HopPeer {
     if (peer.equals("direct")) {
       System.out.println("# Peer: line_answer.c directly");
       process = new ProcessBuilder(answererBinary.toString()).redirectError(Redirect.INHERIT).start();
-    } else if (peer.equals("command")) {
+    } else if (peer.equals("command") || peer.equals("command-metrics")) {
       List<String> command = gatewayCommand(gatewaySpec);
       command.add("--log-level");
       command.add("warn");
+      if (peer.equals("command-metrics")) { // the SDK's meter provider, no tracer: what --metrics installs
+        command.add("--metrics");
+        command.add("127.0.0.1:" + freePort());
+      }
       command.add("--");
       command.add(answererBinary.toString());
       System.out.println("# Peer: the gatekit command, " + String.join(" ", command));
@@ -89,7 +94,7 @@ final class HopPeer {
       process = new ProcessBuilder(command).redirectError(log.toFile()).start();
       gateway = process.toHandle();
     } else {
-      throw new IllegalArgumentException("peer must be direct or command, was " + peer);
+      throw new IllegalArgumentException("peer must be direct, command or command-metrics, was " + peer);
     }
     try {
       handshake(process);
@@ -109,6 +114,13 @@ final class HopPeer {
       String said = log == null ? "" : "; the gateway's stderr: " + Files.readString(log).strip();
       deleteDirectory(directory);
       throw new IllegalStateException("the " + peer + " peer did not start: " + e.getMessage() + said, e);
+    }
+  }
+
+  /** Returns a loopback port free just now, for the gateway's {@code /metrics}. */
+  private static int freePort() throws IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
     }
   }
 

@@ -286,6 +286,28 @@ class ProxyTelemetryTest {
         key("mcp.method.name"), "sampling/createMessage"))).as("not counted as a client's request").isZero();
   }
 
+  @Test
+  void anUpstreamsRequestReachesTheClientWithTheGatewaysTraceContextInItsMeta() {
+    MockTransport upstream = upstream(TransportOptions.defaults()).build();
+    start(upstream, Duration.ofMinutes(1));
+    String traceparent = "00-" + TRACE_ID + "-" + CLIENT_SPAN + "-01";
+
+    JsonRpcRequest emitted = request(9, "sampling/createMessage",
+        "{'messages':[],'maxTokens':1,'_meta':{'traceparent':'" + traceparent + "','progressToken':3}}");
+    CompletableFuture<JsonRpcResponse> sampled = upstream.emitRequest(emitted);
+    JsonRpcRequest atClient = client.awaitRequest("sampling/createMessage");
+    proxy.receive(JsonRpcResponse.success(atClient.id(), json("{'role':'assistant','model':'m'}")));
+    assertThat(sampled.join().result()).isNotNull();
+
+    SpanData gateway = span("sampling/createMessage", SpanKind.SERVER);
+    JsonNode meta = atClient.params().get("_meta");
+    assertThat(meta.get("traceparent").asText()).as("the gateway's span is the client's parent, in the upstream's trace")
+        .isEqualTo("00-" + TRACE_ID + "-" + gateway.getSpanId() + "-01");
+    assertThat(meta.get("progressToken").asInt()).as("the rest of _meta passes through").isEqualTo(3);
+    assertThat(emitted.params().get("_meta").get("traceparent").asText())
+        .as("the upstream's request is never changed").isEqualTo(traceparent);
+  }
+
   private void start(MockTransport upstream, Duration pluginSpanThreshold) {
     proxy = GatekitProxy.builder()
         .upstream("up", upstream)

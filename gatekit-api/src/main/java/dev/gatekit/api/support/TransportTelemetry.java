@@ -9,6 +9,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.MeterProvider;
+import io.opentelemetry.context.Context;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -71,7 +72,7 @@ public final class TransportTelemetry {
     if (histogram != null) {
       long startNanos = System.nanoTime();
       answer.whenComplete((response, failure) ->
-          histogram.record((System.nanoTime() - startNanos) / 1e9, outcome(response, failure)));
+          histogram.record((System.nanoTime() - startNanos) / 1e9, outcome(response, failure), Context.root()));
     }
     return answer;
   }

@@ -106,8 +106,8 @@ public final class Session implements AutoCloseable {
         notificationLane, telemetry);
     Transport only = upstreams.size() == 1 ? upstreams.values().iterator().next() : null;
     // Bytes pass through only where nothing would look at the message: no plugin, no namespacing, no
-    // telemetry (its spans and metrics are made in the chain).
-    this.passThrough = !handOff && !namespaced && !telemetry.enabled() && only instanceof StdioTransport stdio
+    // spans (made in the chain, from the request's _meta). Metrics alone are recorded from the bytes.
+    this.passThrough = !handOff && !namespaced && !telemetry.tracing() && only instanceof StdioTransport stdio
         ? stdio : null;
   }
 
@@ -189,6 +189,9 @@ public final class Session implements AutoCloseable {
     }
     call.track(answer);
     answer.whenComplete((line, failure) -> {
+      if (call.telemetry != null) {
+        call.telemetry.passedThrough(router.upstreams().get(0), line);
+      }
       if (line != null) {
         calls.finishEncoded(call, line);
       } else {

@@ -8,6 +8,7 @@ import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.RequestId;
 import dev.gatekit.proxy.ClientConnection;
 import dev.gatekit.proxy.internal.ServerRequests;
+import dev.gatekit.proxy.internal.telemetry.RequestTelemetry;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.BiFunction;
@@ -47,7 +48,9 @@ public final class ClientStage implements Stage {
       client.send(notification);
       return CompletableFuture.completedFuture(Outcome.answered(notification));
     }
-    JsonRpcRequest request = (JsonRpcRequest) message;
+    RequestTelemetry telemetry = passage.telemetry();
+    // The gateway's context goes to the client in _meta, so the client's work joins the trace.
+    JsonRpcRequest request = telemetry == null ? (JsonRpcRequest) message : telemetry.towardsClient((JsonRpcRequest) message);
     RequestId upstreamId = request.id();
     CompletableFuture<JsonRpcResponse> answer = new CompletableFuture<>();
     passage.track(answer);

@@ -2,6 +2,7 @@ package dev.gatekit.proxy.internal.telemetry;
 
 import dev.gatekit.api.plugin.PluginResult;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.context.Context;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,7 +39,7 @@ public final class PluginTelemetry {
    */
   public void decided(@Nullable RequestTelemetry request, PluginResult.@Nullable Decision decision, long fromNanos) {
     if (telemetry.metrics) {
-      telemetry.pluginDecisions.add(1, decision == null ? onError : byDecision[decision.ordinal()]);
+      telemetry.pluginDecisions.add(1, decision == null ? onError : byDecision[decision.ordinal()], Context.root());
     }
     if (request != null) {
       request.pluginRan(name, kind, decision == null ? ERROR : decisionName(decision), fromNanos, System.nanoTime());

@@ -30,6 +30,13 @@ public final class RequestTelemetry {
   private final Context context;
   private volatile @Nullable String upstream;
   private volatile @Nullable String tool;
+  /** The last upstream call started, whose duration's attributes the count may reuse. */
+  private volatile @Nullable UpstreamCall lastCall;
+  /** Whether the request went upstream as bytes ({@link #passedThrough}). */
+  private volatile boolean passedThrough;
+  /** The error code of the answer passed on as bytes; meaningful when {@link #passedError}. */
+  private volatile int passedErrorCode;
+  private volatile boolean passedError;
 
   RequestTelemetry(Telemetry telemetry, String method, String direction, @Nullable String upstream,
       long startNanos, @Nullable Span span, Context context) {
@@ -55,19 +62,50 @@ public final class RequestTelemetry {
     }
     Span child = null;
     JsonRpcRequest leaving = request;
+    long startNanos = System.nanoTime();
     if (span != null) {
-      child = telemetry.tracer.spanBuilder(telemetry.labels.spanName(request.method(), toolName))
+      var builder = telemetry.tracer.spanBuilder(telemetry.labels.spanName(request.method(), toolName))
           .setSpanKind(SpanKind.CLIENT)
           .setParent(context)
+          .setStartTimestamp(Telemetry.Clock.epochNanosOf(startNanos), TimeUnit.NANOSECONDS)
           .setAttribute(Telemetry.METHOD, request.method())
-          .setAttribute(Telemetry.UPSTREAM, upstream)
-          .startSpan();
+          .setAttribute(Telemetry.UPSTREAM, upstream);
       if (toolName != null) {
-        child.setAttribute(Telemetry.TOOL, toolName);
+        builder.setAttribute(Telemetry.TOOL, toolName);
       }
+      child = builder.startSpan();
       leaving = MetaCarrier.inject(telemetry.propagator, context.with(child), request);
     }
-    return new UpstreamCall(telemetry, upstream, request.method(), toolName, child, leaving);
+    UpstreamCall call = new UpstreamCall(telemetry, upstream, request.method(), toolName, child, leaving, startNanos);
+    lastCall = call;
+    return call;
+  }
+
+  /**
+   * Notes that this request went to {@code upstream} as bytes (a metrics-only gateway's pass-through,
+   * which makes no span) and came back as {@code line}, or failed ({@code null}). The answer's outcome
+   * is read from the line, so that {@link #end} with {@link CallResult#OK} (all a byte pass-through
+   * knows) records an upstream's error answer as {@code error} with its code; {@link #end} also records
+   * the round trip to the upstream, which is the whole request's here. Call before {@link #end}.
+   */
+  public void passedThrough(String upstream, byte @Nullable [] line) {
+    this.upstream = upstream;
+    long code = line == null ? EncodedAnswer.RESULT : EncodedAnswer.errorCode(line);
+    if (code != EncodedAnswer.RESULT) {
+      passedErrorCode = (int) code;
+      passedError = true;
+    }
+    passedThrough = true;
+  }
+
+  /**
+   * Returns {@code request}, an upstream's request to the client this telemetry was begun for ({@link
+   * Telemetry#beginFromUpstream}), as it goes to the client: a copy whose {@code _meta} carries this
+   * request's trace context ({@code traceparent}, {@code tracestate}) in place of the upstream's, so
+   * the client's work joins the gateway's trace; {@code request} itself when no span is made.
+   */
+  public JsonRpcRequest towardsClient(JsonRpcRequest request) {
+    return span == null ? request : MetaCarrier.inject(telemetry.propagator, context, request);
   }
 
   /**
@@ -92,31 +130,66 @@ public final class RequestTelemetry {
   /**
    * Ends the request: its span's status and the count and duration of client requests.
    *
-   * @param errorCode the JSON-RPC error code the client got, or 0 for a result
+   * @param given what the request came to ({@link CallResult#OK} for any answer passed on as bytes)
+   * @param givenErrorCode the JSON-RPC error code the client got, or 0 for a result
    */
-  public void end(CallResult result, int errorCode) {
+  public void end(CallResult given, int givenErrorCode) {
     long nanos = System.nanoTime() - startNanos;
     String toolName = tool;
     String upstreamName = upstream;
+    boolean bytes = passedThrough;
+    boolean answeredError = bytes && given == CallResult.OK && passedError;
+    CallResult result = answeredError ? CallResult.ERROR : given;
+    int errorCode = answeredError ? passedErrorCode : givenErrorCode;
+    Attributes all = null;
     if (telemetry.metrics) {
-      Attributes all = telemetry.labels.attributes(method, direction, upstreamName, toolName, result, errorCode);
-      telemetry.requests.add(1, all);
-      telemetry.requestDuration.record(nanos / 1e9, all);
+      UpstreamCall last = lastCall;
+      all = last != null && upstreamName != null && upstreamName.equals(last.upstream())
+          && Telemetry.CLIENT_TO_UPSTREAM.equals(direction)
+          ? last.sameLabels(method, toolName, result, errorCode) : null;
+      if (all == null) {
+        all = telemetry.labels.attributes(method, direction, upstreamName, toolName, result, errorCode);
+      }
+      // Context.root(): the measurements are not in a span's scope; spares the SDK a lookup of the current one.
+      telemetry.requests.add(1, all, Context.root());
+      double seconds = nanos / 1e9;
+      telemetry.requestDuration.record(seconds, all, Context.root());
+      if (bytes) { // the upstream call was the request itself: no UpstreamCall recorded it
+        telemetry.upstreamDuration.record(seconds, all, Context.root());
+      }
     }
     if (span != null) {
       if (span.isRecording()) { // else not sampled: nothing of this would be kept
         if (toolName != null) {
           span.updateName(telemetry.labels.spanName(method, toolName));
+        }
+        if (all == null && toolName != null) {
           span.setAttribute(Telemetry.TOOL, toolName);
         }
-        if (upstreamName != null) {
+        if (all == null && upstreamName != null) {
           span.setAttribute(Telemetry.UPSTREAM, upstreamName);
         }
-        span.setAttribute(Telemetry.OUTCOME, result.value());
-        status(span, result, errorCode);
+        outcome(span, all, result, errorCode);
       }
       span.end(Telemetry.Clock.epochNanosOf(startNanos + nanos), TimeUnit.NANOSECONDS);
     }
+  }
+
+  /**
+   * Sets a span's outcome, status and error attributes from what its request came to: from {@code
+   * all}, the attributes of its metrics (the same, with tool and upstream: one call) when there are
+   * some, else one by one.
+   */
+  static void outcome(Span span, @Nullable Attributes all, CallResult result, int errorCode) {
+    if (all != null) {
+      span.setAllAttributes(all);
+      if (result != CallResult.OK) {
+        span.setStatus(StatusCode.ERROR, result.value());
+      }
+      return;
+    }
+    span.setAttribute(Telemetry.OUTCOME, result.value());
+    status(span, result, errorCode);
   }
 
   /** Sets a span's status and error attributes from what its request came to. */

@@ -116,6 +116,16 @@ public final class Telemetry {
   }
 
   /**
+   * Returns whether spans are made. Only then must every request be seen decoded: its span's parent
+   * is in its {@code _meta}, and the request sent upstream carries the upstream call's context in its
+   * own. Metrics alone need only the method and the outcome, which a byte pass-through has too ({@link
+   * RequestTelemetry#passedThrough}).
+   */
+  public boolean tracing() {
+    return tracing;
+  }
+
+  /**
    * Starts the telemetry of a client request that arrived at {@code startNanos} ({@link
    * System#nanoTime()}): its span, a child of the context in its {@code _meta}. Returns {@code null}
    * when nothing is recorded.
