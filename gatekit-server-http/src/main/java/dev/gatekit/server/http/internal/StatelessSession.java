@@ -130,6 +130,7 @@ final class StatelessSession implements ClientConnection {
 
   private void answer(JsonRpcResponse response) {
     Exchange exchange;
+    byte[] json;
     synchronized (this) {
       exchange = response.id() == null ? null : inFlight.get(response.id());
       if (exchange == null) {
@@ -137,7 +138,7 @@ final class StatelessSession implements ClientConnection {
         return;
       }
       forget(exchange);
-      byte[] json = codec.encode(response.withId(exchange.clientId));
+      json = codec.encode(response.withId(exchange.clientId));
       if (exchange.stream != null) {
         exchange.stream.append(json, true);
         return;
@@ -151,12 +152,10 @@ final class StatelessSession implements ClientConnection {
         return;
       }
       exchange.gone = true; // forgotten: nothing else writes to its response any more
-      exchange.json = json;
     }
     Response http = exchange.response;
     http.setStatus(StatelessCheck.statusOf(response.error()));
     http.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-    byte[] json = exchange.json;
     FrontThreadPool.resumeHere(() -> http.write(true, ByteBuffer.wrap(json), exchange.callback));
   }
 
@@ -193,7 +192,7 @@ final class StatelessSession implements ClientConnection {
   }
 
   private EventStream startStream(Exchange exchange) {
-    EventStream stream = new EventStream(Long.toString(exchange.id.hashCode() & 0xffffffffL), 16);
+    EventStream stream = new EventStream(exchange.id.toString(), 16);
     exchange.stream = stream;
     stream.attach(new SseWriter(exchange.response, exchange.callback, (writer, clean) -> {
       if (!clean) {
@@ -281,7 +280,6 @@ final class StatelessSession implements ClientConnection {
     final Response response;
     final Callback callback;
     @Nullable EventStream stream;
-    byte[] json = new byte[0];
     boolean gone;
 
     Exchange(RequestId id, RequestId clientId, @Nullable JsonNode clientToken, @Nullable String ownToken,
