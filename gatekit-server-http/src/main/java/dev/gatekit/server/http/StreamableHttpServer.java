@@ -66,8 +66,8 @@ import org.slf4j.LoggerFactory;
  * Builder#protocolVersions accepted} ones) and refuses the methods 2026-07-28 removed (-32601, 404).
  * The answer comes on the POST (an error with the status the specification gives it: 404 for
  * -32601, 400 for -32602 and -32020..-32022), after the request's progress and, for {@code
- * subscriptions/listen}, its notifications as SSE events; a POST that ends before its answer cancels
- * its request. There is no GET stream and no DELETE without a session (405).
+ * subscriptions/listen}, its notifications as SSE events; a POST stream found broken (a failed write;
+ * silent streams get keep-alives) cancels its request. There is no GET stream and no DELETE without a session (405).
  *
  * <p><b>Resumability.</b> Every SSE event has an id, {@code STREAM-SEQUENCE}; each stream keeps its
  * last 1024 events. A GET with {@code Last-Event-ID} gets what followed that event on that stream and

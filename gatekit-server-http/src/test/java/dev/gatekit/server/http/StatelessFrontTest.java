@@ -252,6 +252,59 @@ class StatelessFrontTest {
         .filter(line -> line.contains("\"session\":\"stateless\""))).hasSize(2);
   }
 
+  @Test
+  void aListenStreamGetsItsNotificationsUnderTheClientsOwnId()
+      throws Exception {
+    java.util.concurrent.atomic.AtomicReference<dev.gatekit.testkit.MockTransport> self =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.CountDownLatch end = new java.util.concurrent.CountDownLatch(1);
+    dev.gatekit.proxy.GatekitProxy proxy = dev.gatekit.proxy.GatekitProxy.builder()
+        .upstreamPerSession("modern", () -> {
+          dev.gatekit.testkit.MockTransport mock = dev.gatekit.testkit.MockTransport.builder()
+              .result("server/discover", Http.json("{\"supportedVersions\":[\"" + VERSION + "\"],\"capabilities\":"
+                  + "{\"tools\":{\"listChanged\":true}},\"resultType\":\"complete\"}"))
+              .handle("subscriptions/listen", request -> {
+                String id = request.id().toJson().toString();
+                self.get().emitNotification(new dev.gatekit.api.JsonRpcNotification(
+                    "notifications/subscriptions/acknowledged",
+                    Http.json("{\"_meta\":{\"io.modelcontextprotocol/subscriptionId\":" + id + "}}")));
+                self.get().emitNotification(new dev.gatekit.api.JsonRpcNotification("notifications/tools/list_changed",
+                    Http.json("{\"_meta\":{\"io.modelcontextprotocol/subscriptionId\":" + id + "}}")));
+                try {
+                  end.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+                return dev.gatekit.api.JsonRpcResponse.success(request.id(), Http.json("{\"resultType\":\"complete\"}"));
+              })
+              .build();
+          self.set(mock);
+          return mock;
+        }).build();
+    server = StreamableHttpServer.builder(proxy).build();
+    server.start();
+    http = new Http(server.endpoint());
+    try {
+      Http.Sse listen = http.stream("POST", request("listen-1", "subscriptions/listen",
+          "\"notifications\":{\"toolsListChanged\":true}"), headers("subscriptions/listen", null));
+      assertThat(listen.response.headers().firstValue("Content-Type")).hasValue("text/event-stream");
+      Http.Event ack = listen.next();
+      assertThat(ack.data().path("method").asText()).isEqualTo("notifications/subscriptions/acknowledged");
+      assertThat(ack.data().path("params").path("_meta").path("io.modelcontextprotocol/subscriptionId").asText())
+          .as("the client's own id").isEqualTo("listen-1");
+      Http.Event changed = listen.next();
+      assertThat(changed.data().path("method").asText()).isEqualTo("notifications/tools/list_changed");
+      assertThat(changed.data().path("params").path("_meta").path("io.modelcontextprotocol/subscriptionId").asText())
+          .isEqualTo("listen-1");
+      listen.close();
+    } finally {
+      end.countDown();
+      server.close();
+      server = null;
+      proxy.close();
+    }
+  }
+
   private static JsonNode assertRefused(HttpResponse<String> response, int status, int code, int id) {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
     JsonNode body = Http.json(response.body());

@@ -177,6 +177,10 @@ public final class Sessions implements AutoCloseable {
           session.keepAlive(now, KEEP_ALIVE_NANOS);
         }
       }
+      StatelessSession statelessSession = openStateless();
+      if (statelessSession != null) {
+        statelessSession.keepAlive(now, KEEP_ALIVE_NANOS);
+      }
     } catch (RuntimeException e) {
       log.warn("Sweeping idle sessions failed", e);
     }

@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  *       server-to-client request is refused (2026-era clients take none: the proxy turns them into
  *       {@code input_required} results).
  *   <li>A POST whose connection ends before its answer cancels its request ({@code
- *       notifications/cancelled} under the gateway's id), which also ends a listen stream upstream.
+ *       notifications/cancelled} under the gateway's id), which also ends a listen stream upstream. A
+ *       stream silent for a while gets a keep-alive comment, so that a client gone is found out.
  * </ul>
  *
  * <p>One lock (this object) guards the requests in flight; nothing under it blocks.
@@ -106,6 +107,16 @@ final class StatelessSession implements ClientConnection {
     response.getRequest().addIdleTimeoutListener(timeout -> false); // bounded by the proxy's request timeouts
     upstream().receive(rewritten);
     return true;
+  }
+
+  /** Writes a keep-alive to every open stream silent for {@code quietNanos}: a client gone shows up as a failed write. */
+  synchronized void keepAlive(long nowNanos, long quietNanos) {
+    for (Exchange exchange : inFlight.values()) {
+      SseWriter writer = exchange.stream == null ? null : exchange.stream.writer();
+      if (writer != null && writer.isOpen() && nowNanos - writer.lastWriteNanos() > quietNanos) {
+        writer.write(SseWriter.KEEP_ALIVE);
+      }
+    }
   }
 
   /** Whether no stateless request is in flight. */
