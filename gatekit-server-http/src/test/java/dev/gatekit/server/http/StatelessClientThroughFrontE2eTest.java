@@ -78,7 +78,7 @@ class StatelessClientThroughFrontE2eTest {
     assertThat(seen.path("version").asText()).isEqualTo("2026-07-28");
     assertThat(seen.path("tools").toString()).contains("echo");
     assertThat(seen.path("echo").asText()).contains("hi");
-    assertThat(seen.path("samplings").asInt()).isEqualTo(1);
+    assertThat(seen.path("samplings").asInt()).as(seen.toString()).isEqualTo(1);
     assertThat(seen.path("sampling").asText()).contains("sampled: ");
     assertThat(seen.path("progress").asInt()).as("progress on the POST's stream").isEqualTo(3);
     assertThat(seen.path("slow").asText()).contains("completed");
