@@ -81,6 +81,7 @@ final class ConfigDescription {
     auth.put("bearer_tokens", http.auth().enabled() ? http.auth().bearerTokens().size() + " (values ***)" : "none: no authentication");
     node.put("max_sessions", http.maxSessions());
     node.put("session_idle_seconds", http.sessionIdleTimeout().toMillis() / 1000.0);
+    http.protocolVersions().forEach(node.putArray("protocol_versions")::add);
   }
 
   /** The URL without what may be a secret: user information, and the query (shown as {@code ?***}). */

@@ -82,6 +82,7 @@ final class HttpServe {
           .bearerTokens(settings.auth().bearerTokens())
           .maxSessions(settings.maxSessions())
           .sessionIdleTimeout(settings.sessionIdleTimeout())
+          .protocolVersions(settings.protocolVersions())
           .build();
     } catch (RuntimeException e) {
       err.println("gatekit: cannot build the HTTP front: " + e.getMessage());

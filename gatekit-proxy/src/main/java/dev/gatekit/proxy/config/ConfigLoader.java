@@ -23,6 +23,7 @@ import java.util.Set;
  *     auth: {bearer_tokens_env: GATEKIT_TOKENS, bearer_tokens_file: tokens.txt}   # either or both
  *     max_sessions: 100                   # default 100; past it 503
  *     session_idle_seconds: 600           # default 600
+ *     protocol_versions: [2026-07-28, 2025-11-25]   # default: every one the front speaks
  *   upstreams:                            # at least one
  *     - name: files                       # letters, digits, '-', '_' (no "__")
  *       command: npx -y @mcp/files "/my dir"   # or a list; split like a shell, never run by one

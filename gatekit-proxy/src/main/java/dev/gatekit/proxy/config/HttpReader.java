@@ -17,14 +17,15 @@ import org.jspecify.annotations.Nullable;
 /**
  * Reads the {@code proxy.http:} section into {@link HttpSettings}: {@code host}, {@code port},
  * {@code path}, {@code allowed_origins}, {@code auth} ({@code bearer_tokens_env} and/or {@code
- * bearer_tokens_file}, read now), {@code max_sessions} and {@code session_idle_seconds}. What is
+ * bearer_tokens_file}, read now), {@code max_sessions}, {@code session_idle_seconds} and {@code
+ * protocol_versions}. What is
  * absent keeps its default; what is wrong is a problem and keeps its default too. A token is never
  * quoted in a problem.
  */
 final class HttpReader {
 
   private static final Set<String> HTTP_KEYS = Set.of("host", "port", "path", "allowed_origins", "auth",
-      "max_sessions", "session_idle_seconds");
+      "max_sessions", "session_idle_seconds", "protocol_versions");
   private static final Set<String> AUTH_KEYS = Set.of("bearer_tokens_env", "bearer_tokens_file");
   private static final String TOKEN_SEPARATORS = "[,\\s]+";
 
@@ -37,7 +38,8 @@ final class HttpReader {
       return defaults;
     }
     if (!http.isMapping()) {
-      http.expected("a mapping with host, port, path, allowed_origins, auth, max_sessions, session_idle_seconds");
+      http.expected("a mapping with host, port, path, allowed_origins, auth, max_sessions, session_idle_seconds,"
+          + " protocol_versions");
       return defaults;
     }
     http.rejectUnknownKeys(HTTP_KEYS);
@@ -48,6 +50,7 @@ final class HttpReader {
     HttpSettings.Auth auth = auth(http.get("auth"), folder);
     Integer maxSessions = http.get("max_sessions").integer(1);
     Duration idle = http.get("session_idle_seconds").seconds();
+    List<String> versions = protocolVersions(http.get("protocol_versions"));
     return new HttpSettings(
         host != null ? host : defaults.host(),
         port != null ? port : defaults.port(),
@@ -55,7 +58,36 @@ final class HttpReader {
         origins,
         auth,
         maxSessions != null ? maxSessions : defaults.maxSessions(),
-        idle != null ? idle : defaults.sessionIdleTimeout());
+        idle != null ? idle : defaults.sessionIdleTimeout(),
+        versions != null ? versions : defaults.protocolVersions());
+  }
+
+  /** A non-empty list of protocol versions the front speaks, without repeats; null when missing or wrong. */
+  private static @Nullable List<String> protocolVersions(ConfigNode node) {
+    if (node.isMissing()) {
+      return null;
+    }
+    String expected = "a non-empty list of protocol versions, some of "
+        + String.join(", ", HttpSettings.KNOWN_PROTOCOL_VERSIONS);
+    if (!node.isList() || node.size() == 0) {
+      node.expected(expected);
+      return null;
+    }
+    List<String> versions = new ArrayList<>();
+    boolean wrong = false;
+    for (int i = 0; i < node.size(); i++) {
+      ConfigNode item = node.at(i);
+      String value = item.string();
+      if (value == null) {
+        wrong = true;
+      } else if (!HttpSettings.KNOWN_PROTOCOL_VERSIONS.contains(value.strip())) {
+        item.problem("one of " + String.join(", ", HttpSettings.KNOWN_PROTOCOL_VERSIONS), ConfigNode.quote(value));
+        wrong = true;
+      } else if (!versions.contains(value.strip())) {
+        versions.add(value.strip());
+      }
+    }
+    return wrong ? null : versions;
   }
 
   /** A host name or IP address (IPv6 with or without brackets); null when missing or wrong. */

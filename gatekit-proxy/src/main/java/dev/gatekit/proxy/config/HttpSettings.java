@@ -23,6 +23,8 @@ import org.jspecify.annotations.Nullable;
  *     new session past it gets 503
  * @param sessionIdleTimeout how long a session may go without a request before it ends (default 10
  *     minutes)
+ * @param protocolVersions the MCP protocol versions the front accepts, each one of {@link
+ *     #KNOWN_PROTOCOL_VERSIONS} (default all of them)
  */
 public record HttpSettings(
     String host,
@@ -31,7 +33,12 @@ public record HttpSettings(
     List<String> allowedOrigins,
     Auth auth,
     int maxSessions,
-    Duration sessionIdleTimeout) {
+    Duration sessionIdleTimeout,
+    List<String> protocolVersions) {
+
+  /** The protocol versions the HTTP front speaks, the newest first: the default {@code protocol_versions}. */
+  public static final List<String> KNOWN_PROTOCOL_VERSIONS = List.of("2026-07-28", "2025-11-25", "2025-06-18",
+      "2025-03-26");
 
   /** The default {@code host}: the loopback address, reachable from this machine only. */
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -57,6 +64,17 @@ public record HttpSettings(
     if (maxSessions < 1) {
       throw new IllegalArgumentException("maxSessions " + maxSessions + " is below 1");
     }
+    protocolVersions = List.copyOf(protocolVersions);
+    if (protocolVersions.isEmpty() || !KNOWN_PROTOCOL_VERSIONS.containsAll(protocolVersions)) {
+      throw new IllegalArgumentException("protocolVersions " + protocolVersions + " is not a non-empty list of "
+          + KNOWN_PROTOCOL_VERSIONS);
+    }
+  }
+
+  /** The settings before {@code protocol_versions}: every known version accepted. */
+  public HttpSettings(String host, int port, String path, List<String> allowedOrigins, Auth auth, int maxSessions,
+      Duration sessionIdleTimeout) {
+    this(host, port, path, allowedOrigins, auth, maxSessions, sessionIdleTimeout, KNOWN_PROTOCOL_VERSIONS);
   }
 
   /** Returns the settings of a configuration without an {@code http:} section. */
@@ -67,7 +85,8 @@ public record HttpSettings(
 
   /** Returns a copy that binds {@code host} and {@code port} instead (the command's {@code --http}). */
   public HttpSettings withAddress(String host, int port) {
-    return new HttpSettings(host, port, path, allowedOrigins, auth, maxSessions, sessionIdleTimeout);
+    return new HttpSettings(host, port, path, allowedOrigins, auth, maxSessions, sessionIdleTimeout,
+        protocolVersions);
   }
 
   /**

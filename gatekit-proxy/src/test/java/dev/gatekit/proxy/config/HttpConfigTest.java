@@ -70,6 +70,27 @@ class HttpConfigTest {
   }
 
   @Test
+  void protocolVersionsNarrowWhatTheFrontAcceptsAndAnUnknownOneIsAProblem() throws Exception {
+    assertThat(load("proxy:\n" + UPSTREAM, Map.of()).http().protocolVersions())
+        .containsExactly("2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26");
+    GatekitConfig config = load("""
+        proxy:
+          http:
+            protocol_versions: [2026-07-28, "2025-11-25", 2026-07-28]
+        """ + UPSTREAM, Map.of());
+    assertThat(config.http().protocolVersions()).containsExactly("2026-07-28", "2025-11-25");
+    ConfigException unknown = failure("""
+        proxy:
+          http:
+            protocol_versions: [2026-07-28, 2024-11-05]
+        """ + UPSTREAM, Map.of());
+    assertThat(unknown.getMessage()).contains("proxy.http.protocol_versions[1]").contains("2024-11-05")
+        .contains("one of 2026-07-28, 2025-11-25, 2025-06-18, 2025-03-26");
+    ConfigException empty = failure("proxy:\n  http:\n    protocol_versions: []\n" + UPSTREAM, Map.of());
+    assertThat(empty.getMessage()).contains("proxy.http.protocol_versions").contains("a non-empty list of protocol versions");
+  }
+
+  @Test
   void withoutAnHttpSectionTheDefaultsApplyAndTheTransportIsStdio() throws Exception {
     GatekitConfig config = load("proxy:\n" + UPSTREAM, Map.of());
     assertThat(config.transport()).isEqualTo("stdio");

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves a {@link GatekitProxy} to many MCP clients at once over MCP Streamable HTTP (protocol
- * versions 2025-11-25, 2025-06-18 and 2025-03-26), at one endpoint, on Jetty 12.
+ * versions 2025-11-25, 2025-06-18 and 2025-03-26 with sessions, and 2026-07-28 stateless), at one
+ * endpoint, on Jetty 12.
  *
  * <p><b>Messages.</b> A POST carries one JSON-RPC message (a JSON array, a batch, gets 400 with
  * -32600). A notification or a response is accepted with 202. A request is answered as
@@ -53,6 +54,20 @@ import org.slf4j.LoggerFactory;
  * {@linkplain Builder#maxSessions the cap} a new session gets 503. {@code MCP-Protocol-Version}, when
  * sent, must be a supported version (400 otherwise); absent means 2025-03-26, as the specification
  * says.
+ *
+ * <p><b>Stateless requests (MCP 2026-07-28).</b> A POST without {@code Mcp-Session-Id} whose request
+ * names a protocol version in {@code params._meta} (or is {@code server/discover}, or carries a
+ * non-2025 {@code MCP-Protocol-Version}) is served without a session, by one proxy session of the front
+ * (id {@code stateless}, opened with the first such request; plugins and the audit log see that id)
+ * under ids of the gateway's own, so clients that reuse ids never meet. Before it goes there the front
+ * checks {@code MCP-Protocol-Version} against {@code _meta}, {@code Mcp-Method} and {@code Mcp-Name}
+ * against the body ({@code HeaderMismatch}, -32020, 400), the required {@code _meta} members (-32602,
+ * 400), the version ({@code UnsupportedProtocolVersion}, -32022, 400, naming the {@linkplain
+ * Builder#protocolVersions accepted} ones) and refuses the methods 2026-07-28 removed (-32601, 404).
+ * The answer comes on the POST (an error with the status the specification gives it: 404 for
+ * -32601, 400 for -32602 and -32020..-32022), after the request's progress and, for {@code
+ * subscriptions/listen}, its notifications as SSE events; a POST stream found broken (a failed write;
+ * silent streams get keep-alives) cancels its request. There is no GET stream and no DELETE without a session (405).
  *
  * <p><b>Resumability.</b> Every SSE event has an id, {@code STREAM-SEQUENCE}; each stream keeps its
  * last 1024 events. A GET with {@code Last-Event-ID} gets what followed that event on that stream and
@@ -101,7 +116,8 @@ public final class StreamableHttpServer implements AutoCloseable {
     connector.setPort(requestedPort);
     server.addConnector(connector);
     FrontConfig config = new FrontConfig(path, Set.copyOf(builder.allowedOrigins),
-        FrontConfig.tokens(builder.bearerTokens), builder.maxBodyBytes, Loopback.isLoopbackAddress(builder.host));
+        FrontConfig.tokens(builder.bearerTokens), builder.maxBodyBytes, Loopback.isLoopbackAddress(builder.host),
+        builder.protocolVersions);
     Handler mcp = new McpHandler(config, sessions);
     server.setHandler(builder.textBody == null ? mcp
         : new TextRoute(builder.textPath, builder.textContentType, builder.textBody, config, mcp));
@@ -191,6 +207,7 @@ public final class StreamableHttpServer implements AutoCloseable {
     private int maxSessions = 100;
     private Duration sessionIdleTimeout = Duration.ofMinutes(10);
     private int maxBodyBytes = 16 << 20;
+    private List<String> protocolVersions = FrontConfig.KNOWN_VERSIONS;
     private String textPath = "";
     private String textContentType = "";
     private @Nullable Supplier<String> textBody;
@@ -271,6 +288,22 @@ public final class StreamableHttpServer implements AutoCloseable {
         throw new IllegalArgumentException("maxBodyBytes must be positive, was " + value);
       }
       this.maxBodyBytes = value;
+      return this;
+    }
+
+    /**
+     * The protocol versions accepted (default every one the front speaks: 2026-07-28, 2025-11-25,
+     * 2025-06-18, 2025-03-26). A session request whose {@code MCP-Protocol-Version} names another gets
+     * 400; a stateless request that names another 2026-era version gets the specification's {@code
+     * UnsupportedProtocolVersion} error (-32022, HTTP 400) listing the accepted 2026-era ones; without
+     * 2026-07-28 every stateless request gets it.
+     *
+     * @throws IllegalArgumentException if empty or a version is not one the front speaks
+     */
+    public Builder protocolVersions(List<String> values) {
+      List<String> copy = List.copyOf(values);
+      new FrontConfig("/", Set.of(), List.of(), 1, true, copy); // validates
+      this.protocolVersions = copy;
       return this;
     }
 

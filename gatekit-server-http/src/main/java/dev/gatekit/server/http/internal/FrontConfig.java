@@ -19,13 +19,53 @@ import org.jspecify.annotations.Nullable;
  * @param loopbackOnly whether the front is bound to the loopback: then an {@code Origin} on the
  *     loopback is allowed too, and a {@code Host} must name the loopback or the host of an allowed
  *     origin (DNS rebinding protection)
+ * @param protocolVersions the protocol versions accepted, each one of {@link #KNOWN_VERSIONS}, newest
+ *     first: the 2025-era ones in {@code MCP-Protocol-Version} of session traffic, the 2026-era ones in
+ *     stateless requests
  */
 public record FrontConfig(String path, Set<String> allowedOrigins, List<byte[]> bearerTokens, int maxBodyBytes,
-    boolean loopbackOnly) {
+    boolean loopbackOnly, List<String> protocolVersions) {
 
+  /** The protocol versions with sessions ({@code initialize}, {@code Mcp-Session-Id}) the front speaks. */
+  public static final List<String> SESSION_VERSIONS = List.of("2025-11-25", "2025-06-18", "2025-03-26");
+  /** The stateless protocol versions the front speaks. */
+  public static final List<String> STATELESS_VERSIONS = List.of("2026-07-28");
+  /** Every protocol version the front speaks, the newest first: the default of {@code protocolVersions}. */
+  public static final List<String> KNOWN_VERSIONS = List.of("2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26");
+
+  /**
+   * @throws IllegalArgumentException if {@code protocolVersions} is empty or names a version the
+   *     front does not speak
+   */
   public FrontConfig {
     allowedOrigins = Set.copyOf(allowedOrigins);
     bearerTokens = List.copyOf(bearerTokens);
+    protocolVersions = List.copyOf(protocolVersions);
+    if (protocolVersions.isEmpty()) {
+      throw new IllegalArgumentException("protocol versions: at least one is needed, of " + KNOWN_VERSIONS);
+    }
+    for (String version : protocolVersions) {
+      if (!KNOWN_VERSIONS.contains(version)) {
+        throw new IllegalArgumentException("protocol versions: " + version + " is not one the gateway speaks; expected"
+            + " some of " + KNOWN_VERSIONS);
+      }
+    }
+  }
+
+  /** A configuration that accepts every {@linkplain #KNOWN_VERSIONS known version}. */
+  public FrontConfig(String path, Set<String> allowedOrigins, List<byte[]> bearerTokens, int maxBodyBytes,
+      boolean loopbackOnly) {
+    this(path, allowedOrigins, bearerTokens, maxBodyBytes, loopbackOnly, KNOWN_VERSIONS);
+  }
+
+  /** The accepted versions with sessions: what {@code MCP-Protocol-Version} may name on session traffic. */
+  public Set<String> sessionVersions() {
+    return protocolVersions.stream().filter(SESSION_VERSIONS::contains).collect(Collectors.toUnmodifiableSet());
+  }
+
+  /** The accepted stateless versions, newest first: what a stateless request's {@code _meta} may name. */
+  public List<String> statelessVersions() {
+    return protocolVersions.stream().filter(STATELESS_VERSIONS::contains).toList();
   }
 
   /** Returns whether a request may carry this {@code Origin}. */

@@ -1,6 +1,7 @@
 package dev.gatekit.server.http.internal;
 
 import dev.gatekit.api.JsonRpcCodec;
+import dev.gatekit.api.JsonRpcError;
 import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.RequestId;
 import java.nio.ByteBuffer;
@@ -28,7 +29,11 @@ final class HttpErrors {
 
   static void send(Response response, Callback callback, int status, int code, String message,
       @Nullable RequestId id) {
-    byte[] body = JsonRpcCodec.get().encode(JsonRpcResponse.failure(id, code, message));
+    send(response, callback, status, JsonRpcError.of(code, message), id);
+  }
+
+  static void send(Response response, Callback callback, int status, JsonRpcError error, @Nullable RequestId id) {
+    byte[] body = JsonRpcCodec.get().encode(JsonRpcResponse.failure(id, error));
     Request request = response.getRequest();
     if (request.getAttribute(BODY_READ) == null && request.getLength() != 0) {
       // Refused before its body was read: the connection cannot carry another request reliably.

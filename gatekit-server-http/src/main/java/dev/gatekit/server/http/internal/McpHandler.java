@@ -12,6 +12,7 @@ import dev.gatekit.api.McpMethods;
 import dev.gatekit.api.ProtocolException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
@@ -30,8 +31,11 @@ import org.slf4j.LoggerFactory;
  * The MCP Streamable HTTP endpoint as a Jetty core handler. Checks come in this order, each answered
  * with its status and a JSON-RPC error, before anything is started: path (404), {@code Origin} (403),
  * bearer token (401), method (405), {@code Accept} (406), content type (415), body size (413), JSON
- * (400, -32700), message validity and batches (400, -32600), {@code MCP-Protocol-Version} (400),
- * session id (400 when missing, 404 when unknown or ended), session cap or drain (503). Nothing here
+ * (400, -32700), message validity and batches (400, -32600); then a request without a session id that
+ * is 2026-07-28 traffic ({@link StatelessCheck#isStateless}) gets the stateless checks ({@link
+ * StatelessCheck}) and goes to the front's {@link StatelessSession}; anything else is checked for
+ * {@code MCP-Protocol-Version} (400) and session id (400 when missing, 404 when unknown or ended),
+ * session cap or drain (503). A GET or DELETE of a 2026-07-28 client (no session id) gets 405. Nothing here
  * blocks: a request's answer completes its callback later, from whichever thread delivers it, and
  * opening or closing a session (which may wait for upstream processes) happens on the sessions' own
  * threads.
@@ -44,9 +48,8 @@ public final class McpHandler extends Handler.Abstract.NonBlocking {
   public static final String SESSION_HEADER = "Mcp-Session-Id";
   /** The header that carries the negotiated protocol version. */
   public static final String VERSION_HEADER = "MCP-Protocol-Version";
-  /** The protocol versions whose HTTP transport this front serves. */
-  public static final Set<String> VERSIONS = Set.of("2025-11-25", "2025-06-18", "2025-03-26");
-  private static final String SUPPORTED_LIST = "2025-11-25, 2025-06-18, 2025-03-26";
+  /** The protocol versions with sessions whose HTTP transport this front knows. */
+  public static final Set<String> VERSIONS = Set.copyOf(FrontConfig.SESSION_VERSIONS);
   private static final String ALLOW = "GET, POST, DELETE";
   /**
    * A request whose body holds these bytes anywhere is decoded: it may ask for progress on its POST
@@ -57,11 +60,15 @@ public final class McpHandler extends Handler.Abstract.NonBlocking {
 
   private final FrontConfig config;
   private final Sessions sessions;
+  private final Set<String> sessionVersions;
+  private final List<String> statelessVersions;
   private final JsonRpcCodec codec = JsonRpcCodec.get();
 
   public McpHandler(FrontConfig config, Sessions sessions) {
     this.config = config;
     this.sessions = sessions;
+    this.sessionVersions = config.sessionVersions();
+    this.statelessVersions = config.statelessVersions();
   }
 
   @Override
@@ -189,11 +196,15 @@ public final class McpHandler extends Handler.Abstract.NonBlocking {
       return;
     }
     HttpFields headers = request.getHeaders();
+    String sessionId = headers.get(SESSION_HEADER);
+    if (sessionId == null && StatelessCheck.isStateless(headers, message, VERSIONS)) {
+      stateless((JsonRpcRequest) message, headers, accepts, response, callback);
+      return;
+    }
     boolean initialize = message instanceof JsonRpcRequest r && McpMethods.INITIALIZE.equals(r.method());
     if (!initialize && !versionSupported(headers, response, callback)) {
       return;
     }
-    String sessionId = headers.get(SESSION_HEADER);
     if (sessionId == null) {
       if (!initialize) {
         HttpErrors.send(response, callback, 400, ErrorCodes.INVALID_REQUEST,
@@ -275,6 +286,34 @@ public final class McpHandler extends Handler.Abstract.NonBlocking {
     }
   }
 
+  /**
+   * A 2026-07-28 request without a session: checked ({@link StatelessCheck}), then served by the
+   * front's one {@link StatelessSession}, its answer on this POST.
+   */
+  private void stateless(JsonRpcRequest message, HttpFields headers, Accepts accepts, Response response,
+      Callback callback) {
+    StatelessCheck.Refusal refusal = StatelessCheck.check(headers, message, statelessVersions);
+    if (refusal != null) {
+      HttpErrors.send(response, callback, refusal.status(), refusal.error(), message.id());
+      return;
+    }
+    sessions.stateless().whenComplete((session, failure) -> {
+      try {
+        if (failure != null) {
+          log.warn("Opening the stateless session failed", failure);
+          HttpErrors.send(response, callback, 503, ErrorCodes.UPSTREAM_UNAVAILABLE,
+              "Service unavailable: " + (failure.getCause() != null ? failure.getCause() : failure).getMessage(),
+              message.id());
+        } else if (!session.submit(message, accepts, response, callback)) {
+          HttpErrors.send(response, callback, 503, ErrorCodes.UPSTREAM_UNAVAILABLE,
+              "Service unavailable: the gateway is shutting down", message.id());
+        }
+      } catch (RuntimeException e) {
+        fail(response, callback, e);
+      }
+    });
+  }
+
   /** Whether {@code bytes} holds {@code part} anywhere. */
   static boolean contains(byte[] bytes, byte[] part) {
     outer:
@@ -353,6 +392,15 @@ public final class McpHandler extends Handler.Abstract.NonBlocking {
 
   /** The session a GET or DELETE names, after the version check; null when answered with an error. */
   private @Nullable HttpSession session(HttpFields headers, Response response, Callback callback) {
+    String version = headers.get(VERSION_HEADER);
+    if (headers.get(SESSION_HEADER) == null && version != null
+        && FrontConfig.STATELESS_VERSIONS.contains(version.trim())) {
+      response.getHeaders().put(HttpHeader.ALLOW, "POST");
+      HttpErrors.send(response, callback, 405, ErrorCodes.INVALID_REQUEST, "Method not allowed: a "
+          + version.trim() + " client has no session, so no GET stream and no DELETE; POST subscriptions/listen"
+          + " for notifications");
+      return null;
+    }
     if (!versionSupported(headers, response, callback)) {
       return null;
     }
@@ -376,12 +424,12 @@ public final class McpHandler extends Handler.Abstract.NonBlocking {
         "Session not found: it expired or ended; send initialize for a new one");
   }
 
-  private static boolean versionSupported(HttpFields headers, Response response, Callback callback) {
+  private boolean versionSupported(HttpFields headers, Response response, Callback callback) {
     String version = headers.get(VERSION_HEADER);
-    if (version != null && !VERSIONS.contains(version)) {
+    if (version != null && !sessionVersions.contains(version)) {
       HttpErrors.send(response, callback, 400, ErrorCodes.INVALID_REQUEST,
           "Bad request: unsupported " + VERSION_HEADER + " " + version + "; supported: "
-              + SUPPORTED_LIST);
+              + String.join(", ", config.protocolVersions().stream().filter(sessionVersions::contains).toList()));
       return false;
     }
     return true;

@@ -44,6 +44,8 @@ public final class Sessions implements AutoCloseable {
   private final ExecutorService lifecycle;
   private volatile boolean draining;
   private volatile boolean closed;
+  /** The session of stateless (2026-07-28) traffic, opened with its first request; null until then or after a failure. */
+  private @Nullable CompletableFuture<StatelessSession> stateless;
 
   /** What {@link #create} gives: a session, or why there is none. */
   public sealed interface Creation {
@@ -106,6 +108,43 @@ public final class Sessions implements AutoCloseable {
     return new Creation.Created(session);
   }
 
+  /**
+   * The one session that serves every stateless request, opened (on a thread of its own) with the
+   * first: it holds no session slot and never expires. Completes exceptionally when it cannot be
+   * opened (then the next request tries again) or while the front drains.
+   */
+  public synchronized CompletableFuture<StatelessSession> stateless() {
+    if (draining || closed) {
+      return CompletableFuture.failedFuture(new IllegalStateException("the gateway is shutting down"));
+    }
+    CompletableFuture<StatelessSession> current = stateless;
+    if (current == null || current.isCompletedExceptionally()) {
+      current = new CompletableFuture<>();
+      stateless = current;
+      CompletableFuture<StatelessSession> opening = current;
+      try {
+        lifecycle.execute(() -> {
+          StatelessSession session = new StatelessSession();
+          try {
+            session.bind(opener.open(StatelessSession.ID, session));
+            log.debug("The stateless session opened");
+            opening.complete(session);
+          } catch (RuntimeException e) {
+            opening.completeExceptionally(e);
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        opening.completeExceptionally(e);
+      }
+    }
+    return current;
+  }
+
+  private synchronized @Nullable StatelessSession openStateless() {
+    CompletableFuture<StatelessSession> current = stateless;
+    return current != null && current.isDone() && !current.isCompletedExceptionally() ? current.join() : null;
+  }
+
   private void release(String id) {
     if (sessions.remove(id) != null) {
       slots.decrementAndGet();
@@ -138,6 +177,10 @@ public final class Sessions implements AutoCloseable {
           session.keepAlive(now, KEEP_ALIVE_NANOS);
         }
       }
+      StatelessSession statelessSession = openStateless();
+      if (statelessSession != null) {
+        statelessSession.keepAlive(now, KEEP_ALIVE_NANOS);
+      }
     } catch (RuntimeException e) {
       log.warn("Sweeping idle sessions failed", e);
     }
@@ -152,7 +195,9 @@ public final class Sessions implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     boolean idle = false;
     while (true) {
-      idle = sessions.values().stream().allMatch(HttpSession::isIdle);
+      StatelessSession statelessSession = openStateless();
+      idle = sessions.values().stream().allMatch(HttpSession::isIdle)
+          && (statelessSession == null || statelessSession.isIdle());
       if (idle || System.nanoTime() - deadline > 0) {
         break;
       }
@@ -165,6 +210,19 @@ public final class Sessions implements AutoCloseable {
   /** Closes every session, in parallel (each waits for its upstreams to stop). */
   private void closeSessions() {
     List<CompletableFuture<Void>> closing = new ArrayList<>();
+    CompletableFuture<StatelessSession> opening;
+    synchronized (this) {
+      opening = stateless;
+    }
+    if (opening != null) {
+      // one still opening is closed once open
+      closing.add(opening.handle((session, failure) -> {
+        if (session != null) {
+          session.close();
+        }
+        return null;
+      }));
+    }
     for (HttpSession session : new ArrayList<>(sessions.values())) {
       try {
         closing.add(session.closeLater());
