@@ -11,6 +11,7 @@ import dev.gatekit.proxy.internal.chain.PluginStage;
 import dev.gatekit.proxy.internal.chain.Stages;
 import dev.gatekit.proxy.internal.OpenSession;
 import dev.gatekit.proxy.internal.Router;
+import dev.gatekit.proxy.internal.ProtocolVersions;
 import dev.gatekit.proxy.internal.Session;
 import dev.gatekit.proxy.internal.SessionTable;
 import dev.gatekit.proxy.internal.UpstreamSource;
@@ -74,6 +75,7 @@ public final class GatekitProxy implements AutoCloseable {
   private final @Nullable ExecutorService ownedExecutor;
   private final Duration serverRequestTimeout;
   private final @Nullable Duration initializeTimeout;
+  private final List<String> protocolVersions;
   private final Telemetry telemetry;
   private final UpstreamObservation upstreamObservation;
   private final AutoCloseable sessionObservation;
@@ -124,6 +126,7 @@ public final class GatekitProxy implements AutoCloseable {
     }
     this.serverRequestTimeout = builder.serverRequestTimeout;
     this.initializeTimeout = builder.initializeTimeout;
+    this.protocolVersions = builder.protocolVersions;
   }
 
   /** Returns a builder. */
@@ -194,7 +197,7 @@ public final class GatekitProxy implements AutoCloseable {
       }
     });
     return new Session(transports, namespaced, stages, executor, new SerialExecutor(executor), client,
-        serverRequestTimeout, initializeTimeout, attributes, telemetry);
+        serverRequestTimeout, initializeTimeout, protocolVersions, attributes, telemetry);
   }
 
   private void requireOpen() {
@@ -343,6 +346,7 @@ public final class GatekitProxy implements AutoCloseable {
     private @Nullable Executor executor;
     private Duration serverRequestTimeout = Duration.ofMinutes(5);
     private @Nullable Duration initializeTimeout;
+    private List<String> protocolVersions = ProtocolVersions.KNOWN;
     private @Nullable OpenTelemetry openTelemetry;
     private Duration pluginSpanThreshold = Duration.ofMillis(1);
 
@@ -435,6 +439,23 @@ public final class GatekitProxy implements AutoCloseable {
     /** Sets how long a server-to-client request (sampling, elicitation) waits for the client (default 5 min). */
     public Builder serverRequestTimeout(Duration value) {
       this.serverRequestTimeout = Objects.requireNonNull(value, "serverRequestTimeout");
+      return this;
+    }
+
+    /**
+     * Sets the protocol versions the gateway accepts from its clients (default: every version it
+     * speaks, {@code 2026-07-28}, {@code 2025-11-25}, {@code 2025-06-18} and {@code 2025-03-26}). A
+     * 2025-era client whose {@code initialize} asks for another gets -32602 "Unsupported protocol
+     * version" with the accepted 2025-era versions and the requested one in its {@code data}, as the
+     * specification's lifecycle shows; a 2026-era request naming another gets {@code
+     * UnsupportedProtocolVersion} (-32022) with the accepted 2026-era ones. The HTTP front checks
+     * its own {@code MCP-Protocol-Version} header against its own list as well.
+     *
+     * @throws IllegalArgumentException if the list is empty or names a version the gateway does not
+     *     speak
+     */
+    public Builder protocolVersions(List<String> versions) {
+      this.protocolVersions = ProtocolVersions.validated(versions);
       return this;
     }
 

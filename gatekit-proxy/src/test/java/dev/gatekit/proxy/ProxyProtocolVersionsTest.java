@@ -7,6 +7,7 @@ import static dev.gatekit.proxy.ProxyFixture.json;
 import static dev.gatekit.proxy.ProxyFixture.request;
 import static dev.gatekit.proxy.ProxyFixture.toolList;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -101,6 +102,37 @@ class ProxyProtocolVersionsTest {
     assertThat(answer.error().code()).isEqualTo(-32022);
     assertThat(answer.error().data().path("supported").toString()).isEqualTo("[\"2026-07-28\"]");
     assertThat(upstream.requests()).isEmpty();
+  }
+
+  @Test
+  void theAcceptedVersionsAreTheDeploymentsChoiceForBothGenerations() {
+    MockTransport upstream = server2025();
+    start(builder -> builder.protocolVersions(List.of("2025-11-25")), upstream);
+
+    proxy.receive(request(1, "initialize",
+        "{'protocolVersion':'2025-06-18','capabilities':{},'clientInfo':{'name':'c','version':'1'}}"));
+    proxy.receive(request(2, "tools/list", "{" + META_2026 + "}"));
+
+    JsonRpcResponse initialize = client.awaitResponse(1);
+    assertThat(initialize.error().code()).isEqualTo(-32602);
+    assertThat(initialize.error().message()).isEqualTo("Unsupported protocol version");
+    assertThat(initialize.error().data()).isEqualTo(json("{'supported':['2025-11-25'],'requested':'2025-06-18'}"));
+    JsonRpcResponse stateless = client.awaitResponse(2);
+    assertThat(stateless.error().code()).isEqualTo(-32022);
+    assertThat(stateless.error().data().path("supported").toString()).isEqualTo("[]");
+    assertThat(upstream.requests()).as("neither reached the upstream").isEmpty();
+
+    proxy.receive(request(3, "initialize",
+        "{'protocolVersion':'2025-11-25','capabilities':{},'clientInfo':{'name':'c','version':'1'}}"));
+    assertThat(client.awaitResponse(3).isError()).as("an accepted version is served").isFalse();
+  }
+
+  @Test
+  void aListOfVersionsTheGatewayDoesNotSpeakIsRefusedWhenTheProxyIsBuilt() {
+    assertThatThrownBy(() -> GatekitProxy.builder().protocolVersions(List.of("2025-11-25", "2024-11-05")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2024-11-05").hasMessageContaining("2025-03-26");
+    assertThatThrownBy(() -> GatekitProxy.builder().protocolVersions(List.of()))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

@@ -49,19 +49,19 @@ enum Generation {
 
   /**
    * Returns the specification's {@code UnsupportedProtocolVersion} error when a 2026-era request
-   * names a version the gateway does not speak, else null.
+   * names a version not in {@code accepted}, else null.
    */
-  static @Nullable JsonRpcError unsupportedVersion(JsonRpcRequest request) {
+  static @Nullable JsonRpcError unsupportedVersion(JsonRpcRequest request, List<String> accepted) {
     String version = protocolVersion(request);
-    if (version == null || SUPPORTED_2026.contains(version)) {
+    if (version == null || accepted.contains(version)) {
       return null;
     }
     ObjectNode data = JsonNodeFactory.instance.objectNode();
     ArrayNode supported = data.putArray("supported");
-    SUPPORTED_2026.forEach(supported::add);
+    accepted.forEach(supported::add);
     data.put("requested", version);
     return new JsonRpcError(UNSUPPORTED_PROTOCOL_VERSION,
-        "Unsupported protocol version: " + version + "; the gateway supports " + SUPPORTED_2026, data);
+        "Unsupported protocol version: " + version + "; the gateway supports " + accepted, data);
   }
 
   /** Returns the {@code _meta} object of some params, or a missing node. */

@@ -34,6 +34,8 @@ final class Handshake {
   private volatile boolean initialized;
   private volatile @Nullable CompletableFuture<Boolean> initializing;
   private final Map<String, Object> sessionAttributes;
+  private final List<String> accepted2025;
+  private final List<String> accepted2026;
   private volatile Map<String, Object> attributes;
 
   /** Sends one request of a call to one upstream through its chain. */
@@ -42,10 +44,14 @@ final class Handshake {
   }
 
   /**
+   * @param protocolVersions the versions accepted from the client (both generations)
    * @param sessionAttributes what plugins are told about the session before its {@code initialize}
    *     (such as its id), kept after it
    */
-  Handshake(List<String> upstreams, boolean namespaced, Map<String, Object> sessionAttributes) {
+  Handshake(List<String> upstreams, boolean namespaced, List<String> protocolVersions,
+      Map<String, Object> sessionAttributes) {
+    this.accepted2025 = protocolVersions.stream().filter(v -> !Generation.SUPPORTED_2026.contains(v)).toList();
+    this.accepted2026 = protocolVersions.stream().filter(Generation.SUPPORTED_2026::contains).toList();
     this.sessionAttributes = Map.copyOf(sessionAttributes);
     this.attributes = this.sessionAttributes;
     this.upstreams = List.copyOf(upstreams);
@@ -60,6 +66,10 @@ final class Handshake {
   /** Runs the client's {@code initialize} against every upstream. */
   CompletableFuture<Outcome> initialize(ClientCall call, UpstreamCaller caller) {
     JsonRpcRequest request = call.request;
+    JsonRpcError unsupported = ProtocolVersions.unsupportedInitialize(request, accepted2025);
+    if (unsupported != null) {
+      return CompletableFuture.completedFuture(Outcome.answered(JsonRpcResponse.failure(request.id(), unsupported)));
+    }
     if (!initializeSeen.compareAndSet(false, true)) {
       return CompletableFuture.completedFuture(
           Outcome.failed(ErrorCodes.INVALID_REQUEST, "Invalid request: the session is already initialized"));
@@ -115,7 +125,7 @@ final class Handshake {
    * the session (protocol version, client name) comes from the request's {@code _meta}.
    */
   CompletableFuture<Outcome> stateless(JsonRpcRequest request, Supplier<CompletableFuture<Outcome>> next) {
-    JsonRpcError unsupported = Generation.unsupportedVersion(request);
+    JsonRpcError unsupported = Generation.unsupportedVersion(request, accepted2026);
     if (unsupported != null) {
       return CompletableFuture.completedFuture(Outcome.answered(JsonRpcResponse.failure(request.id(), unsupported)));
     }

@@ -82,12 +82,14 @@ public final class Session implements AutoCloseable {
    * @param serverRequestTimeout how long a server-to-client request waits for the client
    * @param initializeTimeout how long {@code initialize} may take, or {@code null} for the
    *     transports' request timeout
+   * @param protocolVersions the protocol versions accepted from the client
    * @param sessionAttributes what plugins are told about the session from its start (such as its id)
    * @param telemetry what records the metrics and spans of client requests
    */
   public Session(Map<String, Transport> upstreams, boolean namespaced, Stages stages, Executor executor,
       Executor notificationLane, ClientConnection client, Duration serverRequestTimeout,
-      @Nullable Duration initializeTimeout, Map<String, Object> sessionAttributes, Telemetry telemetry) {
+      @Nullable Duration initializeTimeout, List<String> protocolVersions, Map<String, Object> sessionAttributes,
+      Telemetry telemetry) {
     this.router = new Router(List.copyOf(upstreams.keySet()), namespaced);
     this.handOff = !stages.isEmpty();
     this.executor = executor;
@@ -100,7 +102,7 @@ public final class Session implements AutoCloseable {
         stages.towardsClient(name, new ClientStage(name, client, serverRequests, pluginExecutor))));
     });
     this.calls = new ClientCalls(client, telemetry);
-    this.handshake = new Handshake(router.upstreams(), namespaced, sessionAttributes);
+    this.handshake = new Handshake(router.upstreams(), namespaced, protocolVersions, sessionAttributes);
     this.fanOut = new ListFanOut(router, this::toUpstream);
     this.relay = new NotificationRelay(new ArrayList<>(links.values()), handshake, calls, serverRequests,
         notificationLane, telemetry);
