@@ -1,5 +1,7 @@
 package dev.gatekit.api;
 
+import java.util.List;
+
 /**
  * The MCP method names the gateway works with, as of MCP 2025-11-25. Methods not listed here are
  * still forwarded; the list exists so that no method name is spelled out twice in the code base.
@@ -49,6 +51,13 @@ public final class McpMethods {
 
   /** The MCP protocol version this gateway was built against (the current one). */
   public static final String LATEST_PROTOCOL_VERSION = "2025-11-25";
+
+  /**
+   * Every MCP protocol version Gatekit speaks with clients, the newest first: the stateless
+   * 2026-07-28, and the 2025-era versions with {@code initialize} and sessions.
+   */
+  public static final List<String> PROTOCOL_VERSIONS =
+      List.of("2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26");
 
   private McpMethods() {}
 }

@@ -37,8 +37,7 @@ public record HttpSettings(
     List<String> protocolVersions) {
 
   /** The protocol versions the HTTP front speaks, the newest first: the default {@code protocol_versions}. */
-  public static final List<String> KNOWN_PROTOCOL_VERSIONS = List.of("2026-07-28", "2025-11-25", "2025-06-18",
-      "2025-03-26");
+  public static final List<String> KNOWN_PROTOCOL_VERSIONS = dev.gatekit.api.McpMethods.PROTOCOL_VERSIONS;
 
   /** The default {@code host}: the loopback address, reachable from this machine only. */
   public static final String DEFAULT_HOST = "127.0.0.1";

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatekit.api.ErrorCodes;
 import dev.gatekit.api.JsonRpcError;
 import dev.gatekit.api.JsonRpcRequest;
+import dev.gatekit.api.McpMethods;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -19,7 +20,7 @@ import org.jspecify.annotations.Nullable;
 public final class ProtocolVersions {
 
   /** Every version the gateway speaks with clients, newest first. */
-  public static final List<String> KNOWN = List.of("2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26");
+  public static final List<String> KNOWN = McpMethods.PROTOCOL_VERSIONS;
 
   private ProtocolVersions() {}
 

@@ -31,7 +31,7 @@ public record FrontConfig(String path, Set<String> allowedOrigins, List<byte[]> 
   /** The stateless protocol versions the front speaks. */
   public static final List<String> STATELESS_VERSIONS = List.of("2026-07-28");
   /** Every protocol version the front speaks, the newest first: the default of {@code protocolVersions}. */
-  public static final List<String> KNOWN_VERSIONS = List.of("2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26");
+  public static final List<String> KNOWN_VERSIONS = dev.gatekit.api.McpMethods.PROTOCOL_VERSIONS;
 
   /**
    * @throws IllegalArgumentException if {@code protocolVersions} is empty or names a version the
