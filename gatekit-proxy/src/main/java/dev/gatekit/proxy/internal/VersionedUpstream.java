@@ -490,13 +490,33 @@ final class VersionedUpstream implements Transport {
         return CompletableFuture.completedFuture(JsonRpcResponse.success(request.id(), discoveryOf(initialized)));
       }
       return then(logLevel.before(request, initialized, timeout), ignored -> {
-        CompletableFuture<JsonRpcResponse> sent =
-            upstream.sendAndReceive(request.withParams(stripped(request.params())), timeout);
+        // The call is open before the request leaves: the upstream may ask for input (sampling) before
+        // sendAndReceive has even returned, and its request must find the call it belongs to.
+        CompletableFuture<JsonRpcResponse> sent = new CompletableFuture<>();
         BridgedCall call = new BridgedCall(request, sent, initialized);
         open.add(call);
         sent.whenComplete((answer, failure) -> {
           open.remove(call);
           call.finish(answer, failure);
+        });
+        CompletableFuture<JsonRpcResponse> exchange;
+        try {
+          exchange = upstream.sendAndReceive(request.withParams(stripped(request.params())), timeout);
+        } catch (RuntimeException e) {
+          sent.completeExceptionally(e); // the round fails with it
+          return call.round();
+        }
+        exchange.whenComplete((answer, failure) -> {
+          if (failure != null) {
+            sent.completeExceptionally(failure);
+          } else {
+            sent.complete(answer);
+          }
+        });
+        sent.whenComplete((answer, failure) -> {
+          if (sent.isCancelled()) {
+            exchange.cancel(false); // the client gave the call up: so does the upstream exchange
+          }
         });
         return call.round();
       });
