@@ -35,9 +35,11 @@ import java.util.concurrent.TimeUnit;
  * sleep} calls one at a time and then all at once. Call i sleeps {@code latency + i % 5} ms, so
  * neighbouring answers differ and a mix-up shows.
  *
- * <p>Both processes start cold, and the first bursts through cold JVMs take about twice as long as
- * later ones; {@link #WARM_UP_ROUNDS} bursts of 1 ms calls (as many as the largest N, at most
- * {@link #WARM_UP_MAX_BURST}), not measured, come first, and the printed table says so.
+ * <p>Both processes start cold, and bursts through JVMs that have not yet compiled their hot paths
+ * with the optimizing compiler take several times as long (a burst of 100 calls of 0 ms: 4–11 ms
+ * after 4,000 calls, 2–3.5 ms after 30,000). So {@link #WARM_UP_CALLS} calls of 0 ms, in bursts as
+ * large as the largest N (at most {@link #WARM_UP_MAX_BURST}), not measured, come first, and the
+ * printed table says so; on two cores they take about a second.
  */
 final class Demo {
 
@@ -48,7 +50,8 @@ final class Demo {
     }
   }
 
-  static final int WARM_UP_ROUNDS = 20;
+  /** Calls made before anything is measured: enough for both JVMs' optimizing compiler. */
+  static final int WARM_UP_CALLS = 30_000;
   static final int WARM_UP_MAX_BURST = 1_000;
   private static final long TIMEOUT_SECONDS = 30;
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -100,6 +103,7 @@ final class Demo {
 
   static int run(List<Integer> sizes, int latencyMs, boolean json, PrintStream out, PrintStream err) {
     int largest = Collections.max(sizes);
+    int warmUpBurst = Math.min(largest, WARM_UP_MAX_BURST);
     TransportOptions options = TransportOptions.builder()
         .maxInFlight(Math.max(TransportOptions.DEFAULT_MAX_IN_FLIGHT, largest))
         .requestTimeout(Duration.ofSeconds(TIMEOUT_SECONDS))
@@ -125,9 +129,8 @@ final class Demo {
         return GatekitCommand.FAILURE;
       }
       gateway.sendNotification(new JsonRpcNotification(McpMethods.NOTIFICATIONS_INITIALIZED, null));
-      int warmUpBurst = Math.min(largest, WARM_UP_MAX_BURST);
-      for (int round = 0; round < WARM_UP_ROUNDS; round++) {
-        awaitAll(burst(gateway, warmUpBurst, 1));
+      for (int round = 0; round < warmUpRounds(warmUpBurst); round++) {
+        awaitAll(burst(gateway, warmUpBurst, 0));
       }
       for (int n : sizes) {
         rows.add(measure(gateway, n, latencyMs));
@@ -142,8 +145,13 @@ final class Demo {
         // a temporary file; deleteOnExit has it too
       }
     }
-    print(rows, latencyMs, Math.min(largest, WARM_UP_MAX_BURST), json, out);
+    print(rows, latencyMs, warmUpRounds(warmUpBurst), warmUpBurst, json, out);
     return rows.stream().allMatch(Row::allMatched) ? GatekitCommand.OK : GatekitCommand.FAILURE;
+  }
+
+  /** The number of warm-up bursts of {@code burst} calls that make {@link #WARM_UP_CALLS} calls. */
+  static int warmUpRounds(int burst) {
+    return (WARM_UP_CALLS + burst - 1) / burst;
   }
 
   /** The gateway's configuration: the test server as its one upstream, {@code maxInFlight} at once. */
@@ -224,7 +232,8 @@ final class Demo {
         && content.get(0).path("text").asText("").equals("slept " + ms + " ms");
   }
 
-  private static void print(List<Row> rows, int latencyMs, int warmUpBurst, boolean json, PrintStream out) {
+  private static void print(List<Row> rows, int latencyMs, int warmUpRounds, int warmUpBurst, boolean json,
+      PrintStream out) {
     if (json) {
       ObjectMapper mapper = new ObjectMapper();
       ArrayNode array = mapper.createArrayNode();
@@ -239,7 +248,7 @@ final class Demo {
       return;
     }
     out.printf(Locale.ROOT, "Gatekit concurrency demo: sleep calls of %d ms through a gateway process to the test server%n", latencyMs);
-    out.printf(Locale.ROOT, "(measured after a warm-up of %d bursts of %d calls, not shown)%n", WARM_UP_ROUNDS, warmUpBurst);
+    out.printf(Locale.ROOT, "(measured after a warm-up of %d bursts of %d calls, not shown)%n", warmUpRounds, warmUpBurst);
     out.printf(Locale.ROOT, "%9s %15s %15s %9s %14s %12s%n", "requests", "sequential ms", "concurrent ms", "speedup", "max in flight", "all matched");
     for (Row row : rows) {
       out.printf(Locale.ROOT, "%9d %15d %15d %8.1fx %14d %12s%n", row.requests(), row.sequentialMs(), row.concurrentMs(),
