@@ -68,6 +68,8 @@ final class ListenBridge {
   private final List<Listen> open = new ArrayList<>();
   /** The URIs subscribed upstream, each with the listens that want it; guarded by itself. */
   private final Map<String, Subscription> subscriptions = new HashMap<>();
+  /** Set once the connection closes; guarded by this object. */
+  private boolean closed;
 
   ListenBridge(String name, Transport upstream, Supplier<@Nullable InboundHandler> handler) {
     this.name = name;
@@ -156,16 +158,10 @@ final class ListenBridge {
   void closeAll() {
     List<Listen> ending;
     synchronized (this) {
+      closed = true; // a listen whose URIs are still being subscribed ends when they are
       ending = List.copyOf(open);
     }
     ending.forEach(listen -> listen.result.complete(listen.graceful()));
-  }
-
-  /** Returns the URIs subscribed upstream now, for tests. */
-  Set<String> subscribedUris() {
-    synchronized (subscriptions) {
-      return Set.copyOf(subscriptions.keySet());
-    }
   }
 
   /** Acknowledges a listen whose URIs are subscribed, and starts delivering to it. */
@@ -181,7 +177,7 @@ final class ListenBridge {
       if (target != null) {
         target.onNotification(new JsonRpcNotification(ACKNOWLEDGED, params));
       }
-      if (listen.honored().isEmpty()) {
+      if (listen.honored().isEmpty() || closed) {
         listen.result.complete(listen.graceful());
         return;
       }
