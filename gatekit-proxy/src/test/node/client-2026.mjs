@@ -53,9 +53,13 @@ try {
     const subscription = await client.listen({ resourceSubscriptions: [uri], promptsListChanged: true });
     seen.honored = subscription.honoredFilter;
     seen.toggle = text(await client.callTool({ name: 'toggle-subscriber-updates', arguments: {} }));
-    await Promise.race([update, new Promise((resolve) => setTimeout(resolve, 30000))]);
+    let timer;
+    await Promise.race([update, new Promise((resolve) => { timer = setTimeout(resolve, 30000); })]);
+    clearTimeout(timer);
     await subscription.close();
     seen.closed = await subscription.closed;
+    // stops the updates again: their timer would keep server-everything running past the end of its input
+    seen.toggleOff = text(await client.callTool({ name: 'toggle-subscriber-updates', arguments: {} }));
   } else if (scenario === 'testkit') {
     seen.echo = text(await client.callTool({ name: 'echo', arguments: { text: 'hi' } }));
     seen.sampling = text(await client.callTool({ name: 'sample', arguments: { prompt: 'a prime?' } }));
