@@ -85,9 +85,11 @@ import org.slf4j.LoggerFactory;
  * the caller cancels it or the server ends it (then it fails with a message saying so). Cancelling
  * such a request, or its timeout, aborts its POST, which is that revision's cancellation: no {@code
  * notifications/cancelled} is sent. An HTTP error answer whose body is the JSON-RPC error of the
- * request (as 2026-era servers refuse: HTTP 400) is the request's answer. Messages without the
- * version in {@code _meta} keep the 2025 behaviour above, so one transport serves a proxy that
- * finds out which generation the server speaks.
+ * request (as 2026-era servers refuse: HTTP 400) is the request's answer, and for a stateless
+ * request so is one with a null id (a 2025-era server refusing a request without a session: a
+ * {@code server/discover} probe then gets an error, and the caller knows it is 2025-era).
+ * Messages without the version in {@code _meta} keep the 2025 behaviour above, so one transport
+ * serves a proxy that finds out which generation the server speaks.
  *
  * <p>Trace context: a request whose {@code params._meta} carries a W3C {@code traceparent} (and
  * {@code tracestate}) is POSTed with them as HTTP headers too.
@@ -364,7 +366,8 @@ public final class HttpTransport implements Transport {
      * Adds a header sent with every request, such as {@code Authorization}. Its value is treated as a
      * secret: it never appears in logs or error messages. The headers the protocol itself sets
      * ({@code Accept}, {@code Content-Type}, {@code Mcp-Session-Id}, {@code MCP-Protocol-Version},
-     * {@code Mcp-Method}, {@code Mcp-Name}, {@code Last-Event-ID}) and those the HTTP client reserves cannot be set.
+     * {@code Mcp-Method}, {@code Mcp-Name}, {@code Last-Event-ID}) and those the HTTP client reserves
+     * cannot be set.
      *
      * @throws IllegalArgumentException for such a header, or a name or value HTTP does not allow
      */

@@ -208,6 +208,35 @@ class HttpTransportWireTest {
     Mcp.await("nothing pending", () -> transport.pendingCount() == 0);
   }
 
+  @Test
+  void aStatelessRequestRefusedWithANullIdGetsThatErrorAsItsAnswer() throws Exception {
+    start();
+    String meta = "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"}";
+
+    JsonRpcResponse refused =
+        transport.sendAndReceive(Mcp.request(5, "refuse/me", "{" + meta + "}")).get(10, TimeUnit.SECONDS);
+    assertThat(refused.isError()).isTrue();
+    assertThat(refused.id()).isEqualTo(dev.gatekit.api.RequestId.of(5));
+    assertThat(refused.error().code()).isEqualTo(-32000);
+
+    // a 2025-era request refused so stays a failure naming the status, as before
+    assertThatThrownBy(() -> transport.sendAndReceive(Mcp.request(6, "refuse/me", "{}")).get(10, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(TransportClosedException.class)
+        .hasMessageContaining("HTTP 400")
+        .hasMessageContaining("Server not initialized");
+  }
+
+  @Test
+  void theHeadersOf2026CannotBeConfigured() {
+    HttpTransport.Builder builder = HttpTransport.builder(URI.create("http://127.0.0.1:1/mcp"));
+    for (String name : List.of("Mcp-Method", "mcp-name")) {
+      assertThatThrownBy(() -> builder.header(name, "x"))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("set by the transport itself");
+    }
+  }
+
   /** The held call the server read, of the 2026 generation or not; null before. */
   private Seen slow(boolean stateless) {
     return seen.stream()
@@ -276,6 +305,11 @@ class HttpTransportWireTest {
         }
         if (!message.has("id")) {
           write(out, "202 Accepted", null, "");
+          continue;
+        }
+        if (message.path("method").asText().equals("refuse/me")) { // as a 2025-era server without a session
+          String refusal = "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32000,\"message\":\"Bad Request: Server not initialized\"},\"id\":null}";
+          write(out, "400 Bad Request", "application/json", refusal);
           continue;
         }
         if (hold && message.path("params").path("name").asText().equals("slow")) {

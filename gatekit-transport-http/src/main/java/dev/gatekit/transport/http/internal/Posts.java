@@ -9,8 +9,8 @@ import dev.gatekit.api.JsonRpcMessage;
 import dev.gatekit.api.JsonRpcNotification;
 import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.JsonRpcResponse;
-import dev.gatekit.api.RequestId;
 import dev.gatekit.api.McpMethods;
+import dev.gatekit.api.RequestId;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Locale;
@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * <p>A message of the stateless generation (MCP 2026-07-28, {@link Stateless}) is POSTed without the
  * session and with the 2026 headers; such a request is cancelled by aborting its POST, with no {@code
  * notifications/cancelled}. An HTTP error answer whose body is a JSON-RPC error for the request is
- * that request's answer (as 2026-era servers refuse a request: HTTP 400 with the error).
+ * that request's answer (as 2026-era servers refuse a request: HTTP 400 with the error; for a
+ * stateless request also an error with a null id, as 2025-era servers refuse one without a session).
  */
 public final class Posts implements PendingRequests.Wire {
 
@@ -329,20 +330,26 @@ public final class Posts implements PendingRequests.Wire {
     }
 
     /**
-     * Returns the body of an HTTP error answer when it is a JSON-RPC error answering this request
-     * (by its wire id), as a 2026-era server refuses a request (HTTP 400 with the error), else null.
+     * Returns the body of an HTTP error answer when it is a JSON-RPC error answering this request: by
+     * its wire id, as a 2026-era server refuses a request (HTTP 400 with the error); for a stateless
+     * request also with a null id, as a 2025-era server refuses one without a session (so that a
+     * {@code server/discover} probe of a 2025-era server gets an error answer, not a failure). Else
+     * null.
      */
     private @Nullable JsonRpcResponse refusalOf(String body) {
+      JsonRpcMessage message;
       try {
-        return codec.decode(body) instanceof JsonRpcResponse response
-                && response.isError()
-                && response.id() instanceof RequestId.NumberId id
-                && id.value() == request.wireId()
-            ? response
-            : null;
+        message = codec.decode(body);
       } catch (RuntimeException notJsonRpc) {
         return null;
       }
+      if (!(message instanceof JsonRpcResponse response) || !response.isError()) {
+        return null;
+      }
+      if (response.id() instanceof RequestId.NumberId id && id.value() == request.wireId()) {
+        return response;
+      }
+      return stateless && response.id() == null ? response.withId(RequestId.of(request.wireId())) : null;
     }
 
     /** Resumes the broken stream with a GET that carries the last event id. */
