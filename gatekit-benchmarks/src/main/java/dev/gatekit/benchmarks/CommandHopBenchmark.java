@@ -40,6 +40,10 @@ import org.openjdk.jmh.runner.IterationType;
  *       gateway} = {@code current} (default) runs {@code dev.gatekit.cli.GatekitCommand} from this
  *       jar; {@code gateway} = {@code CLASSPATH@MAIN_CLASS} runs another build (an older commit's
  *       command jar, for a before/after table).
+ *   <li>{@code c-relay}: {@code line_relay.c} in front of the same program: one thread polling both
+ *       pipes and copying bytes, two wake-ups per sequential round trip, no parsing. Nothing that
+ *       stands between the two processes can cost less, so {@code c-relay - direct} is the floor under
+ *       the added round trip on the machine at hand, measured in the same run.
  *   <li>{@code command-metrics} (not in the default run: {@code -p peer=command,command-metrics}):
  *       {@code command} with {@code --metrics 127.0.0.1:PORT}, which installs the OpenTelemetry SDK's
  *       meter provider and no tracer: what metrics cost on the byte pass-through.
@@ -197,8 +201,11 @@ public class CommandHopBenchmark {
   /** The sequential client: one request at a time. */
   @State(Scope.Benchmark)
   public static class SequentialHop {
-    /** {@code direct} (the answerer alone) or {@code command} (the gateway in front of it). */
-    @Param({"direct", "command"})
+    /**
+     * {@code direct} (the answerer alone), {@code c-relay} (the floor of a process in the middle) or
+     * {@code command} (the gateway in front of it).
+     */
+    @Param({"direct", "c-relay", "command"})
     public String peer;
 
     /** Which command: {@code current}, or {@code CLASSPATH@MAIN_CLASS}. */
@@ -276,8 +283,11 @@ public class CommandHopBenchmark {
     @Param({"100"})
     public int inFlight;
 
-    /** {@code direct} (the answerer alone) or {@code command} (the gateway in front of it). */
-    @Param({"direct", "command"})
+    /**
+     * {@code direct} (the answerer alone), {@code c-relay} (the floor of a process in the middle) or
+     * {@code command} (the gateway in front of it).
+     */
+    @Param({"direct", "c-relay", "command"})
     public String peer;
 
     /** Which command: {@code current}, or {@code CLASSPATH@MAIN_CLASS}. */

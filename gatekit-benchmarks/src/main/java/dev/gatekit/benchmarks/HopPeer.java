@@ -24,7 +24,10 @@ import org.jspecify.annotations.Nullable;
  * The far end of {@link CommandHopBenchmark}'s raw client: {@code line_answer.c} (compiled with
  * {@code cc -O2} into a temporary directory) on its own ({@code direct}), or the real {@code gatekit}
  * command in its own JVM in front of it ({@code command}: {@code java -cp CLASSPATH MAIN --log-level
- * warn -- line_answer}; {@code command-metrics} adds {@code --metrics 127.0.0.1:PORT}). The MCP handshake is done on both, so the client's traffic is the same.
+ * warn -- line_answer}; {@code command-metrics} adds {@code --metrics 127.0.0.1:PORT}), or {@code
+ * line_relay.c} in front of it ({@code c-relay}: one thread polling both pipes and copying bytes,
+ * the floor of any process in the middle). The MCP handshake is done on every peer, so the client's
+ * traffic is the same.
  * Also reads the CPU time of the gateway and of the answerer from {@code /proc}.
  */
 final class HopPeer {
@@ -66,19 +69,24 @@ final class HopPeer {
    * Starts the peer and makes the MCP handshake ({@code initialize}, its answer, {@code
    * notifications/initialized}).
    *
-   * @param peer {@code direct}, {@code command}, or {@code command-metrics}: the command with {@code
-   *     --metrics} on a free loopback port (metrics recorded, no trace)
+   * @param peer {@code direct}, {@code command}, {@code command-metrics} (the command with {@code
+   *     --metrics} on a free loopback port: metrics recorded, no trace) or {@code c-relay}
    * @param gatewaySpec {@value #CURRENT}, or {@code CLASSPATH@MAIN_CLASS} of another build of the command
    */
   static HopPeer start(String peer, String gatewaySpec) throws IOException, InterruptedException {
     Path directory = Files.createTempDirectory("gatekit-command-hop");
-    Path answererBinary = compile(directory);
+    Path answererBinary = compile(directory, "line_answer");
     Process process;
     ProcessHandle gateway = null;
     Path log = null;
     if (peer.equals("direct")) {
       System.out.println("# Peer: line_answer.c directly");
       process = new ProcessBuilder(answererBinary.toString()).redirectError(Redirect.INHERIT).start();
+    } else if (peer.equals("c-relay")) {
+      Path relay = compile(directory, "line_relay");
+      System.out.println("# Peer: line_relay.c in front of line_answer.c");
+      process = new ProcessBuilder(relay.toString(), answererBinary.toString()).redirectError(Redirect.INHERIT).start();
+      gateway = process.toHandle();
     } else if (peer.equals("command") || peer.equals("command-metrics")) {
       List<String> command = gatewayCommand(gatewaySpec);
       command.add("--log-level");
@@ -94,7 +102,7 @@ final class HopPeer {
       process = new ProcessBuilder(command).redirectError(log.toFile()).start();
       gateway = process.toHandle();
     } else {
-      throw new IllegalArgumentException("peer must be direct, command or command-metrics, was " + peer);
+      throw new IllegalArgumentException("peer must be direct, command, command-metrics or c-relay, was " + peer);
     }
     try {
       handshake(process);
@@ -176,11 +184,16 @@ final class HopPeer {
 
   /** Compiles line_answer.c into {@code directory}; returns the binary. */
   static Path compile(Path directory) throws IOException, InterruptedException {
-    Path source = directory.resolve("line_answer.c");
-    Path binary = directory.resolve("line_answer");
-    try (InputStream in = HopPeer.class.getResourceAsStream("line_answer.c")) {
+    return compile(directory, "line_answer");
+  }
+
+  /** Compiles {@code NAME.c} (a resource beside this class) into {@code directory}; returns the binary. */
+  private static Path compile(Path directory, String name) throws IOException, InterruptedException {
+    Path source = directory.resolve(name + ".c");
+    Path binary = directory.resolve(name);
+    try (InputStream in = HopPeer.class.getResourceAsStream(name + ".c")) {
       if (in == null) {
-        throw new IllegalStateException("line_answer.c is missing from the class path");
+        throw new IllegalStateException(name + ".c is missing from the class path");
       }
       Files.copy(in, source);
     }

@@ -13,6 +13,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -22,11 +23,14 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -111,6 +115,21 @@ public class HttpFrontBenchmark {
   @Param({"test-server"})
   public String upstream;
 
+  /**
+   * Requests per second offered over all sessions. {@code 0} (the default) is a closed loop: each
+   * session sends its next call as soon as the previous one is answered, so the score is the front's
+   * throughput and the latencies are those of a saturated front (by Little's law, sessions divided by
+   * throughput: a slower front has a longer p99 whatever it adds per call). With a rate, calls are
+   * due every {@code 1 / rate} seconds, to the sessions in turn (each session every {@code sessions /
+   * rate} seconds); a call due while its session's previous call is still out is sent as soon as that
+   * one is answered, and every latency counts from when its call was due, so a front that falls
+   * behind shows it in its latencies instead of hiding it by sending less. The score is then the rate
+   * carried, and p50 and p99 are what the run is for: what a front adds at a load that it and the
+   * direct peer both carry. The trial is primed in a closed loop first, as without a rate.
+   */
+  @Param({"0"})
+  public int rate;
+
   private final List<Supplier<CompletableFuture<?>>> calls = new ArrayList<>();
   private final List<StdioTransport> transports = new ArrayList<>();
   private final List<HttpMcpSession> httpSessions = new ArrayList<>();
@@ -120,8 +139,11 @@ public class HttpFrontBenchmark {
   private final LatencyHistogram measured = new LatencyHistogram();
   private volatile LatencyHistogram iteration = new LatencyHistogram();
   private volatile boolean running;
-  private final java.util.concurrent.atomic.AtomicLong answered = new java.util.concurrent.atomic.AtomicLong();
-  private @org.jspecify.annotations.Nullable RawHttpClient rawClient;
+  /** Whether an answered call sends its session's next at once (the closed loop, and priming). */
+  private volatile boolean closedLoop = true;
+  private @Nullable Thread pacer;
+  private final AtomicLong answered = new AtomicLong();
+  private @Nullable RawHttpClient rawClient;
   private Process gateway;
   private Path work;
   private String memory = "";
@@ -177,6 +199,89 @@ public class HttpFrontBenchmark {
     }
     System.out.printf("# Primed with %,d requests in %,d ms%n", Priming.PRIME_REQUESTS,
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - primeStart));
+    if (rate > 0) {
+      startPacing();
+    }
+  }
+
+  /** Ends the closed loop, waits for its last calls, then offers {@link #rate} calls per second. */
+  private void startPacing() throws InterruptedException {
+    closedLoop = false;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10); // the closed loop's last calls are answered
+    }
+    completions.drainPermits();
+    List<PacedSession> paced = calls.stream().map(PacedSession::new).toList();
+    long period = TimeUnit.SECONDS.toNanos(1) / rate;
+    Thread thread = new Thread(() -> {
+      long start = System.nanoTime();
+      for (long k = 0; running; k++) {
+        long due = start + k * period;
+        long wait;
+        while ((wait = due - System.nanoTime()) > 0 && running) {
+          LockSupport.parkNanos(wait);
+        }
+        paced.get((int) (k % paced.size())).due(due);
+      }
+    }, "http-front-pacer");
+    thread.setDaemon(true);
+    pacer = thread;
+    thread.start();
+    System.out.printf("# Offering %,d calls per second, one session every %,d us%n", rate, period / 1_000);
+  }
+
+  /**
+   * One session under a fixed rate: its calls are sent one at a time, each at its due time or, when
+   * the previous one is still out then, as soon as that one is answered; latencies count from the due
+   * time.
+   */
+  private final class PacedSession {
+    private final Supplier<CompletableFuture<?>> call;
+    private final ArrayDeque<Long> waiting = new ArrayDeque<>();
+    private boolean busy;
+
+    PacedSession(Supplier<CompletableFuture<?>> call) {
+      this.call = call;
+    }
+
+    void due(long dueNanos) {
+      synchronized (this) {
+        if (busy) {
+          waiting.add(dueNanos);
+          return;
+        }
+        busy = true;
+      }
+      send(dueNanos);
+    }
+
+    private void send(long dueNanos) {
+      inFlight.incrementAndGet();
+      call.get().whenComplete((answer, error) -> {
+        answered(dueNanos, error);
+        Long next;
+        synchronized (this) {
+          next = running ? waiting.poll() : null;
+          busy = next != null;
+        }
+        if (next != null) {
+          send(next);
+        }
+      });
+    }
+  }
+
+  /** Records an answered (or failed) call sent, or due, at {@code sentNanos}. */
+  private void answered(long sentNanos, @Nullable Throwable error) {
+    iteration.record(System.nanoTime() - sentNanos);
+    answered.incrementAndGet();
+    inFlight.decrementAndGet();
+    if (error != null) {
+      failure.compareAndSet(null, error);
+      running = false;
+    }
+    completions.release();
   }
 
   private Supplier<CompletableFuture<?>> openDirect(List<String> server) {
@@ -213,20 +318,13 @@ public class HttpFrontBenchmark {
 
   /** Sends the session's next call; its completion records the latency and sends the one after. */
   private void next(Supplier<CompletableFuture<?>> call) {
-    if (!running) {
+    if (!running || !closedLoop) {
       return;
     }
     inFlight.incrementAndGet();
     long sent = System.nanoTime();
     call.get().whenComplete((answer, error) -> {
-      iteration.record(System.nanoTime() - sent);
-      answered.incrementAndGet();
-      inFlight.decrementAndGet();
-      if (error != null) {
-        failure.compareAndSet(null, error);
-        running = false;
-      }
-      completions.release();
+      answered(sent, error);
       next(call);
     });
   }
@@ -288,8 +386,13 @@ public class HttpFrontBenchmark {
     while (inFlight.get() > 0 && System.nanoTime() < deadline) {
       Thread.sleep(10); // the last calls of the sessions are answered
     }
-    System.out.printf("%nHttpFrontBenchmark front=%s sessions=%d upstream=%s: p50 %d us, p99 %d us over %d measured requests; %s%n",
-        front, sessions, upstream, measured.percentileMicros(0.50), measured.percentileMicros(0.99), measured.count(), memory);
+    Thread pacing = pacer;
+    if (pacing != null) {
+      pacing.join(TimeUnit.SECONDS.toMillis(10));
+    }
+    System.out.printf("%nHttpFrontBenchmark front=%s sessions=%d upstream=%s rate=%s: p50 %d us, p99 %d us over %d measured requests; %s%n",
+        front, sessions, upstream, rate == 0 ? "closed loop" : rate + "/s", measured.percentileMicros(0.50),
+        measured.percentileMicros(0.99), measured.count(), memory);
     CpuProfiler.noteUpstreams();
     httpSessions.forEach(HttpMcpSession::close);
     if (rawClient != null) {

@@ -43,8 +43,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link Transport} to a remote MCP server over Streamable HTTP (MCP 2025-11-25 and 2025-06-18),
- * on the JDK's {@link HttpClient}: HTTP/1.1 or HTTP/2, TLS and proxies as that client offers them.
+ * A {@link Transport} to a remote MCP server over Streamable HTTP (MCP 2025-11-25 and 2025-06-18, and
+ * the stateless 2026-07-28), on the JDK's {@link HttpClient}: HTTP/1.1 or HTTP/2, TLS and proxies as
+ * that client offers them.
  *
  * <p>Every message is a POST to the endpoint. Any number of requests may be in flight at once, up to
  * {@link TransportOptions#maxInFlight()}; each goes out under a wire id of the transport's own and its
@@ -72,6 +73,24 @@ import org.slf4j.LoggerFactory;
  * because the server had closed the connection is sent once more on a new connection, as browsers
  * do (a server that read it and closed without answering sees it twice).
  *
+ * <p>MCP 2026-07-28, per message: a {@code server/discover}, and any message whose {@code
+ * params._meta} names a protocol version ({@code io.modelcontextprotocol/protocolVersion}), is of
+ * the stateless generation and goes as that revision's Streamable HTTP says: a POST without {@code
+ * Mcp-Session-Id} (none is needed, no {@code initialize} comes first), with {@code
+ * MCP-Protocol-Version} (the version its {@code _meta} names), {@code Mcp-Method} and, for {@code
+ * tools/call}, {@code prompts/get}, {@code resources/read} and the task methods, {@code Mcp-Name}
+ * (Base64-wrapped as {@code =?base64?...?=} when not printable ASCII). Its answer is read as above,
+ * notifications before it going to the handler; a {@code subscriptions/listen} is one long POST
+ * whose notifications go to the handler (their subscription id is the caller's request id) until
+ * the caller cancels it or the server ends it (then it fails with a message saying so). Cancelling
+ * such a request, or its timeout, aborts its POST, which is that revision's cancellation: no {@code
+ * notifications/cancelled} is sent. An HTTP error answer whose body is the JSON-RPC error of the
+ * request (as 2026-era servers refuse: HTTP 400) is the request's answer, and for a stateless
+ * request so is one with a null id (a 2025-era server refusing a request without a session: a
+ * {@code server/discover} probe then gets an error, and the caller knows it is 2025-era).
+ * Messages without the version in {@code _meta} keep the 2025 behaviour above, so one transport
+ * serves a proxy that finds out which generation the server speaks.
+ *
  * <p>Trace context: a request whose {@code params._meta} carries a W3C {@code traceparent} (and
  * {@code tracestate}) is POSTed with them as HTTP headers too.
  *
@@ -92,7 +111,8 @@ public final class HttpTransport implements Transport {
 
   private static final Logger log = LoggerFactory.getLogger(HttpTransport.class);
   private static final Set<String> RESERVED_HEADERS =
-      Set.of("accept", "content-type", "mcp-session-id", "mcp-protocol-version", "last-event-id");
+      Set.of(
+          "accept", "content-type", "mcp-session-id", "mcp-protocol-version", "last-event-id", "mcp-method", "mcp-name");
 
   private final String name;
   private final TransportTelemetry telemetry;
@@ -206,7 +226,8 @@ public final class HttpTransport implements Transport {
     if (initialized) {
       sessions.initializedSent();
     }
-    CompletableFuture<?> accepted = posts.notification(codec.encode(notification), notification.method());
+    CompletableFuture<?> accepted =
+        posts.notification(codec.encode(notification), notification.method(), notification.params());
     if (initialized && listen) {
       accepted.thenRun(getStream::start);
     }
@@ -345,7 +366,8 @@ public final class HttpTransport implements Transport {
      * Adds a header sent with every request, such as {@code Authorization}. Its value is treated as a
      * secret: it never appears in logs or error messages. The headers the protocol itself sets
      * ({@code Accept}, {@code Content-Type}, {@code Mcp-Session-Id}, {@code MCP-Protocol-Version},
-     * {@code Last-Event-ID}) and those the HTTP client reserves cannot be set.
+     * {@code Mcp-Method}, {@code Mcp-Name}, {@code Last-Event-ID}) and those the HTTP client reserves
+     * cannot be set.
      *
      * @throws IllegalArgumentException for such a header, or a name or value HTTP does not allow
      */

@@ -17,11 +17,14 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,8 +35,9 @@ import org.junit.jupiter.api.Timeout;
 /**
  * What goes over the wire, seen by a minimal HTTP/1.1 server on a plain socket that records every
  * request's headers and may close a connection instead of answering: the trace-context headers, the
- * single resend of a request whose connection the server closed, and the GET stream of a server
- * without sessions.
+ * single resend of a request whose connection the server closed, the GET stream of a server
+ * without sessions, and the stateless 2026-07-28 POSTs beside a 2025 session (their headers, and
+ * cancellation without a notice).
  */
 @Timeout(30)
 class HttpTransportWireTest {
@@ -46,6 +50,9 @@ class HttpTransportWireTest {
   private final List<Seen> seen = new CopyOnWriteArrayList<>();
   private final AtomicInteger closesLeft = new AtomicInteger();
   private volatile boolean getStream;
+  private volatile boolean sessions;
+  private volatile boolean hold;
+  private final CountDownLatch released = new CountDownLatch(1);
   private ServerSocket socket;
   private HttpTransport transport;
 
@@ -62,6 +69,7 @@ class HttpTransportWireTest {
 
   @AfterEach
   void stop() throws IOException {
+    released.countDown();
     if (transport != null) {
       transport.close();
     }
@@ -143,6 +151,114 @@ class HttpTransportWireTest {
         .isEqualTo(new JsonRpcNotification("notifications/tools/list_changed", null));
   }
 
+  @Test
+  void messagesOf2026GoStatelessBesideA2025Session() throws Exception {
+    sessions = true;
+    start();
+    Mcp.handshake(transport, "2025-11-25");
+    assertThat(transport.sessionId()).isEqualTo("s-1");
+    String meta = "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"}";
+
+    transport.sendAndReceive(Mcp.request(1, McpMethods.TOOLS_CALL, "{\"name\":\"grüße\"," + meta + "}")).get(10, TimeUnit.SECONDS);
+    transport.sendAndReceive(Mcp.request(2, McpMethods.RESOURCES_READ, "{\"uri\":\" =?base64?x?=\"," + meta + "}"))
+        .get(10, TimeUnit.SECONDS);
+    transport.sendAndReceive(Mcp.request(3, McpMethods.TOOLS_LIST, "{" + meta + "}")).get(10, TimeUnit.SECONDS);
+    transport.sendAndReceive(Mcp.call(4, "echo", "{}")).get(10, TimeUnit.SECONDS);
+    transport.sendNotification(new JsonRpcNotification("notifications/roots/list_changed", Mcp.json("{" + meta + "}")));
+    Mcp.await("the 2026 notification", () -> seen.stream().anyMatch(s -> s.body().path("method").asText().contains("roots")));
+
+    Map<String, String> call = sent("tools/call", "grüße").headers();
+    assertThat(call).doesNotContainKey("mcp-session-id")
+        .containsEntry("mcp-protocol-version", "2026-07-28")
+        .containsEntry("mcp-method", "tools/call")
+        .containsEntry("mcp-name", "=?base64?" + Base64.getEncoder().encodeToString("grüße".getBytes(StandardCharsets.UTF_8)) + "?=");
+    // surrounding whitespace and a value that looks encoded are encoded too
+    assertThat(sent("resources/read", null).headers().get("mcp-name"))
+        .isEqualTo("=?base64?" + Base64.getEncoder().encodeToString(" =?base64?x?=".getBytes(StandardCharsets.UTF_8)) + "?=");
+    assertThat(sent("tools/list", null).headers()).doesNotContainKeys("mcp-session-id", "mcp-name").containsEntry("mcp-method", "tools/list");
+    // a 2025-era message stays in the session, without the 2026 headers
+    assertThat(sent("tools/call", "echo").headers()).containsEntry("mcp-session-id", "s-1").containsEntry("mcp-protocol-version", "2025-11-25")
+        .doesNotContainKeys("mcp-method", "mcp-name");
+    Seen notification = seen.stream().filter(s -> s.body().path("method").asText().contains("roots")).findFirst().orElseThrow();
+    assertThat(notification.headers()).doesNotContainKey("mcp-session-id")
+        .containsEntry("mcp-protocol-version", "2026-07-28")
+        .containsEntry("mcp-method", "notifications/roots/list_changed");
+  }
+
+  @Test
+  void aStatelessRequestIsCancelledByClosingItsPostAndNoNoticeIsSent() throws Exception {
+    start();
+    hold = true;
+    String meta = "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"}";
+    CompletableFuture<JsonRpcResponse> modern =
+        transport.sendAndReceive(Mcp.request(1, McpMethods.TOOLS_CALL, "{\"name\":\"slow\"," + meta + "}"));
+    Mcp.await("the server read the 2026-era request", () -> slow(true) != null);
+    modern.cancel(true);
+    // the same for a 2025-era request: that one is followed by notifications/cancelled
+    CompletableFuture<JsonRpcResponse> old = transport.sendAndReceive(Mcp.call(2, "slow", "{}"));
+    Mcp.await("the server read the 2025-era request", () -> slow(false) != null);
+    old.cancel(true);
+    Mcp.await("the 2025-era request's notice", () -> !named(McpMethods.NOTIFICATIONS_CANCELLED).isEmpty());
+    released.countDown();
+
+    long wireId2025 = slow(false).body().path("id").asLong();
+    assertThat(named(McpMethods.NOTIFICATIONS_CANCELLED)).singleElement()
+        .satisfies(notice -> assertThat(notice.body().path("params").path("requestId").asLong()).isEqualTo(wireId2025));
+    assertThat(modern).isCancelled();
+    Mcp.await("nothing pending", () -> transport.pendingCount() == 0);
+  }
+
+  @Test
+  void aStatelessRequestRefusedWithANullIdGetsThatErrorAsItsAnswer() throws Exception {
+    start();
+    String meta = "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"}";
+
+    JsonRpcResponse refused =
+        transport.sendAndReceive(Mcp.request(5, "refuse/me", "{" + meta + "}")).get(10, TimeUnit.SECONDS);
+    assertThat(refused.isError()).isTrue();
+    assertThat(refused.id()).isEqualTo(dev.gatekit.api.RequestId.of(5));
+    assertThat(refused.error().code()).isEqualTo(-32000);
+
+    // a 2025-era request refused so stays a failure naming the status, as before
+    assertThatThrownBy(() -> transport.sendAndReceive(Mcp.request(6, "refuse/me", "{}")).get(10, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(TransportClosedException.class)
+        .hasMessageContaining("HTTP 400")
+        .hasMessageContaining("Server not initialized");
+  }
+
+  @Test
+  void theHeadersOf2026CannotBeConfigured() {
+    HttpTransport.Builder builder = HttpTransport.builder(URI.create("http://127.0.0.1:1/mcp"));
+    for (String name : List.of("Mcp-Method", "mcp-name")) {
+      assertThatThrownBy(() -> builder.header(name, "x"))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("set by the transport itself");
+    }
+  }
+
+  /** The held call the server read, of the 2026 generation or not; null before. */
+  private Seen slow(boolean stateless) {
+    return seen.stream()
+        .filter(s -> s.body().path("params").path("name").asText().equals("slow")
+            && s.body().path("params").has("_meta") == stateless)
+        .findFirst()
+        .orElse(null);
+  }
+
+  private List<Seen> named(String method) {
+    return seen.stream().filter(s -> s.body().path("method").asText().equals(method)).toList();
+  }
+
+  /** The request the server read with this method (and tool name, if given). */
+  private Seen sent(String method, String tool) {
+    return seen.stream()
+        .filter(s -> s.body().path("method").asText().equals(method)
+            && (tool == null || s.body().path("params").path("name").asText().equals(tool)))
+        .findFirst()
+        .orElseThrow();
+  }
+
   // ---------------------------------------------------------------------------------------------
   // The server: HTTP/1.1 with Content-Length bodies, keep-alive, no sessions.
 
@@ -191,6 +307,15 @@ class HttpTransportWireTest {
           write(out, "202 Accepted", null, "");
           continue;
         }
+        if (message.path("method").asText().equals("refuse/me")) { // as a 2025-era server without a session
+          String refusal = "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32000,\"message\":\"Bad Request: Server not initialized\"},\"id\":null}";
+          write(out, "400 Bad Request", "application/json", refusal);
+          continue;
+        }
+        if (hold && message.path("params").path("name").asText().equals("slow")) {
+          released.await(30, TimeUnit.SECONDS); // answers nothing until the test ends it
+          return;
+        }
         if (message.path("method").asText().equals(McpMethods.TOOLS_CALL) && closesLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
           return; // read it, answer nothing, close the connection
         }
@@ -199,10 +324,16 @@ class HttpTransportWireTest {
             message.path("method").asText().equals(McpMethods.INITIALIZE)
                 ? "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"serverInfo\":{\"name\":\"wire\",\"version\":\"1\"}}"
                 : "{\"content\":[{\"type\":\"text\",\"text\":\"ok\"}]}";
-        write(out, "200 OK", "application/json", "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + result + "}");
+        String type =
+            sessions && message.path("method").asText().equals(McpMethods.INITIALIZE)
+                ? "application/json\r\nMcp-Session-Id: s-1"
+                : "application/json";
+        write(out, "200 OK", type, "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + result + "}");
       }
     } catch (IOException ignored) {
       // the client went away
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

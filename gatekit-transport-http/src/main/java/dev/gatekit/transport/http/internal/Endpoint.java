@@ -20,6 +20,7 @@ import org.jspecify.annotations.Nullable;
  * A POST of a request whose {@code params._meta} holds a W3C {@code traceparent} (and {@code
  * tracestate}) also carries them as HTTP headers, so the server's HTTP layer joins the trace; values
  * that are not valid W3C trace context are left out of the headers (they stay in {@code _meta}).
+ * A message of the stateless 2026 generation goes without the session ({@link #postStateless}).
  */
 public final class Endpoint {
 
@@ -93,6 +94,33 @@ public final class Endpoint {
             .header("Content-Type", "application/json")
             .header("Accept", ACCEPT_BOTH)
             .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    traceHeaders(builder, params);
+    return builder.build();
+  }
+
+  /**
+   * The POST of a message of the stateless generation (MCP 2026-07-28, see {@link Stateless}): no
+   * session, {@code MCP-Protocol-Version} as given, {@code Mcp-Method}, and {@code Mcp-Name} when the
+   * method names something.
+   */
+  public HttpRequest postStateless(byte[] body, String version, String method, @Nullable JsonNode params) {
+    HttpRequest.Builder builder = HttpRequest.newBuilder(uri);
+    headers.forEach(builder::header);
+    builder
+        .header(VERSION_HEADER, Stateless.headerValue(version))
+        .header(Stateless.METHOD_HEADER, Stateless.headerValue(method))
+        .header("Content-Type", "application/json")
+        .header("Accept", ACCEPT_BOTH)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    String name = Stateless.name(method, params);
+    if (name != null) {
+      builder.header(Stateless.NAME_HEADER, Stateless.headerValue(name));
+    }
+    traceHeaders(builder, params);
+    return builder.build();
+  }
+
+  private static void traceHeaders(HttpRequest.Builder builder, @Nullable JsonNode params) {
     JsonNode meta = params == null ? null : params.get("_meta");
     if (meta != null && meta.isObject()) {
       JsonNode traceparent = meta.get("traceparent");
@@ -104,7 +132,6 @@ public final class Endpoint {
         }
       }
     }
-    return builder.build();
   }
 
   /** A GET for the event stream: the server's own (no {@code lastEventId}), or one to resume. */

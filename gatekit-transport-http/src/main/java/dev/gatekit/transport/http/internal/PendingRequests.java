@@ -54,6 +54,14 @@ public final class PendingRequests {
 
     /** Tells the upstream that it need not answer {@code wireId} any more. */
     void sendCancelled(long wireId, String reason);
+
+    /**
+     * Returns whether aborting the exchange of {@code request} is its cancellation, so that nothing
+     * more is sent (as for a request of the stateless 2026 generation over HTTP).
+     */
+    default boolean cancelledByClosing(JsonRpcRequest request) {
+      return false;
+    }
   }
 
   private static final Logger log = LoggerFactory.getLogger(PendingRequests.class);
@@ -200,7 +208,7 @@ public final class PendingRequests {
     RequestTimeoutException timeout = new RequestTimeoutException(entry.request.method(), entry.timeout);
     // MCP forbids cancelling initialize; every other request sent is cancelled upstream, before the
     // caller hears of the timeout.
-    if (wasSent && !McpMethods.INITIALIZE.equals(entry.request.method())) {
+    if (wasSent && !McpMethods.INITIALIZE.equals(entry.request.method()) && !wire.cancelledByClosing(entry.request)) {
       wire.sendCancelled(wireId, String.valueOf(timeout.getMessage()));
     }
     entry.future.deliver(timeout);
@@ -214,7 +222,7 @@ public final class PendingRequests {
     boolean wasSent = end(entry);
     entry.abortExchange();
     counters.cancelled.increment();
-    if (wasSent && !McpMethods.INITIALIZE.equals(entry.request.method())) {
+    if (wasSent && !McpMethods.INITIALIZE.equals(entry.request.method()) && !wire.cancelledByClosing(entry.request)) {
       wire.sendCancelled(entry.wireId, "Cancelled by the client");
     }
   }

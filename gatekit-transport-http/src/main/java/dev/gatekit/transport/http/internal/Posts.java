@@ -1,12 +1,16 @@
 package dev.gatekit.transport.http.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatekit.api.GatekitException;
 import dev.gatekit.api.JsonRpcCodec;
 import dev.gatekit.api.JsonRpcMessage;
 import dev.gatekit.api.JsonRpcNotification;
+import dev.gatekit.api.JsonRpcRequest;
+import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.McpMethods;
+import dev.gatekit.api.RequestId;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Locale;
@@ -28,6 +32,12 @@ import org.slf4j.LoggerFactory;
  * for every method; the JDK client does it for idempotent methods only. The risk is a server that
  * read the request and then closed the connection without answering: it sees the request twice.
  * No resend happens once any byte of an answer arrived, nor for a request that is no longer pending.
+ *
+ * <p>A message of the stateless generation (MCP 2026-07-28, {@link Stateless}) is POSTed without the
+ * session and with the 2026 headers; such a request is cancelled by aborting its POST, with no {@code
+ * notifications/cancelled}. An HTTP error answer whose body is a JSON-RPC error for the request is
+ * that request's answer (as 2026-era servers refuse a request: HTTP 400 with the error; for a
+ * stateless request also an error with a null id, as 2025-era servers refuse one without a session).
  */
 public final class Posts implements PendingRequests.Wire {
 
@@ -72,6 +82,12 @@ public final class Posts implements PendingRequests.Wire {
     }
   }
 
+  /** A stateless (2026-era) request is cancelled by closing its stream: nothing is POSTed for it. */
+  @Override
+  public boolean cancelledByClosing(JsonRpcRequest request) {
+    return Stateless.version(request.method(), request.params()) != null;
+  }
+
   @Override
   public void sendCancelled(long wireId, String reason) {
     ObjectNode params = JsonNodeFactory.instance.objectNode();
@@ -85,8 +101,25 @@ public final class Posts implements PendingRequests.Wire {
    * Returns the stage that completes then.
    */
   public CompletableFuture<?> notification(byte[] body, String method) {
+    return notification(body, method, null);
+  }
+
+  /**
+   * As {@link #notification(byte[], String)}; a notification of the stateless generation ({@code
+   * params} whose {@code _meta} names a protocol version) goes without the session, with the 2026
+   * headers.
+   */
+  public CompletableFuture<?> notification(byte[] body, String method, @Nullable JsonNode params) {
+    String version = Stateless.version(method, params);
     synchronized (this) {
-      notificationsSent = notificationsSent.handle((ignored, error) -> null).thenCompose(ignored -> message(body, method));
+      notificationsSent =
+          notificationsSent
+              .handle((ignored, error) -> null)
+              .thenCompose(
+                  ignored ->
+                      version == null
+                          ? message(body, method)
+                          : send(endpoint.postStateless(body, version, method, params), null, method));
       return notificationsSent;
     }
   }
@@ -94,10 +127,21 @@ public final class Posts implements PendingRequests.Wire {
   /** POSTs a notification or an answer; the stage completes when the server accepted it (or failed). */
   public CompletableFuture<Void> message(byte[] body, String what) {
     String session = endpoint.sessionId();
+    HttpRequest post;
+    try {
+      post = endpoint.post(body, session, false, null);
+    } catch (RuntimeException e) {
+      log.warn("Upstream '{}': sending '{}' failed: {}", failures.name(), what, e.toString());
+      return CompletableFuture.completedFuture(null);
+    }
+    return send(post, session, what);
+  }
+
+  private CompletableFuture<Void> send(HttpRequest post, @Nullable String session, String what) {
     CompletableFuture<Void> accepted = new CompletableFuture<>();
     try {
       endpoint
-          .send(endpoint.post(body, session, false, null), HttpResponse.BodyHandlers.discarding())
+          .send(post, HttpResponse.BodyHandlers.discarding())
           .whenComplete(
               (response, error) -> {
                 if (error != null) {
@@ -120,12 +164,17 @@ public final class Posts implements PendingRequests.Wire {
     if (!request.isPending()) {
       return;
     }
-    boolean initialize = McpMethods.INITIALIZE.equals(request.request().method());
-    String session = initialize ? null : endpoint.sessionId();
-    Exchange exchange = new Exchange(request, session, resent);
+    JsonRpcRequest sent = request.request();
+    String stateless = Stateless.version(sent.method(), sent.params());
+    boolean initialize = McpMethods.INITIALIZE.equals(sent.method());
+    String session = initialize || stateless != null ? null : endpoint.sessionId();
+    Exchange exchange = new Exchange(request, session, resent, stateless != null);
     CompletableFuture<HttpResponse<Void>> call;
     try {
-      HttpRequest http = endpoint.post(request.body(), session, initialize, request.request().params());
+      HttpRequest http =
+          stateless != null
+              ? endpoint.postStateless(request.body(), stateless, sent.method(), sent.params())
+              : endpoint.post(request.body(), session, initialize, sent.params());
       call = endpoint.send(http, exchange::onHeaders);
     } catch (RuntimeException e) {
       pending().fail(request.wireId(), failures.unreachable(e));
@@ -140,15 +189,18 @@ public final class Posts implements PendingRequests.Wire {
     final PendingRequests.Pending request;
     final @Nullable String session;
     final boolean resent;
+    /** A request of the stateless generation: no session, and a listen stream's ids to put back. */
+    final boolean stateless;
     volatile @Nullable StreamReader reader;
     volatile int status;
     volatile @Nullable GatekitException failure;
     int resumes;
 
-    Exchange(PendingRequests.Pending request, @Nullable String session, boolean resent) {
+    Exchange(PendingRequests.Pending request, @Nullable String session, boolean resent, boolean stateless) {
       this.request = request;
       this.session = session;
       this.resent = resent;
+      this.stateless = stateless;
     }
 
     String method() {
@@ -200,7 +252,10 @@ public final class Posts implements PendingRequests.Wire {
     }
 
     void onMessage(JsonRpcMessage message) {
-      host.dispatch(message);
+      host.dispatch(
+          stateless && Stateless.SUBSCRIPTIONS_LISTEN.equals(method())
+              ? Stateless.toCallerIds(message, request.wireId(), request.request().id())
+              : message);
     }
 
     void abort(CompletableFuture<?> call) {
@@ -245,7 +300,12 @@ public final class Posts implements PendingRequests.Wire {
       }
       if (!current.isEventStream()) {
         if (status < 200 || status >= 300) {
-          pending().fail(request.wireId(), failures.httpError(status, current.text()));
+          JsonRpcResponse refusal = refusalOf(current.text());
+          if (refusal != null) {
+            host.dispatch(refusal); // the server's JSON-RPC error for this request, under an HTTP error status
+          } else {
+            pending().fail(request.wireId(), failures.httpError(status, current.text()));
+          }
         } else if (error != null) {
           pending().fail(request.wireId(), failures.unreachable(error));
         } else {
@@ -263,8 +323,33 @@ public final class Posts implements PendingRequests.Wire {
       String why =
           error != null
               ? "broke the event stream of '" + method() + "' before the answer: " + Failures.describe(error)
-              : "ended the event stream of '" + method() + "' before the answer";
+              : stateless && Stateless.SUBSCRIPTIONS_LISTEN.equals(method())
+                  ? "ended the subscription stream of 'subscriptions/listen'"
+                  : "ended the event stream of '" + method() + "' before the answer";
       pending().fail(request.wireId(), failures.failed(why));
+    }
+
+    /**
+     * Returns the body of an HTTP error answer when it is a JSON-RPC error answering this request: by
+     * its wire id, as a 2026-era server refuses a request (HTTP 400 with the error); for a stateless
+     * request also with a null id, as a 2025-era server refuses one without a session (so that a
+     * {@code server/discover} probe of a 2025-era server gets an error answer, not a failure). Else
+     * null.
+     */
+    private @Nullable JsonRpcResponse refusalOf(String body) {
+      JsonRpcMessage message;
+      try {
+        message = codec.decode(body);
+      } catch (RuntimeException notJsonRpc) {
+        return null;
+      }
+      if (!(message instanceof JsonRpcResponse response) || !response.isError()) {
+        return null;
+      }
+      if (response.id() instanceof RequestId.NumberId id && id.value() == request.wireId()) {
+        return response;
+      }
+      return stateless && response.id() == null ? response.withId(RequestId.of(request.wireId())) : null;
     }
 
     /** Resumes the broken stream with a GET that carries the last event id. */
