@@ -37,6 +37,29 @@ try {
   } else if (scenario === 'server-everything') {
     seen.echo = text(await client.callTool({ name: 'echo', arguments: { message: 'hi' } }));
     seen.sampling = text(await client.callTool({ name: 'trigger-sampling-request', arguments: { prompt: 'a prime?', maxTokens: 10 } }));
+  } else if (scenario === 'listen-everything') {
+    // subscriptions/listen for one resource; server-everything's toggle-subscriber-updates tool then
+    // sends notifications/resources/updated for every URI subscribed, at once and every 5 s.
+    const uri = (await client.listResources()).resources[0].uri;
+    let updated;
+    const update = new Promise((resolve) => { updated = resolve; });
+    client.setNotificationHandler('notifications/resources/updated', (n) => {
+      seen.updates = (seen.updates ?? 0) + 1;
+      seen.updatedUri = n.params.uri;
+      seen.updateSubscriptionId = n.params._meta?.['io.modelcontextprotocol/subscriptionId'] ?? null;
+      updated();
+    });
+    seen.uri = uri;
+    const subscription = await client.listen({ resourceSubscriptions: [uri], promptsListChanged: true });
+    seen.honored = subscription.honoredFilter;
+    seen.toggle = text(await client.callTool({ name: 'toggle-subscriber-updates', arguments: {} }));
+    let timer;
+    await Promise.race([update, new Promise((resolve) => { timer = setTimeout(resolve, 30000); })]);
+    clearTimeout(timer);
+    await subscription.close();
+    seen.closed = await subscription.closed;
+    // stops the updates again: their timer would keep server-everything running past the end of its input
+    seen.toggleOff = text(await client.callTool({ name: 'toggle-subscriber-updates', arguments: {} }));
   } else if (scenario === 'testkit') {
     seen.echo = text(await client.callTool({ name: 'echo', arguments: { text: 'hi' } }));
     seen.sampling = text(await client.callTool({ name: 'sample', arguments: { prompt: 'a prime?' } }));

@@ -25,6 +25,7 @@ final class ConfigDescription {
     ObjectNode root = json.createObjectNode();
     ObjectNode proxy = root.putObject("proxy");
     proxy.put("transport", config.transport());
+    config.protocolVersions().forEach(proxy.putArray("protocol_versions")::add);
     describeHttp(proxy.putObject("http"), config.http());
     ArrayNode upstreams = proxy.putArray("upstreams");
     for (GatekitConfig.Upstream u : config.upstreams()) {

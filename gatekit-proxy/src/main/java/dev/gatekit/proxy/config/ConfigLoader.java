@@ -15,6 +15,7 @@ import java.util.Set;
  * <pre>{@code
  * proxy:
  *   transport: stdio                      # or http: the Streamable HTTP front, as http: says
+ *   protocol_versions: [2026-07-28, 2025-11-25]   # accepted on every front; default: all Gatekit speaks
  *   http:                                 # optional; used by transport: http and gatekit --http
  *     host: 127.0.0.1                     # default: this machine only
  *     port: 8080                          # default 8080; 0 for any free port
@@ -23,7 +24,7 @@ import java.util.Set;
  *     auth: {bearer_tokens_env: GATEKIT_TOKENS, bearer_tokens_file: tokens.txt}   # either or both
  *     max_sessions: 100                   # default 100; past it 503
  *     session_idle_seconds: 600           # default 600
- *     protocol_versions: [2026-07-28, 2025-11-25]   # default: every one the front speaks
+ *     protocol_versions: [2026-07-28]     # the HTTP front's: some of proxy.protocol_versions (its default)
  *   upstreams:                            # at least one
  *     - name: files                       # letters, digits, '-', '_' (no "__")
  *       command: npx -y @mcp/files "/my dir"   # or a list; split like a shell, never run by one
@@ -56,7 +57,7 @@ import java.util.Set;
 public final class ConfigLoader {
 
   private static final Set<String> TOP_KEYS = Set.of("proxy", "plugins", "logging");
-  private static final Set<String> PROXY_KEYS = Set.of("transport", "http", "upstreams", "timeouts",
+  private static final Set<String> PROXY_KEYS = Set.of("transport", "protocol_versions", "http", "upstreams", "timeouts",
       "max_requests_in_flight", "overflow_policy", "max_queued_requests", "max_line_length",
       "max_client_queue_mb");
 
@@ -93,6 +94,7 @@ public final class ConfigLoader {
     LimitsReader.Limits limits = LimitsReader.Limits.defaults();
     String transport = GatekitConfig.STDIO;
     HttpSettings http = HttpSettings.defaults();
+    List<String> versions = HttpSettings.KNOWN_PROTOCOL_VERSIONS;
     if (proxy.isMissing()) {
       proxy.problem("a mapping with 'upstreams'", "missing");
     } else if (!proxy.isMapping()) {
@@ -100,7 +102,9 @@ public final class ConfigLoader {
     } else {
       proxy.rejectUnknownKeys(PROXY_KEYS);
       transport = transport(proxy.get("transport"));
-      http = HttpReader.read(proxy.get("http"), folder);
+      List<String> accepted = HttpReader.protocolVersions(proxy.get("protocol_versions"), null);
+      versions = accepted != null ? accepted : versions;
+      http = HttpReader.read(proxy.get("http"), folder, versions);
       upstreams = new UpstreamsReader(folder).read(proxy.get("upstreams"));
       limits = LimitsReader.read(proxy);
     }
@@ -111,7 +115,7 @@ public final class ConfigLoader {
     if (!problems.isEmpty()) {
       throw new ConfigException(absolute, problems.toList());
     }
-    return new GatekitConfig(absolute, transport, http, upstreams, limits.options(), limits.connectionTimeout(),
+    return new GatekitConfig(absolute, transport, http, versions, upstreams, limits.options(), limits.connectionTimeout(),
         limits.maxLineLength(), limits.maxClientQueueBytes(), plugins, logging);
   }
 

@@ -26,6 +26,10 @@ import org.jspecify.annotations.Nullable;
  *     clients, as {@code http} says)
  * @param http the {@code proxy.http:} section; its defaults when absent. Used when {@code
  *     transport} is {@code http}, and by {@code gatekit --http}
+ * @param protocolVersions {@code proxy.protocol_versions}: the MCP protocol versions accepted from
+ *     clients on every front (default all that Gatekit speaks, {@link
+ *     HttpSettings#KNOWN_PROTOCOL_VERSIONS}); the HTTP front's own list, {@code
+ *     proxy.http.protocol_versions}, is some of these and defaults to them
  * @param upstreams at least one, names unique, in the file's order
  * @param options the transport options every upstream gets ({@code timeouts.request_seconds},
  *     {@code max_requests_in_flight}, {@code overflow_policy}, {@code max_queued_requests})
@@ -42,6 +46,7 @@ public record GatekitConfig(
     Path file,
     String transport,
     HttpSettings http,
+    List<String> protocolVersions,
     List<Upstream> upstreams,
     TransportOptions options,
     Duration connectionTimeout,
@@ -65,6 +70,11 @@ public record GatekitConfig(
       throw new IllegalArgumentException("transport is stdio or http, not " + transport);
     }
     Objects.requireNonNull(http, "http");
+    protocolVersions = List.copyOf(protocolVersions);
+    if (protocolVersions.isEmpty() || !HttpSettings.KNOWN_PROTOCOL_VERSIONS.containsAll(protocolVersions)) {
+      throw new IllegalArgumentException("protocolVersions " + protocolVersions + " is not a non-empty list of "
+          + HttpSettings.KNOWN_PROTOCOL_VERSIONS);
+    }
     upstreams = List.copyOf(upstreams);
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(connectionTimeout, "connectionTimeout");

@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * Reads the {@code proxy.http:} section into {@link HttpSettings}: {@code host}, {@code port},
  * {@code path}, {@code allowed_origins}, {@code auth} ({@code bearer_tokens_env} and/or {@code
  * bearer_tokens_file}, read now), {@code max_sessions}, {@code session_idle_seconds} and {@code
- * protocol_versions}. What is
+ * protocol_versions}, some of {@code proxy.protocol_versions} and by default all of them. What is
  * absent keeps its default; what is wrong is a problem and keeps its default too. A token is never
  * quoted in a problem.
  */
@@ -31,9 +31,19 @@ final class HttpReader {
 
   private HttpReader() {}
 
-  /** Reads {@code http}, resolving a token file against {@code folder}. */
+  /** Reads {@code http} with every known protocol version accepted, resolving a token file against {@code folder}. */
   static HttpSettings read(ConfigNode http, Path folder) {
-    HttpSettings defaults = HttpSettings.defaults();
+    return read(http, folder, HttpSettings.KNOWN_PROTOCOL_VERSIONS);
+  }
+
+  /**
+   * Reads {@code http}, resolving a token file against {@code folder}; {@code accepted} is {@code
+   * proxy.protocol_versions}, the default of {@code protocol_versions} here and what it may name.
+   */
+  static HttpSettings read(ConfigNode http, Path folder, List<String> accepted) {
+    HttpSettings base = HttpSettings.defaults();
+    HttpSettings defaults = new HttpSettings(base.host(), base.port(), base.path(), base.allowedOrigins(), base.auth(),
+        base.maxSessions(), base.sessionIdleTimeout(), accepted);
     if (http.isMissing()) {
       return defaults;
     }
@@ -50,7 +60,7 @@ final class HttpReader {
     HttpSettings.Auth auth = auth(http.get("auth"), folder);
     Integer maxSessions = http.get("max_sessions").integer(1);
     Duration idle = http.get("session_idle_seconds").seconds();
-    List<String> versions = protocolVersions(http.get("protocol_versions"));
+    List<String> versions = protocolVersions(http.get("protocol_versions"), accepted);
     return new HttpSettings(
         host != null ? host : defaults.host(),
         port != null ? port : defaults.port(),
@@ -62,8 +72,12 @@ final class HttpReader {
         versions != null ? versions : defaults.protocolVersions());
   }
 
-  /** A non-empty list of protocol versions the front speaks, without repeats; null when missing or wrong. */
-  private static @Nullable List<String> protocolVersions(ConfigNode node) {
+  /**
+   * A non-empty list of protocol versions, without repeats; null when missing or wrong. Each is one
+   * the gateway speaks, and, when {@code within} is given ({@code proxy.protocol_versions}), one of
+   * those.
+   */
+  static @Nullable List<String> protocolVersions(ConfigNode node, @Nullable List<String> within) {
     if (node.isMissing()) {
       return null;
     }
@@ -82,6 +96,9 @@ final class HttpReader {
         wrong = true;
       } else if (!HttpSettings.KNOWN_PROTOCOL_VERSIONS.contains(value.strip())) {
         item.problem("one of " + String.join(", ", HttpSettings.KNOWN_PROTOCOL_VERSIONS), ConfigNode.quote(value));
+        wrong = true;
+      } else if (within != null && !within.contains(value.strip())) {
+        item.problem("one of proxy.protocol_versions (" + String.join(", ", within) + ")", ConfigNode.quote(value));
         wrong = true;
       } else if (!versions.contains(value.strip())) {
         versions.add(value.strip());

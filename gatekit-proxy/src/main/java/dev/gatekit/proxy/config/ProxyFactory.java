@@ -17,7 +17,8 @@ public final class ProxyFactory {
   private ProxyFactory() {}
 
   /**
-   * Returns a proxy builder with the configuration's {@code initialize} timeout, its upstreams (in
+   * Returns a proxy builder with the configuration's {@code initialize} timeout, the protocol
+   * versions it accepts from clients ({@code proxy.protocol_versions}), its upstreams (in
    * the file's order, under their names) and the plugins {@code plugins} adds. An upstream marked
    * {@code shared} is one transport that every client session uses ({@link
    * GatekitProxy.Builder#upstream}); any other gets a new transport for each session ({@link
@@ -27,7 +28,8 @@ public final class ProxyFactory {
    * @throws ConfigException if {@code plugins} cannot build an entry
    */
   public static GatekitProxy.Builder proxyBuilder(GatekitConfig config, PluginWiring plugins) throws ConfigException {
-    GatekitProxy.Builder builder = GatekitProxy.builder().initializeTimeout(config.connectionTimeout());
+    GatekitProxy.Builder builder = GatekitProxy.builder().initializeTimeout(config.connectionTimeout())
+        .protocolVersions(config.protocolVersions());
     for (GatekitConfig.Upstream upstream : config.upstreams()) {
       if (upstream.shared()) {
         builder.upstream(upstream.name(), transport(config, upstream));

@@ -62,8 +62,12 @@ import org.slf4j.LoggerFactory;
  * When the transport restarts the upstream, the generation found out is forgotten and found out
  * again by the next request that needs it (a restarted process may speak the other generation).
  *
- * <p>Not covered by the bridge: {@code subscriptions/listen} (refused), and a server request while
- * no client request is open (refused). Thread-safe.
+ * <p>A 2026-era client's {@code subscriptions/listen} to a 2025-era upstream becomes what the old
+ * server offers ({@link ListenBridge}): {@code resources/subscribe} for its URIs, and the server's
+ * change notifications delivered as the listen's; they reach only the listens that asked for them.
+ *
+ * <p>Not covered by the bridge: a server request while no client request is open (refused).
+ * Thread-safe.
  */
 final class VersionedUpstream implements Transport {
 
@@ -97,12 +101,15 @@ final class VersionedUpstream implements Transport {
   private final InputPlayback playback;
   /** Keeps a 2025-era upstream's log level where its 2026-era clients' requests ask for it. */
   private final LegacyLogLevel logLevel;
+  /** A 2026-era client's {@code subscriptions/listen} towards a 2025-era upstream. */
+  private final ListenBridge listens;
 
   VersionedUpstream(String name, Transport upstream) {
     this.name = name;
     this.upstream = upstream;
     this.playback = new InputPlayback(name, upstream, () -> handler);
     this.logLevel = new LegacyLogLevel(name, upstream);
+    this.listens = new ListenBridge(name, upstream, () -> handler);
   }
 
   /**
@@ -207,6 +214,7 @@ final class VersionedUpstream implements Transport {
 
   @Override
   public void close() {
+    listens.closeAll(); // each ends with its result, and gives its URIs up before the connection goes
     waiting.values().forEach(w -> w.answer().cancel(false));
     waiting.clear();
     upstream.close();
@@ -481,11 +489,10 @@ final class VersionedUpstream implements Transport {
     if (state != null && state.isTextual() && waiting.containsKey(state.textValue())) {
       return resume(request, state.textValue());
     }
-    if (Generation.SUBSCRIPTIONS_LISTEN.equals(request.method())) {
-      return CompletableFuture.completedFuture(JsonRpcResponse.failure(request.id(), ErrorCodes.METHOD_NOT_FOUND,
-          "Upstream '" + name + "' speaks MCP of the 2025 generation; subscriptions/listen is not bridged"));
-    }
     return then(legacyInitialized(request, timeout), initialized -> {
+      if (Generation.SUBSCRIPTIONS_LISTEN.equals(request.method())) {
+        return listens.listen(request, initialized, timeout);
+      }
       if (Generation.SERVER_DISCOVER.equals(request.method())) {
         return CompletableFuture.completedFuture(JsonRpcResponse.success(request.id(), discoveryOf(initialized)));
       }
@@ -713,6 +720,9 @@ final class VersionedUpstream implements Transport {
   private final class Inbound implements InboundHandler {
     @Override
     public void onNotification(JsonRpcNotification notification) {
+      if (clientIs2026 && generation() == Generation.Y2025 && listens.deliver(notification)) {
+        return; // a change notification: to the listens that asked for it, and to no one else
+      }
       InboundHandler target = handler;
       if (target != null) {
         target.onNotification(notification);

@@ -59,6 +59,22 @@ class ProtocolGenerationsE2eTest {
   }
 
   @Test
+  void newClientListensThroughTheBridgeAndGetsServerEverythingsResourceUpdate() throws Exception {
+    JsonNode seen = run2026Client("listen-everything", E2eCommands.gatekit(E2eCommands.serverEverything()));
+
+    String uri = seen.path("uri").asText();
+    assertThat(uri).isNotEmpty();
+    // server-everything offers resources.subscribe and prompts.listChanged: both honored
+    assertThat(seen.path("honored").toString())
+        .isEqualTo("{\"promptsListChanged\":true,\"resourceSubscriptions\":[\"" + uri + "\"]}");
+    assertThat(seen.path("toggle").asText()).startsWith("Started simulated resource updated notifications");
+    assertThat(seen.path("updates").asInt()).as("the update of the subscribed resource arrived").isPositive();
+    assertThat(seen.path("updatedUri").asText()).isEqualTo(uri);
+    assertThat(seen.path("updateSubscriptionId").asText()).as("under the listen's id").startsWith("listen:");
+    assertThat(seen.path("closed").asText()).isEqualTo("local");
+  }
+
+  @Test
   void newClientReachesTheTestKitsJavaServerAndItsSamplingThroughInputRequired() throws Exception {
     JsonNode seen = run2026Client("testkit", E2eCommands.gatekit(E2eCommands.testKitServer()));
 
