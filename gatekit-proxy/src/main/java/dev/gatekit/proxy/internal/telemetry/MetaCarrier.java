@@ -9,7 +9,9 @@ import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -36,9 +38,9 @@ final class MetaCarrier {
     }
   };
 
-  private static final TextMapSetter<ObjectNode> SETTER = (meta, key, value) -> {
-    if (meta != null) {
-      meta.put(key, value);
+  private static final TextMapSetter<Map<String, String>> SETTER = (fields, key, value) -> {
+    if (fields != null) {
+      fields.put(key, value);
     }
   };
 
@@ -51,12 +53,18 @@ final class MetaCarrier {
   }
 
   /**
-   * Returns a copy of {@code request} whose {@code _meta} carries {@code context}; {@code request}
-   * itself when its params are not an object (there is nowhere to put it).
+   * Returns a copy of {@code request} whose {@code _meta} carries {@code context}, in place of every
+   * field of the propagator's it had (a client's {@code tracestate} never stays beside the gateway's
+   * {@code traceparent}); {@code request} itself when its params are not an object (there is nowhere
+   * to put it) or the propagator had nothing to say.
    */
   static JsonRpcRequest inject(TextMapPropagator propagator, Context context, JsonRpcRequest request) {
     JsonNode params = request.params();
     if (params != null && !params.isObject()) {
+      return request;
+    }
+    Map<String, String> fields = fields(propagator, context);
+    if (fields.isEmpty()) {
       return request;
     }
     ObjectNode copy = JsonNodeFactory.instance.objectNode();
@@ -65,14 +73,19 @@ final class MetaCarrier {
       copy.setAll((ObjectNode) params);
       if (params.get(META) instanceof ObjectNode old) {
         meta.setAll(old);
+        meta.remove(propagator.fields());
       }
     }
-    propagator.inject(context, meta, SETTER);
-    if (meta.isEmpty()) {
-      return request; // the propagator had nothing to say
-    }
+    fields.forEach(meta::put);
     copy.set(META, meta);
     return request.withParams(copy);
+  }
+
+  /** Returns the fields (name to value, in the propagator's order) that carry {@code context}. */
+  static Map<String, String> fields(TextMapPropagator propagator, Context context) {
+    Map<String, String> fields = new LinkedHashMap<>(4);
+    propagator.inject(context, fields, SETTER);
+    return fields;
   }
 
   private static @Nullable JsonNode metaOf(JsonRpcRequest request) {
