@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.jspecify.annotations.Nullable;
@@ -179,20 +180,25 @@ public final class Session implements AutoCloseable {
         || McpMethods.PING.equals(members.method())) {
       return false;
     }
-    RelayedRequest relayed = RelayedRequest.read(telemetry, buffer, offset, length, members);
-    if (relayed == null) {
+    // With spans, the trace context is read from the line and the upstream call's spliced into it.
+    RelayedRequest relayed = telemetry.tracing() ? RelayedRequest.read(telemetry, buffer, offset, length, members) : null;
+    if (relayed == null && telemetry.tracing()) {
       return false; // trace context the splice is not sure of
     }
-    ClientCall call = calls.begin(relayed.request());
+    ClientCall call = calls.begin(relayed != null ? relayed.request() : new JsonRpcRequest(
+        Objects.requireNonNull(members.id()), Objects.requireNonNull(members.method()), null));
     if (call == null) {
       return true; // refused: the id is in flight already
     }
     CompletableFuture<byte[]> answer;
     try {
-      RelayedRequest.Line line = call.telemetry == null
-          ? relayed.unchanged() : call.telemetry.relay(router.upstreams().get(0), relayed);
-      answer = upstream.relay(line.buffer(), line.offset(), line.length(), line.members(),
-          upstream.options().requestTimeout());
+      Duration timeout = upstream.options().requestTimeout();
+      if (relayed != null && call.telemetry != null) {
+        RelayedRequest.Line line = call.telemetry.relay(router.upstreams().get(0), relayed);
+        answer = upstream.relay(line.buffer(), line.offset(), line.length(), line.members(), timeout);
+      } else {
+        answer = upstream.relay(buffer, offset, length, members, timeout);
+      }
     } catch (RuntimeException e) {
       log.error("Handling {} failed", call.request.method(), e);
       calls.finish(call, Outcome.failed(ErrorCodes.INTERNAL_ERROR, "Internal error in the gateway"));

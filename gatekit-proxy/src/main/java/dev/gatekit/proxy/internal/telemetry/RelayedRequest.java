@@ -37,6 +37,7 @@ public final class RelayedRequest {
 
   private static final byte[] META = ascii("_meta");
   private static final byte[] NAME = ascii("name");
+  private static final int[] NO_RANGES = {};
 
   /** Where the context goes: no params, params without {@code _meta}, a {@code _meta} to rewrite, nowhere. */
   private enum Splice { NO_PARAMS, NO_META, META, NONE }
@@ -79,15 +80,16 @@ public final class RelayedRequest {
   /**
    * Reads the request in {@code buffer[offset, offset + length)}, which {@link JsonRpcLineScanner}
    * scanned into {@code members} (a request); returns {@code null} when the splice would not be sure
-   * of it. Reads nothing of the params when {@code telemetry} makes no spans.
+   * of it.
+   *
+   * @throws IllegalArgumentException if {@code telemetry} makes no spans (then nothing is to be read)
    */
   public static @Nullable RelayedRequest read(Telemetry telemetry, byte[] buffer, int offset, int length,
       JsonRpcLineScanner.Members members) {
     RequestId id = Objects.requireNonNull(members.id(), "a request has an id");
     String method = Objects.requireNonNull(members.method(), "a request has a method");
     if (!telemetry.tracing) {
-      return new RelayedRequest(buffer, offset, length, members, new JsonRpcRequest(id, method, null), Splice.NONE,
-          0, 0, false, new int[0], 0);
+      throw new IllegalArgumentException("only a telemetry that makes spans reads a request's trace context");
     }
     if (!members.hasParams()) {
       int close = offset + length - 1;
@@ -95,7 +97,7 @@ public final class RelayedRequest {
         close--; // trailing whitespace
       }
       return new RelayedRequest(buffer, offset, length, members, new JsonRpcRequest(id, method, null),
-          Splice.NO_PARAMS, close, close, false, new int[0], 0);
+          Splice.NO_PARAMS, close, close, false, NO_RANGES, 0);
     }
     if (members.paramsStart() < offset || members.paramsEnd() > offset + length) {
       throw new IllegalArgumentException("the params' bytes are outside the line: " + members);
@@ -103,7 +105,7 @@ public final class RelayedRequest {
     Walker walker = new Walker(buffer, members.paramsStart(), members.paramsEnd());
     if (buffer[members.paramsStart()] != '{') {
       return new RelayedRequest(buffer, offset, length, members,
-          new JsonRpcRequest(id, method, JsonNodeFactory.instance.arrayNode()), Splice.NONE, 0, 0, false, new int[0], 0);
+          new JsonRpcRequest(id, method, JsonNodeFactory.instance.arrayNode()), Splice.NONE, 0, 0, false, NO_RANGES, 0);
     }
     return walker.params(telemetry.carriedFields, McpMethods.TOOLS_CALL.equals(method))
         ? walker.request(buffer, offset, length, members, id, method) : null;
@@ -123,6 +125,7 @@ public final class RelayedRequest {
    * Returns the line with {@code fields} (name to value, as a propagator injects them) in its {@code
    * params._meta} in place of the client's carried fields; the line unchanged when {@code fields} is
    * empty or the params are an array (nowhere to put them). A new buffer; the line's is not changed.
+   * Equivalent to {@link MetaCarrier#inject} on the decoded request.
    */
   public Line carrying(Map<String, String> fields) {
     if (splice == Splice.NONE || fields.isEmpty()) {
@@ -302,7 +305,7 @@ public final class RelayedRequest {
       if (metaStart < 0) {
         int open = members.paramsStart() + 1;
         return new RelayedRequest(buffer, offset, length, members, request, Splice.NO_META, open, open,
-            paramsMembers > 0, new int[0], 0);
+            paramsMembers > 0, NO_RANGES, 0);
       }
       return new RelayedRequest(buffer, offset, length, members, request, Splice.META, metaStart, metaEnd, true,
           kept, keptCount);
