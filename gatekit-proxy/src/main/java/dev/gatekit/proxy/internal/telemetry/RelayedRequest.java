@@ -38,6 +38,9 @@ public final class RelayedRequest {
   private static final byte[] META = ascii("_meta");
   private static final byte[] NAME = ascii("name");
   private static final int[] NO_RANGES = {};
+  private static final byte[] CLOSE = ascii("}");
+  private static final byte[] CLOSE_TWO = ascii("}}");
+  private static final byte[] CLOSE_AND_COMMA = ascii("},");
 
   /** Where the context goes: no params, params without {@code _meta}, a {@code _meta} to rewrite, nowhere. */
   private enum Splice { NO_PARAMS, NO_META, META, NONE }
@@ -148,9 +151,9 @@ public final class RelayedRequest {
     }
     byte[] head = text.toString().getBytes(StandardCharsets.UTF_8);
     byte[] tail = switch (splice) {
-      case NO_PARAMS -> ascii("}}");
-      case NO_META -> ascii(paramsHasMembers ? "}," : "}");
-      default -> ascii("}");
+      case NO_PARAMS -> CLOSE_TWO;
+      case NO_META -> paramsHasMembers ? CLOSE_AND_COMMA : CLOSE;
+      default -> CLOSE;
     };
     int keptBytes = 0;
     for (int i = 0; i < keptCount; i += 2) {
