@@ -9,6 +9,7 @@ import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +45,28 @@ final class MetaCarrier {
     }
   };
 
+  /** Writes into a copy of {@code _meta}; the first field written drops every field the propagator carries. */
+  private static final class Injection {
+    final ObjectNode meta;
+    final Collection<String> fields;
+    boolean injected;
+
+    Injection(ObjectNode meta, Collection<String> fields) {
+      this.meta = meta;
+      this.fields = fields;
+    }
+  }
+
+  private static final TextMapSetter<Injection> INJECTION = (injection, key, value) -> {
+    if (injection != null) {
+      if (!injection.injected) {
+        injection.meta.remove(injection.fields);
+        injection.injected = true;
+      }
+      injection.meta.put(key, value);
+    }
+  };
+
   private MetaCarrier() {}
 
   /** Returns the context {@code request}'s {@code _meta} names as its parent, or the root context. */
@@ -63,20 +86,19 @@ final class MetaCarrier {
     if (params != null && !params.isObject()) {
       return request;
     }
-    Map<String, String> fields = fields(propagator, context);
-    if (fields.isEmpty()) {
-      return request;
-    }
     ObjectNode copy = JsonNodeFactory.instance.objectNode();
     ObjectNode meta = JsonNodeFactory.instance.objectNode();
     if (params != null) {
       copy.setAll((ObjectNode) params);
       if (params.get(META) instanceof ObjectNode old) {
         meta.setAll(old);
-        meta.remove(propagator.fields());
       }
     }
-    fields.forEach(meta::put);
+    Injection injection = new Injection(meta, propagator.fields());
+    propagator.inject(context, injection, INJECTION);
+    if (!injection.injected) {
+      return request; // the propagator had nothing to say
+    }
     copy.set(META, meta);
     return request.withParams(copy);
   }
