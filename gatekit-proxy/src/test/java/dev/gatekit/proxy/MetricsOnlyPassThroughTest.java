@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A gateway that records metrics but no spans keeps the byte pass-through ({@link
  * GatekitProxy#receiveLine}) and still counts and times each request by method, upstream and outcome,
- * an upstream's error answer with its code; one that makes spans takes the decoded way.
+ * an upstream's error answer with its code; one that makes spans keeps it too ({@link
+ * TracedPassThroughTest}).
  */
 class MetricsOnlyPassThroughTest {
 
@@ -92,15 +93,16 @@ class MetricsOnlyPassThroughTest {
   }
 
   @Test
-  void spansNeedTheDecodedWay() {
+  void spansKeepTheBytePathAndTheCountGetsTheToolName() {
     start(telemetry(meters, tracers));
 
     byte[] line = echo("1", "hi").getBytes(StandardCharsets.UTF_8);
-    assertThat(proxy.receiveLine(line, 0, line.length)).as("not passed on as bytes").isFalse();
-    client.sendLine(echo("1", "hi"));
+    assertThat(proxy.receiveLine(line, 0, line.length)).as("passed on as bytes").isTrue();
     assertThat(client.next().get("id").asInt()).isEqualTo(1);
     assertThat(sumOf("gatekit.requests", Attributes.of(key("gatekit.outcome"), "ok", key("gen_ai.tool.name"), "echo")))
         .isEqualTo(1);
+    assertThat(countOf("mcp.client.operation.duration", Attributes.of(key("gen_ai.tool.name"), "echo")))
+        .as("the upstream round trip, once").isEqualTo(1);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -58,6 +58,8 @@ public final class JsonRpcLineScanner {
    * @param hasParams whether the line has {@code params} (an object or an array)
    * @param hasResult whether the line has {@code result}
    * @param hasError whether the line has {@code error}
+   * @param paramsStart where the value of {@code params} begins (its opening brace or bracket), or -1
+   * @param paramsEnd just past the value of {@code params}, or -1
    */
   public record Members(
       @Nullable RequestId id,
@@ -66,7 +68,15 @@ public final class JsonRpcLineScanner {
       @Nullable String method,
       boolean hasParams,
       boolean hasResult,
-      boolean hasError) {
+      boolean hasError,
+      int paramsStart,
+      int paramsEnd) {
+
+    /** Members whose {@code params}' bytes are not known (-1). */
+    public Members(@Nullable RequestId id, int idStart, int idEnd, @Nullable String method, boolean hasParams,
+        boolean hasResult, boolean hasError) {
+      this(id, idStart, idEnd, method, hasParams, hasResult, hasError, -1, -1);
+    }
 
     /** Whether this is a request: an id and a method, and neither {@code result} nor {@code error}. */
     public boolean isRequest() {
@@ -144,6 +154,8 @@ public final class JsonRpcLineScanner {
       int idEnd = -1;
       String method = null;
       boolean params = false;
+      int paramsStart = -1;
+      int paramsEnd = -1;
       boolean result = false;
       boolean error = false;
       skipWhitespace();
@@ -172,6 +184,8 @@ public final class JsonRpcLineScanner {
             }
             value(1);
             params = true;
+            paramsStart = valueStart;
+            paramsEnd = pos;
           } else if (is(nameStart, nameEnd, RESULT)) {
             value(1);
             result = true;
@@ -192,7 +206,7 @@ public final class JsonRpcLineScanner {
       if (!version) {
         throw Unsure.INSTANCE;
       }
-      return new Members(id, idStart, idEnd, method, params, result, error);
+      return new Members(id, idStart, idEnd, method, params, result, error, paramsStart, paramsEnd);
     }
 
     /** Reads a comma (true, more follow) or the closing brace (false, not consumed). */

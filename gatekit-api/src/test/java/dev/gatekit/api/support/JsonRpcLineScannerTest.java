@@ -57,6 +57,22 @@ class JsonRpcLineScannerTest {
   }
 
   @Test
+  void givesTheParamsBytesExactly() {
+    String line = "{\"params\" : {\"a\":[1,{\"b\":\"}\"}]} ,\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\"}";
+    byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+    JsonRpcLineScanner.Members members = JsonRpcLineScanner.scan(bytes, 0, bytes.length);
+    assertThat(new String(bytes, members.paramsStart(), members.paramsEnd() - members.paramsStart(),
+        StandardCharsets.UTF_8)).isEqualTo("{\"a\":[1,{\"b\":\"}\"}]}");
+    JsonRpcLineScanner.Members none = scan("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\"}");
+    assertThat(none.paramsStart()).isEqualTo(-1);
+    assertThat(none.paramsEnd()).isEqualTo(-1);
+    String array = "xx{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":[1, 2]}";
+    byte[] arrayBytes = array.getBytes(StandardCharsets.UTF_8);
+    JsonRpcLineScanner.Members inArray = JsonRpcLineScanner.scan(arrayBytes, 2, arrayBytes.length - 2);
+    assertThat(array.substring(inArray.paramsStart(), inArray.paramsEnd())).isEqualTo("[1, 2]");
+  }
+
+  @Test
   void readsResponsesAndNotifications() {
     JsonRpcLineScanner.Members result = scan("{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{\"content\":[]}}");
     assertThat(result.isResultForNumberId()).isTrue();

@@ -23,6 +23,7 @@ import dev.gatekit.proxy.internal.chain.Outcome;
 import dev.gatekit.proxy.internal.chain.Passage;
 import dev.gatekit.proxy.internal.chain.Stages;
 import dev.gatekit.proxy.internal.chain.UpstreamStage;
+import dev.gatekit.proxy.internal.telemetry.RelayedRequest;
 import dev.gatekit.proxy.internal.telemetry.Telemetry;
 import dev.gatekit.transport.stdio.StdioTransport;
 import java.time.Duration;
@@ -69,6 +70,7 @@ public final class Session implements AutoCloseable {
   private final NotificationRelay relay;
   /** The one upstream requests go to as bytes, when the session can pass them on so; else null. */
   private final @Nullable StdioTransport passThrough;
+  private final Telemetry telemetry;
   /** The requests taken and not yet handed to their upstream; the client's reader waits on it. */
   private final Backlog backlog = new Backlog();
   /** Without plugins: hands requests over in the client's order. */
@@ -107,10 +109,10 @@ public final class Session implements AutoCloseable {
     this.relay = new NotificationRelay(new ArrayList<>(links.values()), handshake, calls, serverRequests,
         notificationLane, telemetry);
     Transport only = upstreams.size() == 1 ? upstreams.values().iterator().next() : null;
-    // Bytes pass through only where nothing would look at the message: no plugin, no namespacing, no
-    // spans (made in the chain, from the request's _meta). Metrics alone are recorded from the bytes.
-    this.passThrough = !handOff && !namespaced && !telemetry.tracing() && only instanceof StdioTransport stdio
-        ? stdio : null;
+    // Bytes pass through only where nothing would look at the message: no plugin, no namespacing.
+    // Metrics are recorded from the bytes, spans read and write the trace context in them.
+    this.telemetry = telemetry;
+    this.passThrough = !handOff && !namespaced && only instanceof StdioTransport stdio ? stdio : null;
   }
 
   /** Starts every upstream; one that cannot start is logged and reported to requests routed to it. */
@@ -157,7 +159,9 @@ public final class Session implements AutoCloseable {
    * upstream behind a {@link StdioTransport}, no namespacing, the session initialized, every
    * notification the client sent before it gone upstream, and the line a request other than {@code
    * initialize} and {@code ping} that {@link JsonRpcLineScanner} is sure of. The request then goes
-   * upstream as the client's line with only its id replaced ({@link StdioTransport#relay}), and its
+   * upstream as the client's line with only its id replaced ({@link StdioTransport#relay}) and, when
+   * spans are made, the upstream call's trace context spliced into its {@code params._meta} ({@link
+   * RelayedRequest}; a line the splice is not sure of is not taken), and its
    * answer comes back to the client as the upstream's line with only the client's id put back, on the
    * transport's reader, with no hand-off. It is the same request as on the ordinary way in every
    * other respect: an id already in flight is refused, the client can cancel it, and a timeout or a
@@ -176,14 +180,25 @@ public final class Session implements AutoCloseable {
         || McpMethods.PING.equals(members.method())) {
       return false;
     }
-    ClientCall call = calls.begin(new JsonRpcRequest(
+    // With spans, the trace context is read from the line and the upstream call's spliced into it.
+    RelayedRequest relayed = telemetry.tracing() ? RelayedRequest.read(telemetry, buffer, offset, length, members) : null;
+    if (relayed == null && telemetry.tracing()) {
+      return false; // trace context the splice is not sure of
+    }
+    ClientCall call = calls.begin(relayed != null ? relayed.request() : new JsonRpcRequest(
         Objects.requireNonNull(members.id()), Objects.requireNonNull(members.method()), null));
     if (call == null) {
       return true; // refused: the id is in flight already
     }
     CompletableFuture<byte[]> answer;
     try {
-      answer = upstream.relay(buffer, offset, length, members, upstream.options().requestTimeout());
+      Duration timeout = upstream.options().requestTimeout();
+      if (relayed != null && call.telemetry != null) {
+        RelayedRequest.Line line = call.telemetry.relay(router.upstreams().get(0), relayed);
+        answer = upstream.relay(line.buffer(), line.offset(), line.length(), line.members(), timeout);
+      } else {
+        answer = upstream.relay(buffer, offset, length, members, timeout);
+      }
     } catch (RuntimeException e) {
       log.error("Handling {} failed", call.request.method(), e);
       calls.finish(call, Outcome.failed(ErrorCodes.INTERNAL_ERROR, "Internal error in the gateway"));

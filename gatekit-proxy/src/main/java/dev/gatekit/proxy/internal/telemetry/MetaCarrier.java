@@ -9,7 +9,10 @@ import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -36,9 +39,31 @@ final class MetaCarrier {
     }
   };
 
-  private static final TextMapSetter<ObjectNode> SETTER = (meta, key, value) -> {
-    if (meta != null) {
-      meta.put(key, value);
+  private static final TextMapSetter<Map<String, String>> SETTER = (fields, key, value) -> {
+    if (fields != null) {
+      fields.put(key, value);
+    }
+  };
+
+  /** Writes into a copy of {@code _meta}; the first field written drops every field the propagator carries. */
+  private static final class Injection {
+    final ObjectNode meta;
+    final Collection<String> fields;
+    boolean injected;
+
+    Injection(ObjectNode meta, Collection<String> fields) {
+      this.meta = meta;
+      this.fields = fields;
+    }
+  }
+
+  private static final TextMapSetter<Injection> INJECTION = (injection, key, value) -> {
+    if (injection != null) {
+      if (!injection.injected) {
+        injection.meta.remove(injection.fields);
+        injection.injected = true;
+      }
+      injection.meta.put(key, value);
     }
   };
 
@@ -51,8 +76,10 @@ final class MetaCarrier {
   }
 
   /**
-   * Returns a copy of {@code request} whose {@code _meta} carries {@code context}; {@code request}
-   * itself when its params are not an object (there is nowhere to put it).
+   * Returns a copy of {@code request} whose {@code _meta} carries {@code context}, in place of every
+   * field of the propagator's it had (a client's {@code tracestate} never stays beside the gateway's
+   * {@code traceparent}); {@code request} itself when its params are not an object (there is nowhere
+   * to put it) or the propagator had nothing to say.
    */
   static JsonRpcRequest inject(TextMapPropagator propagator, Context context, JsonRpcRequest request) {
     JsonNode params = request.params();
@@ -67,12 +94,20 @@ final class MetaCarrier {
         meta.setAll(old);
       }
     }
-    propagator.inject(context, meta, SETTER);
-    if (meta.isEmpty()) {
+    Injection injection = new Injection(meta, propagator.fields());
+    propagator.inject(context, injection, INJECTION);
+    if (!injection.injected) {
       return request; // the propagator had nothing to say
     }
     copy.set(META, meta);
     return request.withParams(copy);
+  }
+
+  /** Returns the fields (name to value, in the propagator's order) that carry {@code context}. */
+  static Map<String, String> fields(TextMapPropagator propagator, Context context) {
+    Map<String, String> fields = new LinkedHashMap<>(4);
+    propagator.inject(context, fields, SETTER);
+    return fields;
   }
 
   private static @Nullable JsonNode metaOf(JsonRpcRequest request) {

@@ -8,6 +8,8 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -32,6 +34,8 @@ public final class RequestTelemetry {
   private volatile @Nullable String tool;
   /** The last upstream call started, whose duration's attributes the count may reuse. */
   private volatile @Nullable UpstreamCall lastCall;
+  /** The call {@link #relay} started, which {@link #end} ends; else null. */
+  private volatile @Nullable UpstreamCall relayedCall;
   /** Whether the request went upstream as bytes ({@link #passedThrough}). */
   private volatile boolean passedThrough;
   /** The error code of the answer passed on as bytes; meaningful when {@link #passedError}. */
@@ -54,6 +58,31 @@ public final class RequestTelemetry {
    * security stages allowed it). The call's span is a child of this request's.
    */
   public UpstreamCall upstreamCall(String upstream, JsonRpcRequest request) {
+    return start(upstream, request, null);
+  }
+
+  /**
+   * Starts the call of this request to {@code upstream} as bytes (the byte pass-through, where no
+   * plugin runs), and returns the line to send: {@code relayed}'s, with the call's trace context in
+   * its {@code _meta} when spans are made ({@link RelayedRequest#carrying}); as the client sent it
+   * when not. With a span, {@link #end} ends the call too; call {@link #passedThrough} when the
+   * answer comes. Call at most once, before {@link #end}.
+   */
+  public RelayedRequest.Line relay(String upstream, RelayedRequest relayed) {
+    if (span == null) {
+      return relayed.unchanged();
+    }
+    Map<String, String> fields = new LinkedHashMap<>(4);
+    relayedCall = start(upstream, relayed.request(), fields);
+    return relayed.carrying(fields);
+  }
+
+  /**
+   * Starts a call: its span, a child of this request's, and the request it sends, which carries the
+   * call's context — in a copy of {@code request} when {@code fields} is null, else put in {@code
+   * fields} for the caller to send (and {@code request} left as it is).
+   */
+  private UpstreamCall start(String upstream, JsonRpcRequest request, @Nullable Map<String, String> fields) {
     String previous = this.upstream;
     this.upstream = previous == null || previous.equals(upstream) ? upstream : SEVERAL;
     String toolName = toolOf(request);
@@ -74,7 +103,11 @@ public final class RequestTelemetry {
         builder.setAttribute(Telemetry.TOOL, toolName);
       }
       child = builder.startSpan();
-      leaving = MetaCarrier.inject(telemetry.propagator, context.with(child), request);
+      if (fields == null) {
+        leaving = MetaCarrier.inject(telemetry.propagator, context.with(child), request);
+      } else {
+        fields.putAll(MetaCarrier.fields(telemetry.propagator, context.with(child)));
+      }
     }
     UpstreamCall call = new UpstreamCall(telemetry, upstream, request.method(), toolName, child, leaving, startNanos);
     lastCall = call;
@@ -82,8 +115,8 @@ public final class RequestTelemetry {
   }
 
   /**
-   * Notes that this request went to {@code upstream} as bytes (a metrics-only gateway's pass-through,
-   * which makes no span) and came back as {@code line}, or failed ({@code null}). The answer's outcome
+   * Notes that this request went to {@code upstream} as bytes (the byte pass-through; with spans, its
+   * call started by {@link #relay}) and came back as {@code line}, or failed ({@code null}). The answer's outcome
    * is read from the line, so that {@link #end} with {@link CallResult#OK} (all a byte pass-through
    * knows) records an upstream's error answer as {@code error} with its code; {@link #end} also records
    * the round trip to the upstream, which is the whole request's here. Call before {@link #end}.
@@ -141,6 +174,10 @@ public final class RequestTelemetry {
     boolean answeredError = bytes && given == CallResult.OK && passedError;
     CallResult result = answeredError ? CallResult.ERROR : given;
     int errorCode = answeredError ? passedErrorCode : givenErrorCode;
+    UpstreamCall relayed = relayedCall;
+    if (relayed != null) { // the request itself was the call: same outcome (and its labels for the count)
+      relayed.end(result, errorCode);
+    }
     Attributes all = null;
     if (telemetry.metrics) {
       UpstreamCall last = lastCall;
@@ -154,7 +191,7 @@ public final class RequestTelemetry {
       telemetry.requests.add(1, all, Context.root());
       double seconds = nanos / 1e9;
       telemetry.requestDuration.record(seconds, all, Context.root());
-      if (bytes) { // the upstream call was the request itself: no UpstreamCall recorded it
+      if (bytes && relayed == null) { // the upstream call was the request itself: no UpstreamCall recorded it
         telemetry.upstreamDuration.record(seconds, all, Context.root());
       }
     }

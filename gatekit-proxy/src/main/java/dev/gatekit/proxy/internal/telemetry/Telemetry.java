@@ -63,6 +63,8 @@ public final class Telemetry {
   final boolean metrics;
   final Tracer tracer;
   final TextMapPropagator propagator;
+  /** The names of the fields {@link #propagator} reads and writes, as UTF-8. */
+  final byte[][] carriedFields;
   private final Meter meter;
   final LongCounter requests;
   final DoubleHistogram requestDuration;
@@ -79,6 +81,9 @@ public final class Telemetry {
     // An SDK built without propagators would drop the client's trace: MCP's _meta carries W3C context.
     this.propagator = tracing && configured == TextMapPropagator.noop()
         ? W3CTraceContextPropagator.getInstance() : configured;
+    this.carriedFields = propagator.fields().stream()
+        .map(field -> field.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .toArray(byte[][]::new);
     this.meter = openTelemetry.getMeter(SCOPE);
     this.requests = meter.counterBuilder("gatekit.requests")
         .setUnit("{request}")
@@ -116,10 +121,11 @@ public final class Telemetry {
   }
 
   /**
-   * Returns whether spans are made. Only then must every request be seen decoded: its span's parent
-   * is in its {@code _meta}, and the request sent upstream carries the upstream call's context in its
-   * own. Metrics alone need only the method and the outcome, which a byte pass-through has too ({@link
-   * RequestTelemetry#passedThrough}).
+   * Returns whether spans are made. A request's span's parent is then in its {@code _meta}, and the
+   * request sent upstream carries the upstream call's context in its own: read and written in the
+   * decoded request ({@link RequestTelemetry#upstreamCall}), or in its bytes on a byte pass-through
+   * ({@link RelayedRequest}, {@link RequestTelemetry#relay}). Metrics alone need only the method and
+   * the outcome ({@link RequestTelemetry#passedThrough}).
    */
   public boolean tracing() {
     return tracing;
