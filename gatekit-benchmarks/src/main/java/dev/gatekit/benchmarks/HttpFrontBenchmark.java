@@ -87,6 +87,13 @@ import org.openjdk.jmh.runner.IterationType;
 @Measurement(iterations = 5, time = 5)
 public class HttpFrontBenchmark {
 
+  /**
+   * The JVM options of Gatekit's front process, separated by {@code ;} or spaces (JMH splits {@code
+   * -jvmArgsAppend} at spaces): {@code -XX:+UseParallelGC} unless given, e.g. {@code
+   * -jvmArgsAppend -Dgatekit.benchmarks.front.jvmArgs=-XX:+UseZGC} for a collector with sub-millisecond pauses.
+   */
+  static final String FRONT_JVM_ARGS_PROPERTY = "gatekit.benchmarks.front.jvmArgs";
+
   /** Calls per benchmark invocation. */
   static final int BATCH = 1_000;
   private static final Pattern ENDPOINT = Pattern.compile("serving MCP Streamable HTTP at (http://\\S+)");
@@ -420,8 +427,11 @@ public class HttpFrontBenchmark {
         .collect(Collectors.joining(", ")) + "]\n  max_requests_in_flight: 1000\n");
     Path err = work.resolve("gatekit.err");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    gateway = new ProcessBuilder(java, "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"),
-        "dev.gatekit.cli.GatekitCommand", "--config", config.toString(), "--log-level", "warn")
+    List<String> command = new ArrayList<>(List.of(java));
+    command.addAll(List.of(System.getProperty(FRONT_JVM_ARGS_PROPERTY, "-XX:+UseParallelGC").strip().split("[;\\s]+")));
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+        "dev.gatekit.cli.GatekitCommand", "--config", config.toString(), "--log-level", "warn"));
+    gateway = new ProcessBuilder(command)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile()).start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
