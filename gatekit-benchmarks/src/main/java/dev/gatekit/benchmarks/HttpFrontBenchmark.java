@@ -160,6 +160,17 @@ public class HttpFrontBenchmark {
 
   @Setup(Level.Trial)
   public void start() throws Exception {
+    try {
+      open();
+    } catch (Throwable e) {
+      // JMH runs no teardown after a failed setup: leave no front and no 100 servers behind.
+      running = false;
+      closeEverything();
+      throw e;
+    }
+  }
+
+  private void open() throws Exception {
     work = Files.createTempDirectory("gatekit-http-front");
     List<String> server = switch (upstream) {
       case "test-server" -> TestServer.command();
@@ -401,26 +412,37 @@ public class HttpFrontBenchmark {
         front, sessions, upstream, rate == 0 ? "closed loop" : rate + "/s", measured.percentileMicros(0.50),
         measured.percentileMicros(0.99), measured.count(), memory);
     CpuProfiler.noteUpstreams();
-    httpSessions.forEach(HttpMcpSession::close);
-    if (rawClient != null) {
-      rawClient.close();
-    }
-    transports.forEach(StdioTransport::close);
-    if (gateway != null) {
-      List<ProcessHandle> children = gateway.descendants().toList();
-      gateway.destroy();
-      if (!gateway.waitFor(60, TimeUnit.SECONDS)) {
-        gateway.destroyForcibly();
-      }
-      children.forEach(ProcessHandle::destroyForcibly);
-    }
+    closeEverything();
     Throwable problem = failure.get();
     if (problem != null) {
       throw new IllegalStateException("a call failed", problem);
     }
   }
 
-  private URI startGatekit(List<String> server) throws Exception {
+  /** Closes the sessions, the client and the front, and ends every process the trial started. */
+  private void closeEverything() throws InterruptedException {
+    synchronized (httpSessions) {
+      httpSessions.forEach(HttpMcpSession::close);
+    }
+    RawHttpClient raw = rawClient;
+    if (raw != null) {
+      raw.close();
+    }
+    synchronized (transports) {
+      transports.forEach(StdioTransport::close);
+    }
+    Process front = gateway;
+    if (front != null) {
+      List<ProcessHandle> children = front.descendants().toList();
+      front.destroy();
+      if (!front.waitFor(60, TimeUnit.SECONDS)) {
+        front.destroyForcibly();
+      }
+      children.forEach(ProcessHandle::destroyForcibly);
+    }
+  }
+
+    private URI startGatekit(List<String> server) throws Exception {
     Path config = work.resolve("gatekit.yaml");
     Files.writeString(config, "proxy:\n  transport: http\n  http: {host: 127.0.0.1, port: 0, max_sessions: " + (sessions + 10) + "}\n"
         + "  upstreams:\n    - name: kit\n      command: [" + server.stream().map(HttpFrontBenchmark::yamlQuoted)
