@@ -10,7 +10,6 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -103,11 +102,9 @@ final class MetaCarrier {
     return request.withParams(copy);
   }
 
-  /** Returns the fields (name to value, in the propagator's order) that carry {@code context}. */
-  static Map<String, String> fields(TextMapPropagator propagator, Context context) {
-    Map<String, String> fields = new LinkedHashMap<>(4);
+  /** Puts into {@code fields} the fields (name to value, in the propagator's order) that carry {@code context}. */
+  static void fields(TextMapPropagator propagator, Context context, Map<String, String> fields) {
     propagator.inject(context, fields, SETTER);
-    return fields;
   }
 
   private static @Nullable JsonNode metaOf(JsonRpcRequest request) {

@@ -106,7 +106,7 @@ public final class RequestTelemetry {
       if (fields == null) {
         leaving = MetaCarrier.inject(telemetry.propagator, context.with(child), request);
       } else {
-        fields.putAll(MetaCarrier.fields(telemetry.propagator, context.with(child)));
+        MetaCarrier.fields(telemetry.propagator, context.with(child), fields);
       }
     }
     UpstreamCall call = new UpstreamCall(telemetry, upstream, request.method(), toolName, child, leaving, startNanos);

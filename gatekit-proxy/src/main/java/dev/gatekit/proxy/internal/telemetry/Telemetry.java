@@ -16,6 +16,7 @@ import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -82,7 +83,7 @@ public final class Telemetry {
     this.propagator = tracing && configured == TextMapPropagator.noop()
         ? W3CTraceContextPropagator.getInstance() : configured;
     this.carriedFields = propagator.fields().stream()
-        .map(field -> field.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .map(field -> field.getBytes(StandardCharsets.UTF_8))
         .toArray(byte[][]::new);
     this.meter = openTelemetry.getMeter(SCOPE);
     this.requests = meter.counterBuilder("gatekit.requests")

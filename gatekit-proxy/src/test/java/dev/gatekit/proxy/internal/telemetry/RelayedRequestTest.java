@@ -19,6 +19,8 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -96,7 +98,9 @@ class RelayedRequestTest {
       assertThat(relayed).isNotNull();
       JsonRpcRequest decoded = (JsonRpcRequest) JsonRpcCodec.get().decode(line);
 
-      RelayedRequest.Line spliced = relayed.carrying(MetaCarrier.fields(TRACING.propagator, context));
+      Map<String, String> fields = new LinkedHashMap<>();
+      MetaCarrier.fields(TRACING.propagator, context, fields);
+      RelayedRequest.Line spliced = relayed.carrying(fields);
       JsonNode expected = JsonRpcCodec.get().toTree(MetaCarrier.inject(TRACING.propagator, context, decoded));
       JsonNode actual = JsonRpcCodec.get().mapper()
           .readTree(spliced.buffer(), spliced.offset(), spliced.length());
