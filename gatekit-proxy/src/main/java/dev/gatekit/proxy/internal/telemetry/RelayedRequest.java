@@ -1,5 +1,6 @@
 package dev.gatekit.proxy.internal.telemetry;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatekit.api.JsonRpcRequest;
@@ -197,16 +198,7 @@ public final class RelayedRequest {
 
   private static StringBuilder quote(StringBuilder text, String value) {
     text.append('"');
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (c == '"' || c == '\\') {
-        text.append('\\').append(c);
-      } else if (c < 0x20) {
-        text.append(String.format("\\u%04x", (int) c));
-      } else {
-        text.append(c);
-      }
-    }
+    JsonStringEncoder.getInstance().quoteAsString(value, text);
     return text.append('"');
   }
 
