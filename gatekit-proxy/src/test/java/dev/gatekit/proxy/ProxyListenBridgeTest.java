@@ -15,6 +15,10 @@ import dev.gatekit.api.plugin.PluginKind;
 import dev.gatekit.proxy.plugins.PluginEntry;
 import dev.gatekit.proxy.plugins.PluginLoader;
 import dev.gatekit.testkit.MockTransport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +27,7 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -240,12 +245,24 @@ class ProxyListenBridgeTest {
     assertThat(uris(upstream, "resources/unsubscribe")).containsExactly("file:///x");
   }
 
+  private static long updatesAudited(Path log) {
+    try {
+      return Files.exists(log)
+          ? Files.readString(log).lines().filter(line -> line.contains("notifications/resources/updated")).count() : 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   @Test
-  void aSecretInAListensNotificationIsBlockedBeforeTheClient() {
+  void aSecretInAListensNotificationIsBlockedBeforeTheClientAndTheAuditLog(@TempDir Path dir) throws Exception {
+    Path log = dir.resolve("audit.jsonl");
     MockTransport upstream = server2025(ALL_CAPABILITIES);
     start(upstream, builder -> PluginLoader.addTo(builder, PluginLoader.fromClassPath().load(List.of(
         new PluginEntry(PluginKind.SECURITY, "_global", "basic_secrets_filter", Map.of("action", "block"),
-            "plugins.security._global[0]", 0)), Set.of("old"))));
+            "plugins.security._global[0]", 0),
+        new PluginEntry(PluginKind.AUDITING, "_global", "audit_jsonl", Map.of("output_file", log.toString()),
+            "plugins.auditing._global[0]", 0)), Set.of("old"))));
     listen("a", "{'resourceSubscriptions':['file:///x']}");
     ackOf("a");
 
@@ -258,6 +275,8 @@ class ProxyListenBridgeTest {
     JsonNode clean = client.notifications().stream()
         .filter(n -> n.method().equals("notifications/resources/updated")).findFirst().orElseThrow().params();
     assertThat(clean.path("title").asText()).isEqualTo("clean");
+    await("both updates in the audit log", () -> updatesAudited(log) == 2);
+    assertThat(Files.readString(log)).doesNotContain(AWS_KEY);
   }
 
   @Test
