@@ -24,8 +24,9 @@ import org.jspecify.annotations.Nullable;
  * it measures the server, not the client ({@code java.net.http} at 100 connections spent more CPU
  * than the front it measured). It understands what MCP fronts answer: a body by {@code
  * Content-Length}, {@code Transfer-Encoding: chunked} (an SSE stream that ends after the answer) or
- * until the connection closes. A future completes on the selector thread; what it runs there must
- * not block.
+ * until the connection closes. A connection the server closed while idle (a front's idle timeout,
+ * say while a benchmark primes its other sessions) is opened again by its next request, as any
+ * HTTP client does. A future completes on the selector thread; what it runs there must not block.
  */
 final class RawHttpClient implements AutoCloseable {
 
@@ -54,9 +55,7 @@ final class RawHttpClient implements AutoCloseable {
 
   /** Opens a keep-alive connection to {@code endpoint}'s host and port (blocking connect). */
   Connection connect(URI endpoint) throws IOException {
-    SocketChannel channel = SocketChannel.open(new InetSocketAddress(endpoint.getHost(), endpoint.getPort()));
-    channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-    channel.configureBlocking(false);
+    SocketChannel channel = open(endpoint);
     Connection connection = new Connection(channel, endpoint);
     CompletableFuture<Void> registered = new CompletableFuture<>();
     execute(() -> {
@@ -69,6 +68,13 @@ final class RawHttpClient implements AutoCloseable {
     });
     registered.join();
     return connection;
+  }
+
+  private static SocketChannel open(URI endpoint) throws IOException {
+    SocketChannel channel = SocketChannel.open(new InetSocketAddress(endpoint.getHost(), endpoint.getPort()));
+    channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+    channel.configureBlocking(false);
+    return channel;
   }
 
   private void execute(Runnable task) {
@@ -129,7 +135,8 @@ final class RawHttpClient implements AutoCloseable {
 
   /** One keep-alive connection; one request in flight at a time. */
   final class Connection {
-    private final SocketChannel channel;
+    private final URI endpoint;
+    private SocketChannel channel;
     private final String requestHead;
     private final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
     private @Nullable SelectionKey key;
@@ -144,6 +151,7 @@ final class RawHttpClient implements AutoCloseable {
     private final ByteArrayOutputStream body = new ByteArrayOutputStream();
 
     private Connection(SocketChannel channel, URI endpoint) {
+      this.endpoint = endpoint;
       this.channel = channel;
       this.requestHead = "POST " + endpoint.getRawPath() + " HTTP/1.1\r\nHost: " + endpoint.getHost() + ":" + endpoint.getPort()
           + "\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n";
@@ -171,11 +179,26 @@ final class RawHttpClient implements AutoCloseable {
         return;
       }
       pending = answer;
+      if (!channel.isOpen()) {
+        try {
+          reopen();
+        } catch (IOException e) {
+          fail(e);
+          return;
+        }
+      }
       out = request;
       flush();
       if (pending == answer && key != null && key.isValid()) {
         key.interestOps(key.interestOps() | SelectionKey.OP_READ);
       }
+    }
+
+    /** Opens the connection again after the server closed it; on the selector thread. */
+    private void reopen() throws IOException {
+      channel = open(endpoint);
+      key = channel.register(selector, 0, this);
+      in.clear();
     }
 
     private void flush() {
