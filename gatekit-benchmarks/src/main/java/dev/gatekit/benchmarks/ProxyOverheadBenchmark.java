@@ -91,16 +91,7 @@ public class ProxyOverheadBenchmark {
                 throw new IllegalArgumentException(
                     "plugins must be none, builtin, audit-plain, audit-chained or audit-signed, was " + plugins);
           };
-      recording =
-          switch (telemetry) {
-            case "off" -> null;
-            case "on" -> new RecordingTelemetry();
-            case "metrics" -> new RecordingTelemetry(true, false, 1.0);
-            case "traces" -> new RecordingTelemetry(false, true, 1.0);
-            case "sampled" -> new RecordingTelemetry(true, true, 0.01);
-            default -> throw new IllegalArgumentException(
-                "telemetry must be off, on, metrics, traces or sampled, was " + telemetry);
-          };
+      recording = RecordingTelemetry.forParam(telemetry);
       gateway =
           Gateway.start(TestServerTransport.build(TestServerTransport.options()), builtins, proxyExecutor,
               recording == null ? null : recording.openTelemetry);

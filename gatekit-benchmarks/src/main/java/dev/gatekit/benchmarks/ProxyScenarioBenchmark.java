@@ -5,6 +5,7 @@ import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.proxy.GatekitProxy;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -43,6 +44,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code -p proxyExecutor=default,fork-join} adds a run on a two-thread {@code ForkJoinPool} given
  * through the proxy's builder, which shows what the default pool costs under a burst.
  *
+ * <p>{@code telemetry} is {@code off} (the proxy's default, the OpenTelemetry API without an SDK) or
+ * {@code on} (the SDK records every metric and samples every span, {@link RecordingTelemetry}): what
+ * instrumentation costs a batch of real calls.
+ *
  * <p>Efficiency is {@value #LATENCY_MS} ms divided by the batch time; {@link ScenarioReport} prints
  * it, with the allocation per request, from a JSON result file. With {@code -prof gc}, {@code
  * gc.alloc.rate.norm} is per batch (all threads of this JVM, not the upstream's): divide it by
@@ -72,6 +77,15 @@ public class ProxyScenarioBenchmark {
     @Param({"default"})
     public String proxyExecutor;
 
+    /**
+     * {@code off}: the OpenTelemetry API alone, the default; {@code on}: the SDK records every metric
+     * and every span ({@code -p telemetry=off,on}); {@code metrics}, {@code traces}, {@code sampled}
+     * as in {@link ProxyOverheadBenchmark}.
+     */
+    @Param({"off"})
+    public String telemetry;
+
+    private @Nullable RecordingTelemetry recording;
     Gateway gateway;
     JsonRpcRequest sleep;
     String slept;
@@ -79,7 +93,10 @@ public class ProxyScenarioBenchmark {
     /** Starts the upstream and the proxy, makes the handshake and primes. */
     @Setup(Level.Trial)
     public void start() {
-      gateway = Gateway.start(ScenarioUpstream.create(upstream), null, proxyExecutor);
+      recording = RecordingTelemetry.forParam(telemetry);
+      gateway =
+          Gateway.start(ScenarioUpstream.create(upstream), null, proxyExecutor,
+              recording == null ? null : recording.openTelemetry);
       sleep = McpCalls.sleep(LATENCY_MS);
       slept = "slept " + LATENCY_MS + " ms";
     }
@@ -89,6 +106,9 @@ public class ProxyScenarioBenchmark {
     public void close() {
       CpuProfiler.noteUpstreams();
       gateway.close();
+      if (recording != null) {
+        recording.close();
+      }
     }
 
     /** Throws unless {@code response} is the sleep's answer. */

@@ -16,6 +16,7 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.util.Collection;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The OpenTelemetry SDK as a deployment runs it, minus the network: every span sampled and handed
@@ -45,6 +46,22 @@ final class RecordingTelemetry implements AutoCloseable {
   private final boolean sampledAll;
 
   /** Both metrics and traces, every trace sampled. */
+  /**
+   * Returns the telemetry a benchmark's {@code telemetry} parameter names: {@code off} (none: the
+   * API's no-op, the proxy's default), {@code on}, {@code metrics}, {@code traces} or {@code sampled}.
+   */
+  static @Nullable RecordingTelemetry forParam(String telemetry) {
+    return switch (telemetry) {
+      case "off" -> null;
+      case "on" -> new RecordingTelemetry();
+      case "metrics" -> new RecordingTelemetry(true, false, 1.0);
+      case "traces" -> new RecordingTelemetry(false, true, 1.0);
+      case "sampled" -> new RecordingTelemetry(true, true, 0.01);
+      default -> throw new IllegalArgumentException(
+          "telemetry must be off, on, metrics, traces or sampled, was " + telemetry);
+    };
+  }
+
   RecordingTelemetry() {
     this(true, true, 1.0);
   }
