@@ -25,8 +25,9 @@ import org.jspecify.annotations.Nullable;
  * than the front it measured). It understands what MCP fronts answer: a body by {@code
  * Content-Length}, {@code Transfer-Encoding: chunked} (an SSE stream that ends after the answer) or
  * until the connection closes. A connection the server closed while idle (a front's idle timeout,
- * say while a benchmark primes its other sessions) is opened again by its next request, as any
- * HTTP client does. A future completes on the selector thread; what it runs there must not block.
+ * say while a benchmark opens its other sessions) is opened again by its next request, and a request
+ * that finds its connection closed before any byte of an answer came is sent once more on a new one,
+ * as HTTP clients do with a stale keep-alive connection. A future completes on the selector thread; what it runs there must not block.
  */
 final class RawHttpClient implements AutoCloseable {
 
@@ -60,7 +61,7 @@ final class RawHttpClient implements AutoCloseable {
     CompletableFuture<Void> registered = new CompletableFuture<>();
     execute(() -> {
       try {
-        connection.key = channel.register(selector, 0, connection);
+        connection.key = channel.register(selector, SelectionKey.OP_READ, connection); // notices an idle close
         registered.complete(null);
       } catch (IOException e) {
         registered.completeExceptionally(e);
@@ -142,6 +143,9 @@ final class RawHttpClient implements AutoCloseable {
     private @Nullable SelectionKey key;
     private @Nullable ByteBuffer out;
     private @Nullable CompletableFuture<Answer> pending;
+    /** The request in flight, whole, to send again on a new connection if this one was stale. */
+    private @Nullable ByteBuffer sent;
+    private boolean retried;
     // The response being parsed.
     private int status = -1;
     private String contentType = "";
@@ -179,6 +183,8 @@ final class RawHttpClient implements AutoCloseable {
         return;
       }
       pending = answer;
+      sent = request.duplicate();
+      retried = false;
       if (!channel.isOpen()) {
         try {
           reopen();
@@ -197,8 +203,25 @@ final class RawHttpClient implements AutoCloseable {
     /** Opens the connection again after the server closed it; on the selector thread. */
     private void reopen() throws IOException {
       channel = open(endpoint);
-      key = channel.register(selector, 0, this);
+      key = channel.register(selector, SelectionKey.OP_READ, this);
       in.clear();
+    }
+
+    /** The server closed the connection before answering at all: a stale one; the request goes again once. */
+    private void resendOnNewConnection(ByteBuffer request) {
+      retried = true;
+      if (key != null) {
+        key.cancel();
+      }
+      try {
+        channel.close();
+        reopen();
+      } catch (IOException e) {
+        fail(e);
+        return;
+      }
+      out = request.duplicate().rewind();
+      flush();
     }
 
     private void flush() {
@@ -229,6 +252,11 @@ final class RawHttpClient implements AutoCloseable {
         return;
       }
       if (n < 0) {
+        ByteBuffer request = sent;
+        if (pending != null && status < 0 && in.position() == 0 && !retried && request != null) {
+          resendOnNewConnection(request);
+          return;
+        }
         if (pending != null && status > 0 && contentLength < 0 && !chunked) {
           in.flip();
           body.write(in.array(), in.position(), in.remaining());
