@@ -103,6 +103,10 @@ final class VersionedUpstream implements Transport {
   private final LegacyLogLevel logLevel;
   /** A 2026-era client's {@code subscriptions/listen} towards a 2025-era upstream. */
   private final ListenBridge listens;
+  /** Notices a restart of the upstream while listens are open, which no request may follow for long. */
+  private final RestartWatch restartWatch;
+  /** The {@code _meta} of the last bridged listen's client, for the probe after a restart. */
+  private volatile @Nullable JsonNode bridgeProbe;
 
   VersionedUpstream(String name, Transport upstream) {
     this.name = name;
@@ -110,6 +114,7 @@ final class VersionedUpstream implements Transport {
     this.playback = new InputPlayback(name, upstream, () -> handler);
     this.logLevel = new LegacyLogLevel(name, upstream);
     this.listens = new ListenBridge(name, upstream, () -> handler);
+    this.restartWatch = new RestartWatch(upstream, listens::hasOpen, this::afterRestartWithListens);
   }
 
   /**
@@ -214,6 +219,7 @@ final class VersionedUpstream implements Transport {
 
   @Override
   public void close() {
+    restartWatch.stop();
     listens.closeAll(); // each ends with its result, and gives its URIs up before the connection goes
     waiting.values().forEach(w -> w.answer().cancel(false));
     waiting.clear();
@@ -408,6 +414,49 @@ final class VersionedUpstream implements Transport {
     return mine;
   }
 
+  /**
+   * The upstream was restarted while bridged listens were open (a 2025-era server does not keep a
+   * subscription across a restart, and no request may come to find that out): its generation is
+   * found out again at once, with the listening client's {@code _meta}. Back as a 2025-era server,
+   * each URI the listens hold is subscribed again; back as a 2026-era one, each listen ends with its
+   * graceful-close result, the specification's way of telling the client to listen again.
+   */
+  private void afterRestartWithListens() {
+    JsonNode probe = bridgeProbe;
+    JsonRpcRequest discover = new JsonRpcRequest(RequestId.of("gatekit-discover-" + nextId.incrementAndGet()),
+        Generation.SERVER_DISCOVER, probe != null ? probe.deepCopy() : probeMetaOf2026());
+    Duration timeout = upstream.options().requestTimeout();
+    CompletableFuture<JsonRpcResponse> found;
+    try {
+      found = sendAndReceive(discover, timeout);
+    } catch (RuntimeException e) {
+      found = CompletableFuture.failedFuture(e);
+    }
+    found.whenComplete((answer, failure) -> {
+      Generation now = generation();
+      if (failure != null || now == null) {
+        log.warn("Restarted upstream '{}': its generation could not be found out again for its listens: {}", name,
+            failure != null ? unwrap(failure).toString() : "unknown");
+        return; // the next restart, or the client's next request, tries again
+      }
+      if (now == Generation.Y2025) {
+        log.info("Restarted upstream '{}' speaks MCP of the 2025 generation again; the URIs of its listens are "
+            + "subscribed again", name);
+        listens.resubscribe(timeout);
+      } else {
+        log.info("Restarted upstream '{}' speaks MCP 2026-07-28; its bridged listens end so that their clients "
+            + "listen again", name);
+        listens.endAllForNewServer();
+      }
+    });
+  }
+
+  private static JsonNode probeMetaOf2026() {
+    ObjectNode params = JSON.objectNode();
+    params.putObject(Generation.META).put(Generation.PROTOCOL_VERSION, Generation.SUPPORTED_2026.get(0));
+    return params;
+  }
+
   // ---- a 2026-era client: the probe ----
 
   private record Found(Generation generation, @Nullable JsonRpcResponse answer) {}
@@ -491,7 +540,10 @@ final class VersionedUpstream implements Transport {
     }
     return then(legacyInitialized(request, timeout), initialized -> {
       if (Generation.SUBSCRIPTIONS_LISTEN.equals(request.method())) {
-        return listens.listen(request, initialized, timeout);
+        bridgeProbe = probeParams(request);
+        CompletableFuture<JsonRpcResponse> listen = listens.listen(request, initialized, timeout);
+        restartWatch.start();
+        return listen;
       }
       if (Generation.SERVER_DISCOVER.equals(request.method())) {
         return CompletableFuture.completedFuture(JsonRpcResponse.success(request.id(), discoveryOf(initialized)));
