@@ -60,7 +60,12 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * When the transport restarts the upstream, the generation found out is forgotten and found out
- * again by the next request that needs it (a restarted process may speak the other generation).
+ * again by the next request that needs it (a restarted process may speak the other generation): a
+ * 2025-era client's upstream back as a 2026-era server is bridged from then on (the transport's
+ * replay of the client's {@code initialize} was refused), one back as a 2025-era server after
+ * having been bridged gets the client's {@code initialize}; a 2026-era client's upstream is probed
+ * again. Open bridged listens do not wait for a request: {@link RestartWatch} finds the restart,
+ * and their URIs are subscribed again (or, back as a 2026-era server, each listen ends gracefully).
  *
  * <p>A 2026-era client's {@code subscriptions/listen} to a 2025-era upstream becomes what the old
  * server offers ({@link ListenBridge}): {@code resources/subscribe} for its URIs, and the server's
@@ -94,6 +99,11 @@ final class VersionedUpstream implements Transport {
   private volatile long foundAtRestarts;
   /** A 2025-era client's {@code initialize}, for an upstream found to be 2025-era after a restart. */
   private volatile @Nullable JsonRpcRequest clientInitialize;
+  /**
+   * Whether the transport holds the client's {@code initialize} as answered, and so replays it to a
+   * restarted upstream (a {@code StdioTransport} does; it forgets one a restarted server refused).
+   */
+  private volatile boolean transportHoldsInitialize;
   private final ConcurrentLinkedDeque<BridgedCall> open = new ConcurrentLinkedDeque<>();
   private final Map<String, Waiting> waiting = new ConcurrentHashMap<>();
   private final AtomicLong nextId = new AtomicLong();
@@ -124,7 +134,8 @@ final class VersionedUpstream implements Transport {
    */
   boolean isTransparentFor(Generation client) {
     CompletableFuture<Generation> known = generation.get();
-    return known != null && known.isDone() && !known.isCompletedExceptionally() && known.join() == client;
+    return known != null && known.isDone() && !known.isCompletedExceptionally() && known.join() == client
+        && upstream.stats().restarts() == foundAtRestarts; // a restarted upstream may speak the other generation
   }
 
   /** Returns the upstream's generation, or null while it is not known. */
@@ -160,7 +171,10 @@ final class VersionedUpstream implements Transport {
           : bridge(request, timeout));
     }
     if (addedMeta == null) { // a 2025-era client with a 2025-era upstream: nothing to translate
-      return upstream.sendAndReceive(request, timeout);
+      if (clientInitialize == null || generation() == null || upstream.stats().restarts() == foundAtRestarts) {
+        return upstream.sendAndReceive(request, timeout);
+      }
+      generationSinceRestart(); // restarted: it may be back as a 2026-era server, found out again below
     }
     Generation known = generationSinceRestart();
     if (known == null) {
@@ -280,17 +294,12 @@ final class VersionedUpstream implements Transport {
     CompletableFuture<JsonRpcResponse> result = then(sent, answer -> {
       if (!answer.isError()) {
         markFound();
+        transportHoldsInitialize = true;
         generation.compareAndSet(null, CompletableFuture.completedFuture(Generation.Y2025));
         return CompletableFuture.completedFuture(answer);
       }
       ObjectNode params = request.params() instanceof ObjectNode p ? p : JSON.objectNode();
-      ObjectNode meta = JSON.objectNode();
-      meta.put(Generation.PROTOCOL_VERSION, Generation.SUPPORTED_2026.get(0));
-      meta.set(Generation.CLIENT_CAPABILITIES, params.path("capabilities").isObject()
-          ? params.get("capabilities").deepCopy() : JSON.objectNode());
-      if (params.path("clientInfo").isObject()) {
-        meta.set(Generation.CLIENT_INFO, params.get("clientInfo").deepCopy());
-      }
+      ObjectNode meta = metaOf(request);
       JsonRpcRequest discover = new JsonRpcRequest(RequestId.of("gatekit-discover-" + nextId.incrementAndGet()),
           Generation.SERVER_DISCOVER, JSON.objectNode().set(Generation.META, meta));
       return probe(discover, timeout).thenApply(found -> {
@@ -310,6 +319,19 @@ final class VersionedUpstream implements Transport {
       }
     });
     return result;
+  }
+
+  /** The {@code _meta} fields a 2026-era server needs in each request of the client of {@code initialize}. */
+  private static ObjectNode metaOf(JsonRpcRequest initialize) {
+    ObjectNode params = initialize.params() instanceof ObjectNode p ? p : JSON.objectNode();
+    ObjectNode meta = JSON.objectNode();
+    meta.put(Generation.PROTOCOL_VERSION, Generation.SUPPORTED_2026.get(0));
+    meta.set(Generation.CLIENT_CAPABILITIES, params.path("capabilities").isObject()
+        ? params.get("capabilities").deepCopy() : JSON.objectNode());
+    if (params.path("clientInfo").isObject()) {
+      meta.set(Generation.CLIENT_INFO, params.get("clientInfo").deepCopy());
+    }
+    return meta;
   }
 
   private static JsonNode initializeResultOf(JsonNode initializeParams, JsonNode discovery) {
@@ -382,13 +404,22 @@ final class VersionedUpstream implements Transport {
       CompletableFuture<Generation> other = generation.get();
       return other != null ? other : rediscoverFor2025Client(timeout);
     }
-    ObjectNode meta = addedMeta;
+    JsonRpcRequest initialize = clientInitialize;
+    ObjectNode bridged = addedMeta;
+    ObjectNode meta = bridged != null ? bridged : initialize != null ? metaOf(initialize) : JSON.objectNode();
     JsonRpcRequest discover = new JsonRpcRequest(RequestId.of("gatekit-discover-" + nextId.incrementAndGet()),
-        Generation.SERVER_DISCOVER, JSON.objectNode().set(Generation.META, meta == null ? JSON.objectNode() : meta));
+        Generation.SERVER_DISCOVER, JSON.objectNode().set(Generation.META, meta));
     probe(discover, timeout).thenCompose(found -> {
-      JsonRpcRequest initialize = clientInitialize;
-      if (found.generation() == Generation.Y2026 || initialize == null) {
+      if (found.generation() == Generation.Y2026) {
+        if (addedMeta == null) {
+          addedMeta = meta;
+          log.info("Restarted upstream '{}' speaks MCP 2026-07-28; its 2025-era client is bridged from now on", name);
+        }
+        transportHoldsInitialize = false; // a StdioTransport forgets the initialize the server refused
         return CompletableFuture.completedFuture(found.generation());
+      }
+      if (initialize == null || (bridged == null && transportHoldsInitialize)) {
+        return CompletableFuture.completedFuture(found.generation()); // the transport replayed the client's initialize
       }
       return upstream.sendAndReceive(initialize.withId(RequestId.of("gatekit-initialize-" + nextId.incrementAndGet())),
           timeout).thenApply(answer -> {
@@ -397,6 +428,7 @@ final class VersionedUpstream implements Transport {
                   "restarted upstream '" + name + "' refused initialize: " + answer.error().message()));
             }
             addedMeta = null;
+            transportHoldsInitialize = true;
             upstream.sendNotification(new JsonRpcNotification(McpMethods.NOTIFICATIONS_INITIALIZED, null));
             log.info("Restarted upstream '{}' speaks MCP of the 2025 generation; its 2025-era client is no longer bridged",
                 name);
@@ -481,6 +513,9 @@ final class VersionedUpstream implements Transport {
           } else {
             log.info("Upstream '{}' speaks MCP {}", name, found.generation() == Generation.Y2026
                 ? "2026-07-28" : "of the 2025 generation; its 2026-era client is bridged");
+            if (found.generation() == Generation.Y2026) {
+              bridgeInitialize.set(null); // a 2025-era server back after a later restart is initialized anew
+            }
             markFound();
             mine.complete(found.generation());
           }

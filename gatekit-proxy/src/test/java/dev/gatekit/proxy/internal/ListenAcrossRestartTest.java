@@ -57,7 +57,7 @@ class ListenAcrossRestartTest {
   void aListenToServerEverythingGetsUpdatesAgainAfterTheServerIsRestarted() throws Exception {
     List<String> everything = RestartingUpstream.serverEverything();
     try (RestartingUpstream restarting = RestartingUpstream.of(dir, everything, everything, collect)) {
-      VersionedUpstream upstream = restarting.upstream;
+      VersionedUpstream upstream = restarting.upstream();
       String uri = call(upstream, "resources/list", "{" + META_2026 + "}").result().path("resources").get(0)
           .path("uri").asText();
 
@@ -82,6 +82,33 @@ class ListenAcrossRestartTest {
 
       listen.cancel(false);
       call(upstream, "tools/call", "{'name':'toggle-subscriber-updates','arguments':{}," + META_2026 + "}");
+    }
+  }
+
+  @Test
+  void aListenEndsGracefullyWhenTheRestartedServerSpeaks2026() throws Exception {
+    List<String> everything = RestartingUpstream.serverEverything();
+    List<String> modern = RestartingUpstream.server2026("--modern-only");
+    try (RestartingUpstream restarting = RestartingUpstream.of(dir, everything, modern, collect)) {
+      VersionedUpstream upstream = restarting.upstream();
+      CompletableFuture<JsonRpcResponse> listen = upstream.sendAndReceive(new JsonRpcRequest(RequestId.of("listen-1"),
+          "subscriptions/listen", json("{'notifications':{'promptsListChanged':true}," + META_2026 + "}")));
+      await(() -> count("notifications/subscriptions/acknowledged", null) == 1, "the listen is acknowledged");
+      assertThat(upstream.generation()).isEqualTo(Generation.Y2025);
+
+      restarting.killAndAwaitRestart();
+
+      JsonRpcResponse end = listen.get(RestartingUpstream.WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(end.isError()).as("%s", end).isFalse();
+      assertThat(end.result().path("resultType").asText()).isEqualTo("complete");
+      assertThat(end.result().path("_meta").path(SUBSCRIPTION_ID).asText()).isEqualTo("listen-1");
+      assertThat(upstream.generation()).isEqualTo(Generation.Y2026);
+      // the client's new listen goes to the 2026-era server as it is
+      CompletableFuture<JsonRpcResponse> again = upstream.sendAndReceive(new JsonRpcRequest(RequestId.of("listen-2"),
+          "subscriptions/listen", json("{'notifications':{'toolsListChanged':true}," + META_2026 + "}")));
+      await(() -> count("notifications/subscriptions/acknowledged", null) == 2, "the new listen is acknowledged");
+      assertThat(again).isNotDone();
+      again.cancel(false);
     }
   }
 

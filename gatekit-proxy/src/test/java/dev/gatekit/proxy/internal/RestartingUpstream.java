@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -26,29 +27,50 @@ import org.junit.jupiter.api.Assumptions;
  * can kill the first server and meet the second. Skips the calling test where Node.js or the npm
  * packages of {@code src/test/node} are missing.
  */
-final class RestartingUpstream implements AutoCloseable {
+public final class RestartingUpstream implements AutoCloseable {
 
-  static final Duration WAIT = Duration.ofSeconds(60);
+  public static final Duration WAIT = Duration.ofSeconds(60);
   private static final Path NODE_DIR = Path.of("src", "test", "node");
 
   final StdioTransport transport;
-  final VersionedUpstream upstream;
-  private final ProcessHandle first;
+  final @Nullable VersionedUpstream upstream;
+  private final Set<ProcessHandle> before;
+  private @Nullable ProcessHandle first;
 
-  private RestartingUpstream(Path dir, List<String> firstCommand, List<String> laterCommand, InboundHandler handler) {
+  private RestartingUpstream(Path dir, List<String> firstCommand, List<String> laterCommand,
+      @Nullable InboundHandler handler) {
     String flag = quote(dir.resolve("started-once").toString());
     String script = "if [ -e " + flag + " ]; then exec " + words(laterCommand) + "; else touch " + flag + "; exec "
         + words(firstCommand) + "; fi";
-    Set<ProcessHandle> before = ProcessHandle.current().children().collect(Collectors.toSet());
+    before = ProcessHandle.current().children().collect(Collectors.toSet());
     transport = StdioTransport.builder(List.of("sh", "-c", script)).name("restarting")
         .restartPolicy(new RestartPolicy(3, Duration.ofMillis(50), Duration.ofMillis(200)))
         .build();
+    if (handler == null) {
+      upstream = null;
+      return;
+    }
     upstream = new VersionedUpstream("restarting", transport);
     upstream.setInboundHandler(handler);
     upstream.start();
-    List<ProcessHandle> started = ProcessHandle.current().children().filter(p -> !before.contains(p)).toList();
-    assertThat(started).hasSize(1);
-    first = started.get(0);
+  }
+
+  /**
+   * Only the transport, not started, for a proxy to take (it starts and closes it): {@code
+   * firstCommand} on the first start, {@code laterCommand} on every later one.
+   */
+  public static RestartingUpstream transportOnly(Path dir, List<String> firstCommand, List<String> laterCommand) {
+    return new RestartingUpstream(dir, firstCommand, laterCommand, null);
+  }
+
+  /** Returns the versioned upstream over the transport (not for {@link #transportOnly}). */
+  VersionedUpstream upstream() {
+    return java.util.Objects.requireNonNull(upstream, "transportOnly has no VersionedUpstream");
+  }
+
+  /** Returns the transport that restarts its upstream. */
+  public StdioTransport transport() {
+    return transport;
   }
 
   /** The TypeScript SDK v2's 2026-only server first, the test kit's 2025-era Java server after a restart. */
@@ -62,15 +84,23 @@ final class RestartingUpstream implements AutoCloseable {
   }
 
   /** The TypeScript SDK v2's 2026-07-28 test server ({@code src/test/node/server-2026.mjs}) with {@code args}. */
-  static List<String> server2026(String... args) {
+  public static List<String> server2026(String... args) {
     assumeSdk();
     List<String> command = new ArrayList<>(List.of(node(), NODE_DIR.resolve("server-2026.mjs").toAbsolutePath().toString()));
     command.addAll(List.of(args));
     return command;
   }
 
+  /** A Node.js script of {@code src/test/node} on the TypeScript SDK v2, with {@code args}. */
+  public static List<String> nodeScript(String script, String... args) {
+    assumeSdk();
+    List<String> command = new ArrayList<>(List.of(node(), NODE_DIR.resolve(script).toAbsolutePath().toString()));
+    command.addAll(List.of(args));
+    return command;
+  }
+
   /** The official 2025-era {@code server-everything} over stdio. */
-  static List<String> serverEverything() {
+  public static List<String> serverEverything() {
     Path bin = NODE_DIR.resolve("node_modules/.bin/mcp-server-everything");
     Assumptions.assumeTrue(Files.isExecutable(bin),
         "server-everything is not installed: run (cd gatekit-proxy/src/test/node && npm ci)");
@@ -78,13 +108,18 @@ final class RestartingUpstream implements AutoCloseable {
   }
 
   /** The test kit's 2025-era Java server. */
-  static List<String> testKit() {
+  public static List<String> testKit() {
     return TestServer.builder().withoutDefaultJvmOptions()
         .jvmOptions("-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1").command();
   }
 
   /** Kills the first server and waits until the transport has started the second and is running. */
-  void killAndAwaitRestart() {
+  public void killAndAwaitRestart() {
+    if (first == null) {
+      List<ProcessHandle> started = ProcessHandle.current().children().filter(p -> !before.contains(p)).toList();
+      assertThat(started).as("the first server, started by this transport").hasSize(1);
+      first = started.get(0);
+    }
     first.descendants().forEach(ProcessHandle::destroyForcibly);
     first.destroyForcibly();
     await(() -> transport.stats().restarts() == 1 && transport.state() == TransportState.RUNNING,
@@ -93,7 +128,10 @@ final class RestartingUpstream implements AutoCloseable {
 
   @Override
   public void close() {
-    upstream.close();
+    if (upstream != null) {
+      upstream.close();
+    }
+    transport.close();
   }
 
   static void await(BooleanSupplier condition, String what) {

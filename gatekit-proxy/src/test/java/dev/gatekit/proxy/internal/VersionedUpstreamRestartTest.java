@@ -40,7 +40,7 @@ class VersionedUpstreamRestartTest {
   @Test
   void aNewClientsUpstreamRestartedAsAnOldServerIsFoundOutAgainAndBridged() throws Exception {
     try (RestartingUpstream restarting = RestartingUpstream.modernThenTestKit(dir)) {
-      VersionedUpstream upstream = restarting.upstream;
+      VersionedUpstream upstream = restarting.upstream();
 
       JsonRpcResponse before = call(upstream, 1, "{'name':'echo','arguments':{'message':'hi'}," + META_2026 + "}");
       assertThat(text(before)).isEqualTo("Echo: hi");
@@ -61,7 +61,7 @@ class VersionedUpstreamRestartTest {
   @Test
   void anOldClientsUpstreamRestartedAsAnOldServerGetsTheClientsInitializeAndIsNoLongerBridged() throws Exception {
     try (RestartingUpstream restarting = RestartingUpstream.modernThenTestKit(dir)) {
-      VersionedUpstream upstream = restarting.upstream;
+      VersionedUpstream upstream = restarting.upstream();
       JsonRpcResponse initialized = upstream.sendAndReceive(new JsonRpcRequest(RequestId.of("init"), "initialize",
           json("{'protocolVersion':'2025-11-25','capabilities':{},'clientInfo':{'name':'old-client','version':'1'}}")))
           .get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -77,6 +77,31 @@ class VersionedUpstreamRestartTest {
       assertThat(text(after)).isEqualTo("again");
       assertThat(after.result().has("resultType")).isFalse(); // passed as the 2025-era server gave it
       assertThat(upstream.generation()).isEqualTo(Generation.Y2025);
+    }
+  }
+
+  @Test
+  void anOldClientsOldUpstreamRestartedAsA2026OnlyServerIsBridgedFromThenOn() throws Exception {
+    try (RestartingUpstream restarting = RestartingUpstream.of(dir, RestartingUpstream.testKit(),
+        RestartingUpstream.server2026("--modern-only"), InboundHandler.REFUSE_ALL)) {
+      VersionedUpstream upstream = restarting.upstream();
+      JsonRpcResponse initialized = upstream.sendAndReceive(new JsonRpcRequest(RequestId.of("init"), "initialize",
+          json("{'protocolVersion':'2025-11-25','capabilities':{},'clientInfo':{'name':'old-client','version':'1'}}")))
+          .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(initialized.result().path("serverInfo").path("name").asText()).isEqualTo("gatekit-test-server");
+      upstream.sendNotification(new JsonRpcNotification("notifications/initialized", null));
+      assertThat(text(call(upstream, 1, "{'name':'echo','arguments':{'text':'hi'}}"))).isEqualTo("hi");
+      assertThat(upstream.generation()).isEqualTo(Generation.Y2025);
+      assertThat(upstream.isTransparentFor(Generation.Y2025)).isTrue();
+
+      restarting.killAndAwaitRestart(); // the transport's replay of the client's initialize is refused
+
+      assertThat(upstream.isTransparentFor(Generation.Y2025)).as("no longer known to be the same").isFalse();
+      JsonRpcResponse after = call(upstream, 2, "{'name':'echo','arguments':{'message':'again'}}");
+      assertThat(text(after)).isEqualTo("Echo: again");
+      assertThat(upstream.generation()).isEqualTo(Generation.Y2026);
+      assertThat(text(call(upstream, 3, "{'name':'echo','arguments':{'message':'and again'}}")))
+          .isEqualTo("Echo: and again");
     }
   }
 
