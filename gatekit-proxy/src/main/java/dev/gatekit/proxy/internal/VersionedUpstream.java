@@ -15,6 +15,7 @@ import dev.gatekit.api.TransportClosedException;
 import dev.gatekit.api.TransportOptions;
 import dev.gatekit.api.TransportState;
 import dev.gatekit.api.TransportStats;
+import dev.gatekit.transport.stdio.StdioTransport;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
@@ -135,7 +136,7 @@ final class VersionedUpstream implements Transport {
   boolean isTransparentFor(Generation client) {
     CompletableFuture<Generation> known = generation.get();
     return known != null && known.isDone() && !known.isCompletedExceptionally() && known.join() == client
-        && upstream.stats().restarts() == foundAtRestarts; // a restarted upstream may speak the other generation
+        && restarts() == foundAtRestarts; // a restarted upstream may speak the other generation
   }
 
   /** Returns the upstream's generation, or null while it is not known. */
@@ -171,7 +172,7 @@ final class VersionedUpstream implements Transport {
           : bridge(request, timeout));
     }
     if (addedMeta == null) { // a 2025-era client with a 2025-era upstream: nothing to translate
-      if (clientInitialize == null || generation() == null || upstream.stats().restarts() == foundAtRestarts) {
+      if (clientInitialize == null || generation() == null || restarts() == foundAtRestarts) {
         return upstream.sendAndReceive(request, timeout);
       }
       generationSinceRestart(); // restarted: it may be back as a 2026-era server, found out again below
@@ -365,9 +366,14 @@ final class VersionedUpstream implements Transport {
 
   // ---- after a restart ----
 
+  /** The transport's restart count; cheap for a {@link StdioTransport}, which is looked at on every request. */
+  private long restarts() {
+    return upstream instanceof StdioTransport stdio ? stdio.restarts() : upstream.stats().restarts();
+  }
+
   /** Notes the transport's restart count at which the upstream's generation was found out. */
   private void markFound() {
-    foundAtRestarts = upstream.stats().restarts();
+    foundAtRestarts = restarts();
   }
 
   /**
@@ -380,7 +386,7 @@ final class VersionedUpstream implements Transport {
     if (known == null) {
       return null;
     }
-    long restarts = upstream.stats().restarts();
+    long restarts = restarts();
     if (restarts == foundAtRestarts) {
       return known;
     }

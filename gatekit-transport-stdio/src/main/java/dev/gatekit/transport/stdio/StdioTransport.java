@@ -295,6 +295,14 @@ public final class StdioTransport implements Transport {
     return pending.size();
   }
 
+  /**
+   * Returns how many times the upstream was restarted, as {@link #stats()} does, without the cost of
+   * a whole snapshot: for a caller that looks at it on every request.
+   */
+  public long restarts() {
+    return pending.counters().restarts.sum();
+  }
+
   @Override
   public void close() {
     UpstreamProcess toStop;
