@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code resources/subscribe} and {@code resources/unsubscribe} of several holders (the sessions of
  * a shared upstream connection) over one upstream, counted per URI: the first holder's subscribe
- * goes upstream and every later one gets its answer; an unsubscribe goes upstream only when the
+ * goes upstream and every later one gets its answer (a holder's subscribe of a URI it holds goes
+ * upstream again: the server may have lost it in a restart); an unsubscribe goes upstream only when the
  * last holder gives the URI up ({@link #unsubscribe}, or {@link #releaseAll} when a holder leaves);
  * one of a URI the holder does not hold is answered here with success and changes nothing. A URI
  * the upstream refused is held by no one (the next subscribe asks again). {@link #holdersOf} names
@@ -73,8 +74,9 @@ final class SharedSubscriptions<H> {
             }
           }
         });
-      } else {
-        entry.holders.add(holder);
+      } else if (!entry.holders.add(holder) && entry.subscribed.isDone()) {
+        // the holder subscribes again what it holds: the server may have lost it (it was restarted)
+        entry.subscribed = send(McpMethods.RESOURCES_SUBSCRIBE, request, timeout);
       }
     }
     return entry.subscribed.thenApply(answer -> answer.withId(request.id()));
