@@ -184,7 +184,8 @@ final class ListenFanOut {
     private final RequestId id;
     /** The upstreams that have neither acknowledged nor ended. */
     private final Set<String> waitingFor;
-    private final List<JsonNode> honored = new ArrayList<>();
+    /** What each upstream honored, in upstream order (the acknowledgement does not depend on who was first). */
+    private final Map<String, JsonNode> honored = new LinkedHashMap<>();
     /** Notifications of the listen that came before its acknowledgement. */
     private final List<JsonRpcMessage> held = new ArrayList<>();
     private boolean acknowledged;
@@ -192,6 +193,7 @@ final class ListenFanOut {
     Fan(RequestId id, Set<String> upstreams) {
       this.id = id;
       this.waitingFor = new LinkedHashSet<>(upstreams);
+      upstreams.forEach(upstream -> honored.put(upstream, JSON.objectNode()));
     }
 
     /** Takes a notification of this listen from {@code upstream}; false when it is to go on as it is. */
@@ -206,7 +208,7 @@ final class ListenFanOut {
       }
       JsonNode part = notification.params() == null ? null : notification.params().get("notifications");
       if (part != null && part.isObject()) {
-        honored.add(part);
+        honored.put(upstream, part);
       }
       waitingFor.remove(upstream);
       if (waitingFor.isEmpty()) {
@@ -230,7 +232,7 @@ final class ListenFanOut {
       }
       acknowledged = true;
       ObjectNode params = JSON.objectNode();
-      params.set("notifications", unite(honored));
+      params.set("notifications", unite(List.copyOf(honored.values())));
       params.putObject(Generation.META).set(ListenBridge.SUBSCRIPTION_ID, id.toJson());
       client.send(new JsonRpcNotification(ListenBridge.ACKNOWLEDGED, params));
       held.forEach(client::send);
