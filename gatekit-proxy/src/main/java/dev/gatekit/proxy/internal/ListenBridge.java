@@ -164,6 +164,64 @@ final class ListenBridge {
     ending.forEach(listen -> listen.result.complete(listen.graceful()));
   }
 
+  /** Returns whether a listen is open (acknowledged, or having its URIs subscribed). */
+  boolean hasOpen() {
+    synchronized (this) {
+      if (!open.isEmpty()) {
+        return true;
+      }
+    }
+    synchronized (subscriptions) { // never inside this object's lock: acquire() may complete a listen's URIs under it
+      return !subscriptions.isEmpty();
+    }
+  }
+
+  /**
+   * The upstream was restarted and came back as a 2025-era server again: it knows none of the
+   * subscriptions of its previous run, so each URI an open listen holds is subscribed again. One the
+   * restarted server refuses stays in the listens that hold it (it is logged); nothing else changes
+   * for the client, whose listens go on under their ids.
+   */
+  void resubscribe(Duration timeout) {
+    List<Map.Entry<String, Subscription>> held;
+    synchronized (subscriptions) {
+      held = List.copyOf(subscriptions.entrySet());
+    }
+    for (Map.Entry<String, Subscription> entry : held) {
+      Subscription subscription = entry.getValue();
+      if (!subscription.subscribed.isDone() || !subscription.subscribed.join()) {
+        continue; // still being subscribed (by a request of the new run), or refused: not held
+      }
+      String uri = entry.getKey();
+      send(McpMethods.RESOURCES_SUBSCRIBE, uri, timeout).whenComplete((answer, failure) -> {
+        if (failure != null || answer.isError()) {
+          log.warn("Restarted upstream '{}' did not subscribe {} again for a listen: {}", name, uri,
+              failure != null ? failure.toString() : answer.error().message());
+        } else {
+          log.debug("Restarted upstream '{}' subscribed {} again", name, uri);
+        }
+      });
+    }
+  }
+
+  /**
+   * The upstream was restarted and came back speaking the other generation, which has no {@code
+   * resources/subscribe} and sends no change to a connection that did not listen itself: each open
+   * listen ends with the specification's graceful-close result, so that its client listens again
+   * (to the new server, untranslated). The URIs are forgotten, not unsubscribed: the new server
+   * never had them. Listens opened later are served as before.
+   */
+  void endAllForNewServer() {
+    synchronized (subscriptions) {
+      subscriptions.clear();
+    }
+    List<Listen> ending;
+    synchronized (this) {
+      ending = List.copyOf(open);
+    }
+    ending.forEach(listen -> listen.result.complete(listen.graceful()));
+  }
+
   /** Acknowledges a listen whose URIs are subscribed, and starts delivering to it. */
   private void start(Listen listen) {
     InboundHandler target = handler.get();

@@ -205,7 +205,11 @@ public final class Router {
     return new To(split[0], request.withParams(newParams));
   }
 
-  private @Nullable String ownerOf(String uri) {
+  /**
+   * Returns the upstream a resource URI belongs to: the one that listed it, else the one with the
+   * longest template prefix that matches it; null when none has.
+   */
+  public @Nullable String ownerOf(String uri) {
     String owner = resourceOwners.get(uri);
     if (owner != null) {
       return owner;

@@ -67,6 +67,8 @@ public final class Session implements AutoCloseable {
   private final ClientCalls calls;
   private final Handshake handshake;
   private final ListFanOut fanOut;
+  /** A 2026-era client's listen behind several namespaced upstreams; null when not namespaced. */
+  private final @Nullable ListenFanOut listens;
   private final NotificationRelay relay;
   /** The one upstream requests go to as bytes, when the session can pass them on so; else null. */
   private final @Nullable StdioTransport passThrough;
@@ -97,11 +99,13 @@ public final class Session implements AutoCloseable {
     this.executor = executor;
     this.serverRequests = new ServerRequests(serverRequestTimeout);
     Executor pluginExecutor = handOff ? executor : null;
+    this.listens = namespaced ? new ListenFanOut(router, this::toUpstream, client) : null;
     upstreams.forEach((name, connection) -> {
       Transport transport = new VersionedUpstream(name, connection);
+      ClientConnection towardsClient = listens != null ? listens.towardsClientFrom(name) : client;
       links.put(name, new UpstreamLink(name, transport,
         stages.towardsUpstream(name, new UpstreamStage(name, transport, initializeTimeout, pluginExecutor)),
-        stages.towardsClient(name, new ClientStage(name, client, serverRequests, pluginExecutor))));
+        stages.towardsClient(name, new ClientStage(name, towardsClient, serverRequests, pluginExecutor))));
     });
     this.calls = new ClientCalls(client, telemetry);
     this.handshake = new Handshake(router.upstreams(), namespaced, protocolVersions, sessionAttributes);
@@ -320,6 +324,10 @@ public final class Session implements AutoCloseable {
   private CompletableFuture<Outcome> route(ClientCall call) {
     if (router.namespaced() && Generation.SERVER_DISCOVER.equals(call.request.method())) {
       return fanOut.discover(call);
+    }
+    if (listens != null && Generation.SUBSCRIPTIONS_LISTEN.equals(call.request.method())
+        && Generation.of(call.request) == Generation.Y2026) {
+      return listens.listen(call);
     }
     Router.Route route = router.route(call.request);
     if (route instanceof Router.To to) {

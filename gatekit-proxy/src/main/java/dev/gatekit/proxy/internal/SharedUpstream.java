@@ -15,6 +15,7 @@ import dev.gatekit.api.TransportOptions;
 import dev.gatekit.api.TransportState;
 import dev.gatekit.api.TransportStats;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -34,9 +35,12 @@ import org.slf4j.LoggerFactory;
  * goes upstream once and later sessions get its answer under their own id; {@code
  * notifications/initialized} goes once; a progress token is replaced by one of the gateway's while its
  * request is in flight, so progress reaches only the session that asked; list-changed notifications,
- * which concern everyone, reach every session; other notifications and every server-to-client request
- * belong to no session and are dropped or refused. Closing a view detaches its session; the
- * connection itself is closed by {@link #close()}. Thread-safe.
+ * which concern everyone, reach every session; {@code resources/subscribe} is counted per URI over
+ * the sessions ({@link SharedSubscriptions}: the first session's goes upstream, the last one's
+ * {@code resources/unsubscribe} too), and {@code notifications/resources/updated} reaches every
+ * session that holds its URI and no other; other notifications and every server-to-client request
+ * belong to no session and are dropped or refused. Closing a view detaches its session and gives
+ * its URIs up; the connection itself is closed by {@link #close()}. Thread-safe.
  */
 public final class SharedUpstream implements AutoCloseable {
 
@@ -50,6 +54,8 @@ public final class SharedUpstream implements AutoCloseable {
   private final AtomicBoolean initializedSent = new AtomicBoolean();
   private final Object initializeLock = new Object();
   private @Nullable CompletableFuture<JsonRpcResponse> initializeAnswer;
+  /** The URIs subscribed upstream, each with the sessions that hold it. */
+  private final SharedSubscriptions<View> subscriptions;
 
   private record ProgressRoute(View view, JsonNode clientToken) {}
 
@@ -57,6 +63,7 @@ public final class SharedUpstream implements AutoCloseable {
   public SharedUpstream(String name, Transport transport) {
     this.name = name;
     this.transport = transport;
+    this.subscriptions = new SharedSubscriptions<>(name, (request, timeout) -> send(null, request, timeout));
     transport.setInboundHandler(new Inbound());
   }
 
@@ -89,12 +96,13 @@ public final class SharedUpstream implements AutoCloseable {
     return answer.thenApply(response -> response.withId(request.id()));
   }
 
-  private CompletableFuture<JsonRpcResponse> send(View view, JsonRpcRequest request, Duration timeout) {
+  private CompletableFuture<JsonRpcResponse> send(@Nullable View view, JsonRpcRequest request, Duration timeout) {
     JsonNode meta = request.params() == null ? null : request.params().get("_meta");
     JsonNode clientToken = meta == null ? null : meta.get("progressToken");
     String token = null;
     JsonRpcRequest toSend = request;
-    if (clientToken != null && request.params() instanceof ObjectNode params && meta instanceof ObjectNode clientMeta) {
+    if (view != null && clientToken != null && request.params() instanceof ObjectNode params
+        && meta instanceof ObjectNode clientMeta) {
       token = "gatekit-" + nextToken.incrementAndGet();
       ObjectNode newMeta = JsonNodeFactory.instance.objectNode().setAll(clientMeta);
       newMeta.put("progressToken", token);
@@ -114,6 +122,9 @@ public final class SharedUpstream implements AutoCloseable {
     }
     String routed = token;
     CompletableFuture<JsonRpcResponse> result = new CompletableFuture<>();
+    if (view == null) {
+      return upstream; // the connection's own request (a subscription's), which belongs to no session
+    }
     view.inFlight.add(result);
     upstream.whenComplete((response, failure) -> {
       if (routed != null) {
@@ -150,6 +161,13 @@ public final class SharedUpstream implements AutoCloseable {
         }
       } else if (method.endsWith("/list_changed")) {
         views.forEach(view -> view.handler.onNotification(notification));
+      } else if (McpMethods.NOTIFICATIONS_RESOURCES_UPDATED.equals(method)) {
+        JsonNode uri = notification.params() == null ? null : notification.params().get("uri");
+        List<View> holders = uri != null && uri.isTextual() ? subscriptions.holdersOf(uri.textValue()) : List.of();
+        if (holders.isEmpty()) {
+          log.debug("Shared upstream '{}' sent an update of a resource no session holds; dropped", name);
+        }
+        holders.forEach(view -> view.handler.onNotification(notification));
       } else {
         log.debug("Shared upstream '{}' sent {}, which belongs to no one session; dropped", name, method);
       }
@@ -187,9 +205,12 @@ public final class SharedUpstream implements AutoCloseable {
       if (closed.get()) {
         return CompletableFuture.failedFuture(new TransportClosedException("the session has ended"));
       }
-      return McpMethods.INITIALIZE.equals(request.method())
-          ? initialize(request, timeout)
-          : send(this, request, timeout);
+      return switch (request.method()) {
+        case McpMethods.INITIALIZE -> initialize(request, timeout);
+        case McpMethods.RESOURCES_SUBSCRIBE -> subscriptions.subscribe(this, request, timeout);
+        case McpMethods.RESOURCES_UNSUBSCRIBE -> subscriptions.unsubscribe(this, request, timeout);
+        default -> send(this, request, timeout);
+      };
     }
 
     @Override
@@ -234,6 +255,7 @@ public final class SharedUpstream implements AutoCloseable {
           request.completeExceptionally(ended);
         }
         progressRoutes.values().removeIf(route -> route.view() == this);
+        subscriptions.releaseAll(this, transport.options().requestTimeout());
       }
     }
   }

@@ -15,6 +15,7 @@ import dev.gatekit.api.TransportClosedException;
 import dev.gatekit.api.TransportOptions;
 import dev.gatekit.api.TransportState;
 import dev.gatekit.api.TransportStats;
+import dev.gatekit.transport.stdio.StdioTransport;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
@@ -60,7 +61,12 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * When the transport restarts the upstream, the generation found out is forgotten and found out
- * again by the next request that needs it (a restarted process may speak the other generation).
+ * again by the next request that needs it (a restarted process may speak the other generation): a
+ * 2025-era client's upstream back as a 2026-era server is bridged from then on (the transport's
+ * replay of the client's {@code initialize} was refused), one back as a 2025-era server after
+ * having been bridged gets the client's {@code initialize}; a 2026-era client's upstream is probed
+ * again. Open bridged listens do not wait for a request: {@link RestartWatch} finds the restart,
+ * and their URIs are subscribed again (or, back as a 2026-era server, each listen ends gracefully).
  *
  * <p>A 2026-era client's {@code subscriptions/listen} to a 2025-era upstream becomes what the old
  * server offers ({@link ListenBridge}): {@code resources/subscribe} for its URIs, and the server's
@@ -94,6 +100,11 @@ final class VersionedUpstream implements Transport {
   private volatile long foundAtRestarts;
   /** A 2025-era client's {@code initialize}, for an upstream found to be 2025-era after a restart. */
   private volatile @Nullable JsonRpcRequest clientInitialize;
+  /**
+   * Whether the transport holds the client's {@code initialize} as answered, and so replays it to a
+   * restarted upstream (a {@code StdioTransport} does; it forgets one a restarted server refused).
+   */
+  private volatile boolean transportHoldsInitialize;
   private final ConcurrentLinkedDeque<BridgedCall> open = new ConcurrentLinkedDeque<>();
   private final Map<String, Waiting> waiting = new ConcurrentHashMap<>();
   private final AtomicLong nextId = new AtomicLong();
@@ -103,6 +114,10 @@ final class VersionedUpstream implements Transport {
   private final LegacyLogLevel logLevel;
   /** A 2026-era client's {@code subscriptions/listen} towards a 2025-era upstream. */
   private final ListenBridge listens;
+  /** Notices a restart of the upstream while listens are open, which no request may follow for long. */
+  private final RestartWatch restartWatch;
+  /** The {@code _meta} of the last bridged listen's client, for the probe after a restart. */
+  private volatile @Nullable JsonNode bridgeProbe;
 
   VersionedUpstream(String name, Transport upstream) {
     this.name = name;
@@ -110,6 +125,7 @@ final class VersionedUpstream implements Transport {
     this.playback = new InputPlayback(name, upstream, () -> handler);
     this.logLevel = new LegacyLogLevel(name, upstream);
     this.listens = new ListenBridge(name, upstream, () -> handler);
+    this.restartWatch = new RestartWatch(upstream, listens::hasOpen, this::afterRestartWithListens);
   }
 
   /**
@@ -119,7 +135,8 @@ final class VersionedUpstream implements Transport {
    */
   boolean isTransparentFor(Generation client) {
     CompletableFuture<Generation> known = generation.get();
-    return known != null && known.isDone() && !known.isCompletedExceptionally() && known.join() == client;
+    return known != null && known.isDone() && !known.isCompletedExceptionally() && known.join() == client
+        && restarts() == foundAtRestarts; // a restarted upstream may speak the other generation
   }
 
   /** Returns the upstream's generation, or null while it is not known. */
@@ -155,7 +172,10 @@ final class VersionedUpstream implements Transport {
           : bridge(request, timeout));
     }
     if (addedMeta == null) { // a 2025-era client with a 2025-era upstream: nothing to translate
-      return upstream.sendAndReceive(request, timeout);
+      if (clientInitialize == null || generation() == null || restarts() == foundAtRestarts) {
+        return upstream.sendAndReceive(request, timeout);
+      }
+      generationSinceRestart(); // restarted: it may be back as a 2026-era server, found out again below
     }
     Generation known = generationSinceRestart();
     if (known == null) {
@@ -214,6 +234,7 @@ final class VersionedUpstream implements Transport {
 
   @Override
   public void close() {
+    restartWatch.stop();
     listens.closeAll(); // each ends with its result, and gives its URIs up before the connection goes
     waiting.values().forEach(w -> w.answer().cancel(false));
     waiting.clear();
@@ -274,17 +295,12 @@ final class VersionedUpstream implements Transport {
     CompletableFuture<JsonRpcResponse> result = then(sent, answer -> {
       if (!answer.isError()) {
         markFound();
+        transportHoldsInitialize = true;
         generation.compareAndSet(null, CompletableFuture.completedFuture(Generation.Y2025));
         return CompletableFuture.completedFuture(answer);
       }
       ObjectNode params = request.params() instanceof ObjectNode p ? p : JSON.objectNode();
-      ObjectNode meta = JSON.objectNode();
-      meta.put(Generation.PROTOCOL_VERSION, Generation.SUPPORTED_2026.get(0));
-      meta.set(Generation.CLIENT_CAPABILITIES, params.path("capabilities").isObject()
-          ? params.get("capabilities").deepCopy() : JSON.objectNode());
-      if (params.path("clientInfo").isObject()) {
-        meta.set(Generation.CLIENT_INFO, params.get("clientInfo").deepCopy());
-      }
+      ObjectNode meta = metaOf(request);
       JsonRpcRequest discover = new JsonRpcRequest(RequestId.of("gatekit-discover-" + nextId.incrementAndGet()),
           Generation.SERVER_DISCOVER, JSON.objectNode().set(Generation.META, meta));
       return probe(discover, timeout).thenApply(found -> {
@@ -304,6 +320,19 @@ final class VersionedUpstream implements Transport {
       }
     });
     return result;
+  }
+
+  /** The {@code _meta} fields a 2026-era server needs in each request of the client of {@code initialize}. */
+  private static ObjectNode metaOf(JsonRpcRequest initialize) {
+    ObjectNode params = initialize.params() instanceof ObjectNode p ? p : JSON.objectNode();
+    ObjectNode meta = JSON.objectNode();
+    meta.put(Generation.PROTOCOL_VERSION, Generation.SUPPORTED_2026.get(0));
+    meta.set(Generation.CLIENT_CAPABILITIES, params.path("capabilities").isObject()
+        ? params.get("capabilities").deepCopy() : JSON.objectNode());
+    if (params.path("clientInfo").isObject()) {
+      meta.set(Generation.CLIENT_INFO, params.get("clientInfo").deepCopy());
+    }
+    return meta;
   }
 
   private static JsonNode initializeResultOf(JsonNode initializeParams, JsonNode discovery) {
@@ -337,9 +366,14 @@ final class VersionedUpstream implements Transport {
 
   // ---- after a restart ----
 
+  /** The transport's restart count; cheap for a {@link StdioTransport}, which is looked at on every request. */
+  private long restarts() {
+    return upstream instanceof StdioTransport stdio ? stdio.restarts() : upstream.stats().restarts();
+  }
+
   /** Notes the transport's restart count at which the upstream's generation was found out. */
   private void markFound() {
-    foundAtRestarts = upstream.stats().restarts();
+    foundAtRestarts = restarts();
   }
 
   /**
@@ -352,7 +386,7 @@ final class VersionedUpstream implements Transport {
     if (known == null) {
       return null;
     }
-    long restarts = upstream.stats().restarts();
+    long restarts = restarts();
     if (restarts == foundAtRestarts) {
       return known;
     }
@@ -376,13 +410,22 @@ final class VersionedUpstream implements Transport {
       CompletableFuture<Generation> other = generation.get();
       return other != null ? other : rediscoverFor2025Client(timeout);
     }
-    ObjectNode meta = addedMeta;
+    JsonRpcRequest initialize = clientInitialize;
+    ObjectNode bridged = addedMeta;
+    ObjectNode meta = bridged != null ? bridged : initialize != null ? metaOf(initialize) : JSON.objectNode();
     JsonRpcRequest discover = new JsonRpcRequest(RequestId.of("gatekit-discover-" + nextId.incrementAndGet()),
-        Generation.SERVER_DISCOVER, JSON.objectNode().set(Generation.META, meta == null ? JSON.objectNode() : meta));
+        Generation.SERVER_DISCOVER, JSON.objectNode().set(Generation.META, meta));
     probe(discover, timeout).thenCompose(found -> {
-      JsonRpcRequest initialize = clientInitialize;
-      if (found.generation() == Generation.Y2026 || initialize == null) {
+      if (found.generation() == Generation.Y2026) {
+        if (addedMeta == null) {
+          addedMeta = meta;
+          log.info("Restarted upstream '{}' speaks MCP 2026-07-28; its 2025-era client is bridged from now on", name);
+        }
+        transportHoldsInitialize = false; // a StdioTransport forgets the initialize the server refused
         return CompletableFuture.completedFuture(found.generation());
+      }
+      if (initialize == null || (bridged == null && transportHoldsInitialize)) {
+        return CompletableFuture.completedFuture(found.generation()); // the transport replayed the client's initialize
       }
       return upstream.sendAndReceive(initialize.withId(RequestId.of("gatekit-initialize-" + nextId.incrementAndGet())),
           timeout).thenApply(answer -> {
@@ -391,6 +434,7 @@ final class VersionedUpstream implements Transport {
                   "restarted upstream '" + name + "' refused initialize: " + answer.error().message()));
             }
             addedMeta = null;
+            transportHoldsInitialize = true;
             upstream.sendNotification(new JsonRpcNotification(McpMethods.NOTIFICATIONS_INITIALIZED, null));
             log.info("Restarted upstream '{}' speaks MCP of the 2025 generation; its 2025-era client is no longer bridged",
                 name);
@@ -406,6 +450,49 @@ final class VersionedUpstream implements Transport {
       }
     });
     return mine;
+  }
+
+  /**
+   * The upstream was restarted while bridged listens were open (a 2025-era server does not keep a
+   * subscription across a restart, and no request may come to find that out): its generation is
+   * found out again at once, with the listening client's {@code _meta}. Back as a 2025-era server,
+   * each URI the listens hold is subscribed again; back as a 2026-era one, each listen ends with its
+   * graceful-close result, the specification's way of telling the client to listen again.
+   */
+  private void afterRestartWithListens() {
+    JsonNode probe = bridgeProbe;
+    JsonRpcRequest discover = new JsonRpcRequest(RequestId.of("gatekit-discover-" + nextId.incrementAndGet()),
+        Generation.SERVER_DISCOVER, probe != null ? probe.deepCopy() : probeMetaOf2026());
+    Duration timeout = upstream.options().requestTimeout();
+    CompletableFuture<JsonRpcResponse> found;
+    try {
+      found = sendAndReceive(discover, timeout);
+    } catch (RuntimeException e) {
+      found = CompletableFuture.failedFuture(e);
+    }
+    found.whenComplete((answer, failure) -> {
+      Generation now = generation();
+      if (failure != null || now == null) {
+        log.warn("Restarted upstream '{}': its generation could not be found out again for its listens: {}", name,
+            failure != null ? unwrap(failure).toString() : "unknown");
+        return; // the next restart, or the client's next request, tries again
+      }
+      if (now == Generation.Y2025) {
+        log.info("Restarted upstream '{}' speaks MCP of the 2025 generation again; the URIs of its listens are "
+            + "subscribed again", name);
+        listens.resubscribe(timeout);
+      } else {
+        log.info("Restarted upstream '{}' speaks MCP 2026-07-28; its bridged listens end so that their clients "
+            + "listen again", name);
+        listens.endAllForNewServer();
+      }
+    });
+  }
+
+  private static JsonNode probeMetaOf2026() {
+    ObjectNode params = JSON.objectNode();
+    params.putObject(Generation.META).put(Generation.PROTOCOL_VERSION, Generation.SUPPORTED_2026.get(0));
+    return params;
   }
 
   // ---- a 2026-era client: the probe ----
@@ -432,6 +519,9 @@ final class VersionedUpstream implements Transport {
           } else {
             log.info("Upstream '{}' speaks MCP {}", name, found.generation() == Generation.Y2026
                 ? "2026-07-28" : "of the 2025 generation; its 2026-era client is bridged");
+            if (found.generation() == Generation.Y2026) {
+              bridgeInitialize.set(null); // a 2025-era server back after a later restart is initialized anew
+            }
             markFound();
             mine.complete(found.generation());
           }
@@ -491,7 +581,10 @@ final class VersionedUpstream implements Transport {
     }
     return then(legacyInitialized(request, timeout), initialized -> {
       if (Generation.SUBSCRIPTIONS_LISTEN.equals(request.method())) {
-        return listens.listen(request, initialized, timeout);
+        bridgeProbe = probeParams(request);
+        CompletableFuture<JsonRpcResponse> listen = listens.listen(request, initialized, timeout);
+        restartWatch.start();
+        return listen;
       }
       if (Generation.SERVER_DISCOVER.equals(request.method())) {
         return CompletableFuture.completedFuture(JsonRpcResponse.success(request.id(), discoveryOf(initialized)));

@@ -74,7 +74,11 @@ import org.slf4j.LoggerFactory;
  * happened. Upstream stderr is logged at info under {@code dev.gatekit.upstream.<name>} through a
  * bounded queue: a log that cannot keep up loses lines (with a warning that counts them), never
  * stalls the server. A {@link RestartPolicy} can start it again; the transport then replays the
- * {@code initialize} handshake its caller last made, before accepting requests again.
+ * {@code initialize} handshake its caller last made, before accepting requests again. A restarted
+ * server that answers that {@code initialize} with a JSON-RPC error is running, but takes no such
+ * handshake (a 2026-07-28 server has none): the transport accepts requests without it, forgets the
+ * handshake, and leaves it to its caller to find out what the server speaks; a replay that gets no
+ * answer ends the run like any other failure.
  *
  * <p>{@link #close()} closes the server's stdin, waits, terminates it and every other process of its
  * tree, waits, and kills what is left. The tree is everything the server started, grandchildren it
@@ -291,6 +295,14 @@ public final class StdioTransport implements Transport {
     return pending.size();
   }
 
+  /**
+   * Returns how many times the upstream was restarted, as {@link #stats()} does, without the cost of
+   * a whole snapshot: for a caller that looks at it on every request.
+   */
+  public long restarts() {
+    return pending.counters().restarts.sum();
+  }
+
   @Override
   public void close() {
     UpstreamProcess toStop;
@@ -486,18 +498,28 @@ public final class StdioTransport implements Transport {
                       codec.encode(new JsonRpcNotification(McpMethods.NOTIFICATIONS_INITIALIZED, null)));
                 }
                 markRunning(started);
+              } else if (error == null) {
+                // The server is up and answered, but takes no such handshake: a 2026-07-28 server,
+                // which has none, back where a 2025-era one ran. It is not replayed again; the
+                // caller finds out what the server speaks (it may initialize it itself).
+                log.info(
+                    "Restarted upstream '{}' refused the replayed initialize handshake ({}); running without it",
+                    name,
+                    response.error().message());
+                lastInitialize = null;
+                markRunning(started);
               } else {
-                String why = error != null ? error.getMessage() : String.valueOf(response.error());
-                log.warn("Restarted upstream '{}' refused the initialize handshake: {}", name, why);
+                String why = error.getMessage();
+                log.warn("Restarted upstream '{}' did not answer the initialize handshake: {}", name, why);
                 boolean current;
                 synchronized (lifecycle) {
                   current = process == started && state == TransportState.RESTARTING;
                 }
                 if (current) {
-                  String refused = "Upstream '" + name + "' refused the initialize handshake after a restart";
+                  String failed = "Upstream '" + name + "' did not answer the initialize handshake after a restart";
                   onEnd(
                       started,
-                      new TransportClosedException(refused, refused + ": " + why, null, List.of(), error));
+                      new TransportClosedException(failed, failed + ": " + why, null, List.of(), error));
                 }
               }
             });
