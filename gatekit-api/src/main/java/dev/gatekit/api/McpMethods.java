@@ -35,6 +35,8 @@ public final class McpMethods {
   public static final String SAMPLING_CREATE_MESSAGE = "sampling/createMessage";
   public static final String ELICITATION_CREATE = "elicitation/create";
   public static final String ROOTS_LIST = "roots/list";
+  /** MCP 2026-07-28: a long request whose notifications carry what the client listens for. */
+  public static final String SUBSCRIPTIONS_LISTEN = "subscriptions/listen";
 
   // Notifications
   public static final String NOTIFICATIONS_INITIALIZED = "notifications/initialized";

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatekit.api.JsonRpcError;
 import dev.gatekit.api.JsonRpcRequest;
+import dev.gatekit.api.McpMethods;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -29,7 +30,7 @@ enum Generation {
   static final String LOG_LEVEL = "io.modelcontextprotocol/logLevel";
   static final String SERVER_INFO = "io.modelcontextprotocol/serverInfo";
   static final String SERVER_DISCOVER = "server/discover";
-  static final String SUBSCRIPTIONS_LISTEN = "subscriptions/listen";
+  static final String SUBSCRIPTIONS_LISTEN = McpMethods.SUBSCRIPTIONS_LISTEN;
   static final String RESULT_TYPE = "resultType";
   static final String INPUT_RESPONSES = "inputResponses";
   static final String REQUEST_STATE = "requestState";

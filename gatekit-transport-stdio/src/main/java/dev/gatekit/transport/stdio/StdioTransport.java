@@ -20,6 +20,7 @@ import dev.gatekit.api.support.TransportTelemetry;
 import dev.gatekit.transport.stdio.internal.LineSalvage;
 import dev.gatekit.api.support.InboundRequests;
 import dev.gatekit.api.support.JsonRpcLineScanner;
+import dev.gatekit.api.support.ListenIds;
 import dev.gatekit.api.support.MessageWriter;
 import dev.gatekit.transport.stdio.internal.PendingRequests;
 import dev.gatekit.api.support.SerialExecutor;
@@ -545,7 +546,9 @@ public final class StdioTransport implements Transport {
     } else if (source != process) {
       log.debug("Dropped a message from an earlier run of upstream '{}'", name);
     } else if (message instanceof JsonRpcNotification notification) {
-      inbound.execute(() -> handler.onNotification(notification));
+      // A 2026-07-28 listen's notifications name it by the wire id it went under.
+      JsonRpcNotification forCaller = ListenIds.toCallerIds(notification, pending::callerOfListen);
+      inbound.execute(() -> handler.onNotification(forCaller));
     } else if (message instanceof JsonRpcRequest request) {
       inbound.execute(() -> answer(source, request));
     }

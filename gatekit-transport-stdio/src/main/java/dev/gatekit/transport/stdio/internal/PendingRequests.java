@@ -181,6 +181,17 @@ public final class PendingRequests {
     return future;
   }
 
+  /**
+   * Returns the caller's id of the {@code subscriptions/listen} pending under {@code wireId}, or
+   * null when no listen is (for {@link dev.gatekit.api.support.ListenIds}).
+   */
+  public @Nullable RequestId callerOfListen(long wireId) {
+    Exchange exchange = pending.get(wireId);
+    return exchange != null && McpMethods.SUBSCRIPTIONS_LISTEN.equals(exchange.request.method())
+        ? exchange.request.id()
+        : null;
+  }
+
   /** Ends the request the response answers; logs and drops a response to an unknown or ended request. */
   public void complete(JsonRpcResponse response) {
     Exchange exchange = answered(response.id());
