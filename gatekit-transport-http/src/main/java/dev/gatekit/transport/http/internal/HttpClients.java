@@ -46,7 +46,8 @@ public final class HttpClients {
     threads.setDaemon(true);
     ClientConnector connector = new ClientConnector();
     connector.setExecutor(threads);
-    connector.setScheduler(new ScheduledExecutorScheduler("gatekit-http-client-scheduler", true));
+    ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("gatekit-http-client-scheduler", true);
+    connector.setScheduler(scheduler);
     connector.setIdleTimeout(Duration.ZERO);
     connector.setConnectTimeout(Duration.ofMillis(kind.connectMillis()));
     SslContextFactory.Client tls = new SslContextFactory.Client();
@@ -62,6 +63,7 @@ public final class HttpClients {
             : new HttpClientTransportDynamic(connector, HttpClientConnectionFactory.HTTP11);
     HttpClient client = new HttpClient(transport);
     client.setExecutor(threads);
+    client.setScheduler(scheduler);
     client.setIdleTimeout(0);
     client.setFollowRedirects(true);
     client.setMaxConnectionsPerDestination(4096);

@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * <p>A request whose POST fails before any byte of the answer arrived because the server had closed
  * the connection (a kept-alive connection it closed, as servers do when idle or loaded) is sent once
  * more, on a new connection; a second such failure is reported. This is what browsers and OkHttp do
- * for every method; the JDK client does it for idempotent methods only. The risk is a server that
- * read the request and then closed the connection without answering: it sees the request twice.
+ * for every method; Jetty's client does it for none, the JDK's for idempotent methods only. The
+ * risk is a server that read the request and then closed the connection without answering: it sees
+ * the request twice.
  * No resend happens once any byte of an answer arrived, nor for a request that is no longer pending.
  *
  * <p>A message of the stateless generation (MCP 2026-07-28, {@link Stateless}) is POSTed without the
