@@ -68,13 +68,14 @@ public final class HttpClients {
     client.setFollowRedirects(true);
     client.setMaxConnectionsPerDestination(4096);
     client.setMaxRequestsQueuedPerDestination(65536);
-    client.getProtocolHandlers().remove(WWWAuthenticationProtocolHandler.NAME);
-    client.getProtocolHandlers().remove(ProxyAuthenticationProtocolHandler.NAME);
     try {
       client.start();
     } catch (Exception e) {
       throw new IllegalStateException("The HTTP client did not start: " + e, e);
     }
+    // Removed once started: starting puts the default handlers in.
+    client.getProtocolHandlers().remove(WWWAuthenticationProtocolHandler.NAME);
+    client.getProtocolHandlers().remove(ProxyAuthenticationProtocolHandler.NAME);
     return client;
   }
 }
