@@ -29,12 +29,10 @@ final class LeanMcpServer implements BenchmarkMcpServer {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Server jetty = new Server();
-  private final ServerConnector connector = new ServerConnector(jetty);
+  private final ServerConnector connector = BenchmarkMcpServer.connector(jetty);
   private final String session = UUID.randomUUID().toString();
 
   LeanMcpServer() throws Exception {
-    connector.setHost("127.0.0.1");
-    connector.setPort(0);
     jetty.addConnector(connector);
     jetty.setHandler(new McpHandler());
     jetty.start();

@@ -26,7 +26,7 @@ final class SdkMcpServer implements BenchmarkMcpServer {
       McpSchema.Tool.builder().name("echo").description("Returns its text").inputSchema(Map.of("type", "object")).build();
 
   private final Server jetty = new Server();
-  private final ServerConnector connector = new ServerConnector(jetty);
+  private final ServerConnector connector = BenchmarkMcpServer.connector(jetty);
   private final AutoCloseable mcp;
 
   SdkMcpServer(boolean stateless) throws Exception {
@@ -63,8 +63,6 @@ final class SdkMcpServer implements BenchmarkMcpServer {
       mcp = server::closeGracefully;
       servlet = provider;
     }
-    connector.setHost("127.0.0.1");
-    connector.setPort(0);
     jetty.addConnector(connector);
     ServletContextHandler context = new ServletContextHandler();
     context.setContextPath("/");

@@ -18,6 +18,7 @@ import dev.gatekit.transport.http.internal.Endpoint;
 import dev.gatekit.transport.http.internal.Failures;
 import dev.gatekit.transport.http.internal.GetStream;
 import dev.gatekit.transport.http.internal.Host;
+import dev.gatekit.transport.http.internal.HttpClients;
 import dev.gatekit.transport.http.internal.HttpExecutors;
 import dev.gatekit.transport.http.internal.Inbound;
 import dev.gatekit.transport.http.internal.PendingRequests;
@@ -26,9 +27,8 @@ import dev.gatekit.transport.http.internal.Sessions;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -38,14 +38,16 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A {@link Transport} to a remote MCP server over Streamable HTTP (MCP 2025-11-25 and 2025-06-18, and
- * the stateless 2026-07-28), on the JDK's {@link HttpClient}: HTTP/1.1 or HTTP/2, TLS and proxies as
- * that client offers them.
+ * the stateless 2026-07-28), on Jetty's HTTP client: HTTP/1.1 in clear text; over TLS HTTP/2, or
+ * HTTP/1.1 where the server offers only that (ALPN). Transports with the same settings share one
+ * client, so its connection pool.
  *
  * <p>Every message is a POST to the endpoint. Any number of requests may be in flight at once, up to
  * {@link TransportOptions#maxInFlight()}; each goes out under a wire id of the transport's own and its
@@ -94,13 +96,8 @@ import org.slf4j.LoggerFactory;
  * <p>Trace context: a request whose {@code params._meta} carries a W3C {@code traceparent} (and
  * {@code tracestate}) is POSTed with them as HTTP headers too.
  *
- * <p>Threads: the client the transport makes reads answers on its own selector thread, with no
- * hand-off per step, and starts exchanges on a small shared pool; callers' futures complete on the
- * callback executor. On a machine with one or two cores, running the JVM with {@code
- * -Djava.util.concurrent.ForkJoinPool.common.parallelism=2} also saves a thread start per request:
- * the JDK's {@code sendAsync} completes every exchange's future on {@code CompletableFuture}'s
- * default executor, which with a common pool of one thread starts a new thread per task. Answers do
- * not wait for that thread (they reach the caller before it), but each start costs CPU.
+ * <p>Threads: answers are read on the HTTP client's pool of daemon threads (shared by the transports
+ * of a JVM); callers' futures complete, and the inbound handler runs, on the callback executor.
  *
  * <p>Build with {@link #builder(URI)}; instances are thread-safe.
  */
@@ -137,7 +134,9 @@ public final class HttpTransport implements Transport {
     this.options = builder.options;
     this.listen = builder.listen;
     this.closeTimeout = builder.closeTimeout;
-    HttpClient client = builder.httpClient != null ? builder.httpClient : newClient(builder);
+    SSLContext tls = builder.sslContext != null ? builder.sslContext : defaultTls();
+    org.eclipse.jetty.client.HttpClient client =
+        HttpClients.of("https".equalsIgnoreCase(builder.uri.getScheme()), builder.connectTimeout, tls);
     Host host = new Parts();
     this.failures = new Failures(name, uri, builder.reconnectPolicy.enabled());
     this.endpoint = new Endpoint(uri, builder.headers, client);
@@ -268,7 +267,8 @@ public final class HttpTransport implements Transport {
     if (session != null) {
       try {
         endpoint
-            .send(endpoint.delete(session, closeTimeout), HttpResponse.BodyHandlers.discarding())
+            .send(endpoint.delete(session, closeTimeout))
+            .done()
             .get(closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -301,18 +301,12 @@ public final class HttpTransport implements Transport {
     }
   }
 
-  private static HttpClient newClient(Builder builder) {
-    HttpClient.Builder client =
-        HttpClient.newBuilder()
-            .executor(HttpExecutors.client())
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            // Cleartext HTTP/2 needs an upgrade that a POST cannot make: plain http stays on 1.1,
-            // https negotiates HTTP/2 where the server offers it.
-            .version("https".equals(builder.uri.getScheme()) ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1);
-    if (builder.connectTimeout != null) {
-      client.connectTimeout(builder.connectTimeout);
+  private static SSLContext defaultTls() {
+    try {
+      return SSLContext.getDefault();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("The JVM has no default TLS context: " + e.getMessage(), e);
     }
-    return client.build();
   }
 
   /** Builds an {@link HttpTransport}. Not thread-safe. */
@@ -321,9 +315,9 @@ public final class HttpTransport implements Transport {
     private @Nullable String name;
     private final Map<String, String> headers = new LinkedHashMap<>();
     private TransportOptions options = TransportOptions.defaults();
-    private @Nullable Duration connectTimeout = Duration.ofSeconds(10);
+    private Duration connectTimeout = Duration.ofSeconds(10);
     private ReconnectPolicy reconnectPolicy = ReconnectPolicy.never();
-    private @Nullable HttpClient httpClient;
+    private @Nullable SSLContext sslContext;
     private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
     private boolean listen = true;
     private Duration closeTimeout = Duration.ofSeconds(2);
@@ -399,10 +393,7 @@ public final class HttpTransport implements Transport {
       return this;
     }
 
-    /**
-     * Sets how long opening a connection may take (default 10 s). Applies to the client this builder
-     * makes, not to one given with {@link #httpClient(HttpClient)}.
-     */
+    /** Sets how long opening a connection may take (default 10 s). */
     public Builder connectTimeout(Duration value) {
       Objects.requireNonNull(value, "connectTimeout");
       if (value.isNegative() || value.isZero()) {
@@ -419,11 +410,12 @@ public final class HttpTransport implements Transport {
     }
 
     /**
-     * Sets the HTTP client to use (default: one of its own, HTTP/2 over TLS, HTTP/1.1 in clear, with
-     * the connect timeout). A shared client shares its connection pool.
+     * Sets the TLS context of an https endpoint: the certificates it trusts, and a client certificate
+     * if the server asks for one (default: the JVM's, {@link SSLContext#getDefault()}, as it is when
+     * the transport is built). The server's host name is checked against its certificate.
      */
-    public Builder httpClient(HttpClient value) {
-      this.httpClient = Objects.requireNonNull(value, "httpClient");
+    public Builder sslContext(SSLContext value) {
+      this.sslContext = Objects.requireNonNull(value, "sslContext");
       return this;
     }
 

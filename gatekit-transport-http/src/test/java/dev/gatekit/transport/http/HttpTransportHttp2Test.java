@@ -47,7 +47,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * HTTP/2 over TLS: an https Jetty that offers h2 and http/1.1 by ALPN, with a self-signed
  * certificate (src/test/resources/h2-test.p12) made the JVM's default trust for this class. The
- * transport's own client (no {@code httpClient(...)} given) negotiates HTTP/2 and carries many
+ * transport's client (the JVM's default TLS context) negotiates HTTP/2 and carries many
  * requests in flight as streams of one connection: the server holds every answer until all of them
  * arrived, which over HTTP/1.1 would take a connection each.
  */

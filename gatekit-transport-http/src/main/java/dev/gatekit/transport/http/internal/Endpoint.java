@@ -2,13 +2,14 @@ package dev.gatekit.transport.http.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.http.HttpMethod;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -44,16 +45,14 @@ public final class Endpoint {
     this.client = client;
   }
 
-  public HttpClient client() {
-    return client;
+  /** Sends {@code request} (made by this endpoint) and reads its answer as {@code answer} chooses. */
+  public Call send(Request request, Call.Answer answer) {
+    return Call.send(request, answer);
   }
 
-  /**
-   * Sends a request asynchronously; the start of the exchange runs on the client's pool, not on the
-   * calling thread (see {@link ClientExecutor}).
-   */
-  public <T> CompletableFuture<HttpResponse<T>> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
-    return ClientExecutor.send(() -> client.sendAsync(request, handler));
+  /** Sends {@code request} and drops its answer's body; see {@link Call#done()}. */
+  public Call send(Request request) {
+    return Call.send(request, (status, headers) -> null);
   }
 
   /** Returns the session id the server assigned, or null (before initialize, or a sessionless server). */
@@ -74,28 +73,28 @@ public final class Endpoint {
   }
 
   /** A request to the endpoint with the configured headers and, unless for initialize, the session's. */
-  public HttpRequest.Builder request(@Nullable String session, boolean initialize) {
-    HttpRequest.Builder builder = HttpRequest.newBuilder(uri);
-    headers.forEach(builder::header);
+  public Request request(@Nullable String session, boolean initialize) {
+    Request request = client.newRequest(uri);
+    headers.forEach((name, value) -> request.headers(fields -> fields.add(name, value)));
     if (session != null) {
-      builder.header(SESSION_HEADER, session);
+      request.headers(fields -> fields.put(SESSION_HEADER, session));
     }
     String version = protocolVersion;
     if (version != null && !initialize) {
-      builder.header(VERSION_HEADER, version);
+      request.headers(fields -> fields.put(VERSION_HEADER, version));
     }
-    return builder;
+    return request;
   }
 
   /** The POST of one JSON-RPC message; {@code params} are the message's, for its trace context. */
-  public HttpRequest post(byte[] body, @Nullable String session, boolean initialize, @Nullable JsonNode params) {
-    HttpRequest.Builder builder =
+  public Request post(byte[] body, @Nullable String session, boolean initialize, @Nullable JsonNode params) {
+    Request request =
         request(session, initialize)
-            .header("Content-Type", "application/json")
-            .header("Accept", ACCEPT_BOTH)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-    traceHeaders(builder, params);
-    return builder.build();
+            .method(HttpMethod.POST)
+            .headers(fields -> fields.put("Accept", ACCEPT_BOTH))
+            .body(new BytesRequestContent("application/json", body));
+    traceHeaders(request, params);
+    return request;
   }
 
   /**
@@ -103,48 +102,50 @@ public final class Endpoint {
    * session, {@code MCP-Protocol-Version} as given, {@code Mcp-Method}, and {@code Mcp-Name} when the
    * method names something.
    */
-  public HttpRequest postStateless(byte[] body, String version, String method, @Nullable JsonNode params) {
-    HttpRequest.Builder builder = HttpRequest.newBuilder(uri);
-    headers.forEach(builder::header);
-    builder
-        .header(VERSION_HEADER, Stateless.headerValue(version))
-        .header(Stateless.METHOD_HEADER, Stateless.headerValue(method))
-        .header("Content-Type", "application/json")
-        .header("Accept", ACCEPT_BOTH)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+  public Request postStateless(byte[] body, String version, String method, @Nullable JsonNode params) {
+    Request request = client.newRequest(uri).method(HttpMethod.POST);
+    headers.forEach((name, value) -> request.headers(fields -> fields.add(name, value)));
     String name = Stateless.name(method, params);
-    if (name != null) {
-      builder.header(Stateless.NAME_HEADER, Stateless.headerValue(name));
-    }
-    traceHeaders(builder, params);
-    return builder.build();
+    request
+        .headers(
+            fields -> {
+              fields.put(VERSION_HEADER, Stateless.headerValue(version));
+              fields.put(Stateless.METHOD_HEADER, Stateless.headerValue(method));
+              fields.put("Accept", ACCEPT_BOTH);
+              if (name != null) {
+                fields.put(Stateless.NAME_HEADER, Stateless.headerValue(name));
+              }
+            })
+        .body(new BytesRequestContent("application/json", body));
+    traceHeaders(request, params);
+    return request;
   }
 
-  private static void traceHeaders(HttpRequest.Builder builder, @Nullable JsonNode params) {
+  private static void traceHeaders(Request request, @Nullable JsonNode params) {
     JsonNode meta = params == null ? null : params.get("_meta");
     if (meta != null && meta.isObject()) {
       JsonNode traceparent = meta.get("traceparent");
       if (traceparent != null && traceparent.isTextual() && TRACEPARENT.matcher(traceparent.textValue()).matches()) {
-        builder.header("traceparent", traceparent.textValue());
+        request.headers(fields -> fields.put("traceparent", traceparent.textValue()));
         JsonNode tracestate = meta.get("tracestate");
         if (tracestate != null && tracestate.isTextual() && TRACESTATE.matcher(tracestate.textValue()).matches()) {
-          builder.header("tracestate", tracestate.textValue());
+          request.headers(fields -> fields.put("tracestate", tracestate.textValue()));
         }
       }
     }
   }
 
   /** A GET for the event stream: the server's own (no {@code lastEventId}), or one to resume. */
-  public HttpRequest get(@Nullable String session, @Nullable String lastEventId) {
-    HttpRequest.Builder builder = request(session, false).header("Accept", EVENT_STREAM).GET();
+  public Request get(@Nullable String session, @Nullable String lastEventId) {
+    Request request = request(session, false).method(HttpMethod.GET).headers(fields -> fields.put("Accept", EVENT_STREAM));
     if (lastEventId != null) {
-      builder.header("Last-Event-ID", lastEventId);
+      request.headers(fields -> fields.put("Last-Event-ID", lastEventId));
     }
-    return builder.build();
+    return request;
   }
 
   /** The DELETE that ends a session. */
-  public HttpRequest delete(String session, Duration timeout) {
-    return request(session, false).DELETE().timeout(timeout).build();
+  public Request delete(String session, Duration timeout) {
+    return request(session, false).method(HttpMethod.DELETE).timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 }

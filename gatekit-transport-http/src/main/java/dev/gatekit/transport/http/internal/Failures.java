@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatekit.api.JsonRpcCodec;
 import dev.gatekit.api.TransportClosedException;
 import dev.gatekit.transport.http.UnauthorizedException;
+import java.io.EOFException;
 import java.net.URI;
-import java.net.http.HttpResponse;
+import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.CompletionException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The errors of one HTTP upstream. Each names the upstream and its address without query or user
@@ -65,8 +67,8 @@ public final class Failures {
   }
 
   /** A 401 or 403: the status and the scheme of the server's challenge, never the credentials. */
-  public UnauthorizedException unauthorized(HttpResponse.ResponseInfo info) {
-    String challenge = info.headers().firstValue("WWW-Authenticate").orElse("").trim();
+  public UnauthorizedException unauthorized(int status, @Nullable String wwwAuthenticate) {
+    String challenge = wwwAuthenticate == null ? "" : wwwAuthenticate.trim();
     String scheme = null;
     if (!challenge.isEmpty()) {
       int end = 0;
@@ -81,10 +83,10 @@ public final class Failures {
             + "' at "
             + where
             + " refused the request: unauthorized (HTTP "
-            + info.statusCode()
+            + status
             + (scheme == null ? "" : ", WWW-Authenticate: " + scheme)
             + "); check the credentials in its headers",
-        info.statusCode(),
+        status,
         scheme);
   }
 
@@ -108,13 +110,13 @@ public final class Failures {
   }
 
   /**
-   * Returns whether the HTTP client reports a pooled connection that the server closed before it
-   * sent a byte of the response (the JDK's own retry condition for idempotent requests).
+   * Returns whether the HTTP client reports a connection that the server closed (the end of its
+   * stream, or a closed channel) — asked only when no byte of the response had come: a pooled
+   * connection that the server closed before it answered.
    */
   public static boolean closedBeforeAnswering(Throwable error) {
     for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-      if (cause.getClass().getSimpleName().equals("ConnectionExpiredException")
-          || String.valueOf(cause.getMessage()).contains("header parser received no bytes")) {
+      if (cause instanceof EOFException || cause instanceof ClosedChannelException) {
         return true;
       }
     }

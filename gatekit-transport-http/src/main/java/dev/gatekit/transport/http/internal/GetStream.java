@@ -1,7 +1,6 @@
 package dev.gatekit.transport.http.internal;
 
 import dev.gatekit.api.JsonRpcMessage;
-import java.net.http.HttpResponse;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -74,10 +73,10 @@ public final class GetStream {
     endpoint
         .send(
             endpoint.get(session, lastEventId),
-            info -> {
-              status[0] = info.statusCode();
-              String type = info.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
-              if (info.statusCode() == 200 && type.startsWith(Endpoint.EVENT_STREAM)) {
+            (code, headers) -> {
+              status[0] = code;
+              String type = Objects.requireNonNullElse(headers.get("Content-Type"), "").toLowerCase(Locale.ROOT);
+              if (code == 200 && type.startsWith(Endpoint.EVENT_STREAM)) {
                 StreamReader next = StreamReader.sse(maxMessageBytes, true, new Listener());
                 reader = next;
                 if (mine != generation) {
@@ -85,10 +84,11 @@ public final class GetStream {
                 }
                 return next;
               }
-              return HttpResponse.BodySubscribers.discarding();
+              return null;
             })
+        .done()
         .whenComplete(
-            (response, error) -> {
+            (ignored, error) -> {
               StreamReader last = reader;
               String resumeAt = last != null && last.lastEventId() != null ? last.lastEventId() : lastEventId;
               int code = status[0];

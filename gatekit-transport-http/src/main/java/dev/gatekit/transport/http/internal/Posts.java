@@ -11,12 +11,12 @@ import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.McpMethods;
 import dev.gatekit.api.RequestId;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.http.HttpFields;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * <p>A request whose POST fails before any byte of the answer arrived because the server had closed
  * the connection (a kept-alive connection it closed, as servers do when idle or loaded) is sent once
  * more, on a new connection; a second such failure is reported. This is what browsers and OkHttp do
- * for every method; the JDK client does it for idempotent methods only. The risk is a server that
- * read the request and then closed the connection without answering: it sees the request twice.
+ * for every method; Jetty's client does it for none, the JDK's for idempotent methods only. The
+ * risk is a server that read the request and then closed the connection without answering: it sees
+ * the request twice.
  * No resend happens once any byte of an answer arrived, nor for a request that is no longer pending.
  *
  * <p>A message of the stateless generation (MCP 2026-07-28, {@link Stateless}) is POSTed without the
@@ -127,7 +128,7 @@ public final class Posts implements PendingRequests.Wire {
   /** POSTs a notification or an answer; the stage completes when the server accepted it (or failed). */
   public CompletableFuture<Void> message(byte[] body, String what) {
     String session = endpoint.sessionId();
-    HttpRequest post;
+    Request post;
     try {
       post = endpoint.post(body, session, false, null);
     } catch (RuntimeException e) {
@@ -137,19 +138,20 @@ public final class Posts implements PendingRequests.Wire {
     return send(post, session, what);
   }
 
-  private CompletableFuture<Void> send(HttpRequest post, @Nullable String session, String what) {
+  private CompletableFuture<Void> send(Request post, @Nullable String session, String what) {
     CompletableFuture<Void> accepted = new CompletableFuture<>();
     try {
       endpoint
-          .send(post, HttpResponse.BodyHandlers.discarding())
+          .send(post)
+          .done()
           .whenComplete(
-              (response, error) -> {
+              (status, error) -> {
                 if (error != null) {
                   log.warn("Upstream '{}': sending '{}' failed: {}", failures.name(), what, Failures.describe(error));
-                } else if (response.statusCode() == 404 && session != null) {
+                } else if (status == 404 && session != null) {
                   host.sessionExpired(session);
-                } else if (response.statusCode() >= 300) {
-                  log.warn("Upstream '{}' refused '{}' with HTTP {}", failures.name(), what, response.statusCode());
+                } else if (status >= 300) {
+                  log.warn("Upstream '{}' refused '{}' with HTTP {}", failures.name(), what, status);
                 }
                 accepted.complete(null);
               });
@@ -169,9 +171,9 @@ public final class Posts implements PendingRequests.Wire {
     boolean initialize = McpMethods.INITIALIZE.equals(sent.method());
     String session = initialize || stateless != null ? null : endpoint.sessionId();
     Exchange exchange = new Exchange(request, session, resent, stateless != null);
-    CompletableFuture<HttpResponse<Void>> call;
+    Call call;
     try {
-      HttpRequest http =
+      Request http =
           stateless != null
               ? endpoint.postStateless(request.body(), stateless, sent.method(), sent.params())
               : endpoint.post(request.body(), session, initialize, sent.params());
@@ -180,8 +182,8 @@ public final class Posts implements PendingRequests.Wire {
       pending().fail(request.wireId(), failures.unreachable(e));
       return;
     }
-    request.onAbort(() -> exchange.abort(call));
-    call.whenComplete((response, error) -> exchange.onEnd(error));
+    request.onAbort(call::abort);
+    call.done().whenComplete((status, error) -> exchange.onEnd(error));
   }
 
   /** The HTTP exchange of one request: its POST, and the GETs that resume its stream. */
@@ -208,28 +210,28 @@ public final class Posts implements PendingRequests.Wire {
     }
 
     /** Chooses how to read the answer from its status and content type. */
-    HttpResponse.BodySubscriber<Void> onHeaders(HttpResponse.ResponseInfo info) {
-      status = info.statusCode();
+    @Nullable StreamReader onHeaders(int code, HttpFields headers) {
+      status = code;
       if (status == 401 || status == 403) {
-        failure = failures.unauthorized(info);
-        return HttpResponse.BodySubscribers.discarding();
+        failure = failures.unauthorized(status, headers.get("WWW-Authenticate"));
+        return null;
       }
       if (status == 404 && session != null) {
         failure = failures.expired();
-        return HttpResponse.BodySubscribers.discarding();
+        return null;
       }
       if (status < 200 || status >= 300) {
         return keep(StreamReader.text(maxMessageBytes));
       }
       if (McpMethods.INITIALIZE.equals(method())) {
         // The session id comes with the headers, before the answer: the caller's next request has it.
-        endpoint.sessionId(info.headers().firstValue(Endpoint.SESSION_HEADER).orElse(null));
+        endpoint.sessionId(headers.get(Endpoint.SESSION_HEADER));
       }
       if (status == 202) {
         failure = failures.failed("accepted '" + method() + "' (HTTP 202) without answering it");
-        return HttpResponse.BodySubscribers.discarding();
+        return null;
       }
-      String type = info.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
+      String type = Objects.requireNonNullElse(headers.get("Content-Type"), "").toLowerCase(Locale.ROOT);
       if (type.startsWith("application/json")) {
         return keep(StreamReader.json(maxMessageBytes, this::onMessage));
       }
@@ -243,7 +245,7 @@ public final class Posts implements PendingRequests.Wire {
                   + "' with content type '"
                   + (type.isEmpty() ? "(none)" : type)
                   + "', neither application/json nor text/event-stream");
-      return HttpResponse.BodySubscribers.discarding();
+      return null;
     }
 
     private StreamReader keep(StreamReader value) {
@@ -256,14 +258,6 @@ public final class Posts implements PendingRequests.Wire {
           stateless && Stateless.SUBSCRIPTIONS_LISTEN.equals(method())
               ? Stateless.toCallerIds(message, request.wireId(), request.request().id())
               : message);
-    }
-
-    void abort(CompletableFuture<?> call) {
-      StreamReader current = reader;
-      if (current != null) {
-        current.abort();
-      }
-      call.cancel(true);
     }
 
     /** The POST (or a resuming GET) is over: fail the request if nothing answered it. */
@@ -360,32 +354,32 @@ public final class Posts implements PendingRequests.Wire {
       log.debug("Resuming the stream of request {} to upstream '{}' after event {}", request.wireId(), failures.name(), lastEventId);
       reader = null;
       failure = null;
-      CompletableFuture<HttpResponse<Void>> call;
+      Call call;
       try {
         call = endpoint.send(endpoint.get(session, lastEventId), this::onResumeHeaders);
       } catch (RuntimeException e) {
         pending().fail(request.wireId(), failures.unreachable(e));
         return;
       }
-      request.onAbort(() -> abort(call));
-      call.whenComplete((response, error) -> onEnd(error));
+      request.onAbort(call::abort);
+      call.done().whenComplete((code, error) -> onEnd(error));
     }
 
-    private HttpResponse.BodySubscriber<Void> onResumeHeaders(HttpResponse.ResponseInfo info) {
-      status = info.statusCode();
-      String type = info.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
+    private @Nullable StreamReader onResumeHeaders(int code, HttpFields headers) {
+      status = code;
+      String type = Objects.requireNonNullElse(headers.get("Content-Type"), "").toLowerCase(Locale.ROOT);
       if (status == 200 && type.startsWith(Endpoint.EVENT_STREAM)) {
         return keep(StreamReader.sse(maxMessageBytes, false, this::onMessage));
       }
       if (status == 404 && session != null) {
         failure = failures.expired();
       } else if (status == 401 || status == 403) {
-        failure = failures.unauthorized(info);
+        failure = failures.unauthorized(status, headers.get("WWW-Authenticate"));
       } else {
         failure =
             failures.failed("broke the event stream of '" + method() + "' and refused to resume it (HTTP " + status + ")");
       }
-      return HttpResponse.BodySubscribers.discarding();
+      return null;
     }
   }
 }

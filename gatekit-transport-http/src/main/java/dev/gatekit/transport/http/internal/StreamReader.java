@@ -4,29 +4,24 @@ import dev.gatekit.api.JsonRpcCodec;
 import dev.gatekit.api.JsonRpcMessage;
 import dev.gatekit.api.ProtocolException;
 import java.io.ByteArrayOutputStream;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Flow;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Reads one HTTP response body without blocking a thread: an {@code application/json} body (one
- * message, at most {@code maxBytes}), a {@code text/event-stream} (each {@code message} event one
- * message, each event at most {@code maxBytes}), or the text of an error answer (its first few
- * kilobytes, for the error message).
+ * Reads one HTTP response body as its chunks arrive ({@link #onContent}, then {@link #end()} when the
+ * body ended), without blocking a thread: an {@code application/json} body (one message, at most
+ * {@code maxBytes}), a {@code text/event-stream} (each {@code message} event one message, each event
+ * at most {@code maxBytes}), or the text of an error answer (its first few kilobytes, for the error
+ * message). A {@link Call} feeds it, one chunk at a time.
  *
  * <p>Messages go to the listener on the HTTP client's thread, in stream order. Input that breaks the
  * bound or is not a JSON-RPC message ends the read with a {@link #problem()} — except on a stream
  * read with {@code tolerant}, where a bad event is reported through {@link
- * Listener#onBadEvent} and the stream goes on. The body stage always completes normally once the
- * read ended by itself, was stopped or was {@linkplain #abort() aborted}; it completes exceptionally
- * only with the I/O failure of the connection.
+ * Listener#onBadEvent} and the stream goes on. A read that is stopped (by bad input or {@link
+ * #abort()}) gives up its exchange.
  */
-public final class StreamReader implements HttpResponse.BodySubscriber<Void> {
+public final class StreamReader {
 
   /** Receives what a stream carries. */
   public interface Listener {
@@ -51,11 +46,11 @@ public final class StreamReader implements HttpResponse.BodySubscriber<Void> {
   private final boolean tolerant;
   private final Listener listener;
   private final @Nullable SseParser parser;
-  private final CompletableFuture<Void> done = new CompletableFuture<>();
   private final JsonRpcCodec codec = JsonRpcCodec.get();
   private @Nullable ByteArrayOutputStream collected;
   private long seen;
-  private volatile Flow.@Nullable Subscription subscription;
+  /** Gives up the exchange whose body this reads. */
+  private volatile @Nullable Runnable stopper;
   private volatile boolean stopped;
   private volatile @Nullable String problem;
 
@@ -111,64 +106,49 @@ public final class StreamReader implements HttpResponse.BodySubscriber<Void> {
     return kind == Kind.SSE;
   }
 
-  /** Stops reading: the connection is given up and the body stage completes. Idempotent. */
+  /** Stops reading: the exchange is given up. Idempotent. */
   public void abort() {
-    stopped = true;
-    Flow.Subscription current = subscription;
-    if (current != null) {
-      current.cancel();
-    }
-    done.complete(null);
-  }
-
-  @Override
-  public CompletionStage<Void> getBody() {
-    return done;
-  }
-
-  @Override
-  public void onSubscribe(Flow.Subscription value) {
-    subscription = value;
     if (stopped) {
-      value.cancel();
-    } else {
-      value.request(1);
+      return;
+    }
+    stopped = true;
+    Runnable current = stopper;
+    if (current != null) {
+      current.run();
     }
   }
 
-  @Override
-  public void onNext(List<ByteBuffer> chunks) {
+  /** Returns whether the read was stopped (by bad input or {@link #abort()}). */
+  public boolean stopped() {
+    return stopped;
+  }
+
+  /** Sets what gives up the exchange when the read stops; runs it at once if it stopped already. */
+  void stopWith(Runnable value) {
+    stopper = value;
+    if (stopped) {
+      value.run();
+    }
+  }
+
+  /** Reads the next chunk of the body. */
+  public void onContent(ByteBuffer chunk) {
     if (stopped) {
       return;
     }
     try {
-      for (ByteBuffer chunk : chunks) {
-        switch (kind) {
-          case SSE -> feed(chunk);
-          case JSON -> collect(chunk, maxBytes, true);
-          case TEXT -> collect(chunk, TEXT_LIMIT, false);
-        }
-        if (stopped) {
-          return;
-        }
+      switch (kind) {
+        case SSE -> feed(chunk);
+        case JSON -> collect(chunk, maxBytes, true);
+        case TEXT -> collect(chunk, TEXT_LIMIT, false);
       }
     } catch (MessageTooLargeException e) {
       stop(e.getMessage());
-      return;
-    }
-    Flow.Subscription current = subscription;
-    if (current != null) {
-      current.request(1);
     }
   }
 
-  @Override
-  public void onError(Throwable error) {
-    done.completeExceptionally(error);
-  }
-
-  @Override
-  public void onComplete() {
+  /** The body ended: an {@code application/json} body is decoded now. */
+  public void end() {
     if (!stopped && kind == Kind.JSON) {
       ByteArrayOutputStream bytes = collected;
       collected = null;
@@ -178,7 +158,6 @@ public final class StreamReader implements HttpResponse.BodySubscriber<Void> {
         deliver(bytes.toByteArray(), "the response body");
       }
     }
-    done.complete(null);
   }
 
   private void feed(ByteBuffer chunk) {
