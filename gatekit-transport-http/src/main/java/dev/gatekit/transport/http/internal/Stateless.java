@@ -1,11 +1,11 @@
 package dev.gatekit.transport.http.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatekit.api.JsonRpcMessage;
 import dev.gatekit.api.JsonRpcNotification;
 import dev.gatekit.api.McpMethods;
 import dev.gatekit.api.RequestId;
+import dev.gatekit.api.support.ListenIds;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
@@ -26,11 +26,11 @@ public final class Stateless {
   /** The {@code _meta} key of a 2026-era message's protocol version. */
   public static final String PROTOCOL_VERSION_META = "io.modelcontextprotocol/protocolVersion";
   /** The {@code _meta} key of a notification's subscription: the id of its {@code subscriptions/listen}. */
-  public static final String SUBSCRIPTION_ID_META = "io.modelcontextprotocol/subscriptionId";
+  public static final String SUBSCRIPTION_ID_META = ListenIds.SUBSCRIPTION_ID_META;
   /** The version a {@code server/discover} without one in its {@code _meta} is sent under. */
   public static final String DEFAULT_VERSION = "2026-07-28";
   public static final String SERVER_DISCOVER = "server/discover";
-  public static final String SUBSCRIPTIONS_LISTEN = "subscriptions/listen";
+  public static final String SUBSCRIPTIONS_LISTEN = McpMethods.SUBSCRIPTIONS_LISTEN;
   public static final String METHOD_HEADER = "Mcp-Method";
   public static final String NAME_HEADER = "Mcp-Name";
 
@@ -94,21 +94,9 @@ public final class Stateless {
    * {@code notifications/cancelled} that ends the subscription.
    */
   public static JsonRpcMessage toCallerIds(JsonRpcMessage message, long wireId, RequestId callerId) {
-    if (!(message instanceof JsonRpcNotification notification) || !(notification.params() instanceof ObjectNode params)) {
-      return message;
-    }
-    ObjectNode copy = null;
-    if (params.path("_meta").path(SUBSCRIPTION_ID_META).isIntegralNumber()
-        && params.path("_meta").path(SUBSCRIPTION_ID_META).longValue() == wireId) {
-      copy = params.deepCopy();
-      ((ObjectNode) copy.get("_meta")).set(SUBSCRIPTION_ID_META, callerId.toJson());
-    }
-    if (McpMethods.NOTIFICATIONS_CANCELLED.equals(notification.method())
-        && params.path("requestId").isIntegralNumber()
-        && params.path("requestId").longValue() == wireId) {
-      copy = copy != null ? copy : params.deepCopy();
-      copy.set("requestId", callerId.toJson());
-    }
-    return copy == null ? message : notification.withParams(copy);
+    return message instanceof JsonRpcNotification notification
+        ? ListenIds.toCallerIds(notification, id -> id == wireId ? callerId : null)
+        : message;
   }
+
 }
