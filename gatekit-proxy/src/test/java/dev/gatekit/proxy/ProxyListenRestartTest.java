@@ -7,25 +7,20 @@ import static dev.gatekit.proxy.ProxyFixture.obj;
 import static dev.gatekit.proxy.ProxyFixture.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatekit.api.InboundHandler;
 import dev.gatekit.api.JsonRpcNotification;
 import dev.gatekit.api.JsonRpcRequest;
 import dev.gatekit.api.JsonRpcResponse;
-import dev.gatekit.api.Transport;
-import dev.gatekit.api.TransportOptions;
-import dev.gatekit.api.TransportState;
 import dev.gatekit.api.TransportStats;
 import dev.gatekit.api.plugin.PluginKind;
 import dev.gatekit.proxy.plugins.PluginEntry;
 import dev.gatekit.proxy.plugins.PluginLoader;
+import dev.gatekit.testkit.ForwardingTransport;
 import dev.gatekit.testkit.MockTransport;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -159,12 +154,11 @@ class ProxyListenRestartTest {
   }
 
   /** A transport whose restart count the test raises, as a transport with a restart policy does. */
-  private static final class Restartable implements Transport {
-    private final MockTransport delegate;
+  private static final class Restartable extends ForwardingTransport {
     private final AtomicLong restarts = new AtomicLong();
 
     Restartable(MockTransport delegate) {
-      this.delegate = delegate;
+      super(delegate);
     }
 
     void restart() {
@@ -172,50 +166,10 @@ class ProxyListenRestartTest {
     }
 
     @Override
-    public void start() {
-      delegate.start();
-    }
-
-    @Override
-    public CompletableFuture<JsonRpcResponse> sendAndReceive(JsonRpcRequest request) {
-      return delegate.sendAndReceive(request);
-    }
-
-    @Override
-    public CompletableFuture<JsonRpcResponse> sendAndReceive(JsonRpcRequest request, Duration timeout) {
-      return delegate.sendAndReceive(request, timeout);
-    }
-
-    @Override
-    public void sendNotification(JsonRpcNotification notification) {
-      delegate.sendNotification(notification);
-    }
-
-    @Override
-    public void setInboundHandler(InboundHandler handler) {
-      delegate.setInboundHandler(handler);
-    }
-
-    @Override
-    public TransportState state() {
-      return delegate.state();
-    }
-
-    @Override
     public TransportStats stats() {
       TransportStats s = delegate.stats();
       return new TransportStats(s.inFlight(), s.maxInFlight(), s.queued(), s.sent(), s.completed(), s.failed(),
           s.timedOut(), s.cancelled(), s.rejected(), restarts.get(), s.deaths(), s.dropped());
-    }
-
-    @Override
-    public TransportOptions options() {
-      return delegate.options();
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
     }
   }
 }
