@@ -541,14 +541,21 @@ class PendingRequestsTest {
       throws Exception {
     PendingRequests pending = silent(TransportOptions.defaults(), timers);
     ThreadLocalRandom random = ThreadLocalRandom.current();
-    int rounds = 1_000;
+    // At least 1,000 rounds, and on until each side has won at least once: on a loaded machine one
+    // side's thread may be late to start for a long run of rounds.
+    int minRounds = 1_000;
+    int maxRounds = 20_000;
+    int rounds = 0;
     int responses = 0;
     int timeouts = 0;
     int cancellations = 0;
     AtomicInteger stageRuns = new AtomicInteger();
     ConcurrentLinkedQueue<String> wrongThreads = new ConcurrentLinkedQueue<>();
     Caller caller = new Caller(Wait.JOIN);
-    for (int round = 0; round < rounds; round++) {
+    for (int round = 0;
+        round < minRounds || (responses == 0 || timeouts + cancellations == 0) && round < maxRounds;
+        round++) {
+      rounds = round + 1;
       CompletableFuture<JsonRpcResponse> future =
           pending.send(request(RequestId.of(round), "x"), Duration.ofSeconds(30), () -> null);
       Runnable timeout = timers.takeTimeout();
