@@ -13,6 +13,7 @@ import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
@@ -26,6 +27,13 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
  * transport's in-flight limit would not set first; no idle timeout of its own (a server closes
  * kept-alive connections when it likes, and an event stream may be quiet for long); a 401 or 407 is
  * passed to the transport as it came (no authentication of Jetty's); redirects are followed.
+ *
+ * <p>The clients declare their response listeners non-blocking, so Jetty runs them on the selector
+ * thread that read the bytes instead of handing each read to a pool thread: on two cores that
+ * hand-off cost more than the rest of the client (see BENCHMARKS.md, "Non-blocking listeners"). So
+ * nothing that runs in a listener may block — a transport's listeners parse, complete state and hand
+ * callers' work to {@link HttpExecutors#callbacks()} (or the transport's own callback executor,
+ * which must not run tasks on the submitting thread); a follow-up request is sent asynchronously.
  */
 public final class HttpClients {
 
@@ -61,6 +69,9 @@ public final class HttpClients {
             ? new HttpClientTransportDynamic(
                 connector, new ClientConnectionFactoryOverHTTP2.HTTP2(http2), HttpClientConnectionFactory.HTTP11)
             : new HttpClientTransportDynamic(connector, HttpClientConnectionFactory.HTTP11);
+    // Every listener of ours only parses and hands off (see HttpExecutors): the selector thread may
+    // run them itself, rather than waking a pool thread for each read.
+    transport.setInvocationType(Invocable.InvocationType.NON_BLOCKING);
     HttpClient client = new HttpClient(transport);
     client.setExecutor(threads);
     client.setScheduler(scheduler);
