@@ -16,11 +16,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.client.BufferingResponseListener;
 import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClientTransport;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -46,7 +48,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code jdk}: the JDK's {@code java.net.http.HttpClient} over HTTP/1.1, run as {@code
  *       HttpTransport} runs its own (its work in place on its selector thread, the starts of
  *       exchanges on a fixed pool of two threads), bodies read with {@code ofByteArray};
- *   <li>{@code jetty-h1}: Jetty 12's {@code HttpClient} over HTTP/1.1 (up to 256 connections);
+ *   <li>{@code jetty-h1}: Jetty 12's {@code HttpClient} over HTTP/1.1 (up to 256 connections), its
+ *       response listeners run on its pool (Jetty's default: each read wakes a pool thread);
+ *   <li>{@code jetty-h1-nonblocking}: the same with the listeners declared non-blocking, so the
+ *       selector thread runs them itself, as {@code HttpTransport} declares its own;
  *   <li>{@code jetty-h2c}: Jetty 12's {@code HttpClient} over HTTP/2 in clear text with prior
  *       knowledge (one connection, a stream per request);
  *   <li>{@code raw}: {@link RawHttpClient}, HTTP/1.1 on one selector thread at a few microseconds of
@@ -89,7 +94,7 @@ public class HttpEngineBenchmark {
     @Param({"lean", "sdk-json", "sdk-sse"})
     public String server;
 
-    @Param({"jdk", "jetty-h1", "jetty-h2c", "raw"})
+    @Param({"jdk", "jetty-h1", "jetty-h1-nonblocking", "jetty-h2c", "raw"})
     public String engine;
 
     BenchmarkMcpServer upstream;
@@ -126,10 +131,13 @@ public class HttpEngineBenchmark {
       client =
           switch (engine) {
             case "jdk" -> new JdkEngine(endpoint);
-            case "jetty-h1" -> new JettyEngine(endpoint, false);
-            case "jetty-h2c" -> new JettyEngine(endpoint, true);
+            case "jetty-h1" -> new JettyEngine(endpoint, false, false);
+            case "jetty-h1-nonblocking" -> new JettyEngine(endpoint, false, true);
+            case "jetty-h2c" -> new JettyEngine(endpoint, true, false);
             case "raw" -> new RawEngine(endpoint, 256);
-            default -> throw new IllegalArgumentException("engine must be jdk, jetty-h1, jetty-h2c or raw, was '" + engine + "'");
+            default ->
+                throw new IllegalArgumentException(
+                    "engine must be jdk, jetty-h1, jetty-h1-nonblocking, jetty-h2c or raw, was '" + engine + "'");
           };
       check(client.post(echo(), session).get(30, TimeUnit.SECONDS));
       Priming.prime(pump(Priming.PRIME_IN_FLIGHT));
@@ -278,16 +286,22 @@ public class HttpEngineBenchmark {
     }
   }
 
-  /** Jetty 12's client, over HTTP/1.1 or over h2c with prior knowledge. */
+  /**
+   * Jetty 12's client, over HTTP/1.1 or over h2c with prior knowledge; with {@code nonBlocking}, its
+   * listeners (which only complete a future) run on the selector thread.
+   */
   static final class JettyEngine implements Engine {
     private final URI endpoint;
     private final org.eclipse.jetty.client.HttpClient client;
 
-    JettyEngine(URI endpoint, boolean h2c) throws Exception {
+    JettyEngine(URI endpoint, boolean h2c, boolean nonBlocking) throws Exception {
       this.endpoint = endpoint;
-      this.client =
-          new org.eclipse.jetty.client.HttpClient(
-              h2c ? new HttpClientTransportOverHTTP2(new HTTP2Client()) : new HttpClientTransportOverHTTP(1));
+      HttpClientTransport transport =
+          h2c ? new HttpClientTransportOverHTTP2(new HTTP2Client()) : new HttpClientTransportOverHTTP(1);
+      if (nonBlocking) {
+        transport.setInvocationType(Invocable.InvocationType.NON_BLOCKING);
+      }
+      this.client = new org.eclipse.jetty.client.HttpClient(transport);
       client.setMaxConnectionsPerDestination(256);
       client.setMaxRequestsQueuedPerDestination(4096);
       client.start();
