@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gatekit.api.JsonRpcResponse;
 import dev.gatekit.api.McpMethods;
 import dev.gatekit.api.TransportOptions;
+import dev.gatekit.transport.http.internal.HttpClients;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,9 +21,6 @@ import org.junit.jupiter.api.Timeout;
 /** Many requests kept in flight against the SDK server: none may fail, every one gets its own answer. */
 @Timeout(120)
 class HttpTransportLoadTest {
-
-  /** The name of the shared HTTP client's threads, its selector among them. */
-  private static final String JETTY_THREADS = "gatekit-http-client";
 
   @Test
   void twoThousandRequestsWithAHundredInFlight() throws Exception {
@@ -64,7 +62,7 @@ class HttpTransportLoadTest {
       assertThat(failures).isEmpty();
       assertThat(transport.stats().completed()).isEqualTo(total + 1);
       // The HTTP client runs its listeners on its selector thread: callers' code must never run there.
-      assertThat(completionThreads).isNotEmpty().noneMatch(name -> name.startsWith(JETTY_THREADS));
+      assertThat(completionThreads).isNotEmpty().noneMatch(name -> name.startsWith(HttpClients.THREAD_NAME));
     }
   }
 

@@ -37,6 +37,9 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
  */
 public final class HttpClients {
 
+  /** The name of the clients' threads (their selectors among them): no caller's code runs on them. */
+  public static final String THREAD_NAME = "gatekit-http-client";
+
   private record Kind(boolean secure, long connectMillis, SSLContext tls) {}
 
   private static final Map<Kind, HttpClient> CLIENTS = new ConcurrentHashMap<>();
@@ -50,7 +53,7 @@ public final class HttpClients {
 
   private static HttpClient start(Kind kind) {
     QueuedThreadPool threads = new QueuedThreadPool(200, 2);
-    threads.setName("gatekit-http-client");
+    threads.setName(THREAD_NAME);
     threads.setDaemon(true);
     ClientConnector connector = new ClientConnector();
     connector.setExecutor(threads);
